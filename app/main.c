@@ -1,0 +1,317 @@
+/*
+ * main: the `newsflow` command line.
+ *
+ * Parses the sub-command and its flags, builds the configuration (defaults, file,
+ * environment, flags, in that order of precedence), and runs the chosen mode. This is
+ * the only place that exits the process. Exit codes: 0 success, 1 runtime failure,
+ * 2 usage or configuration error, 3 shutdown with outputs still undelivered.
+ *
+ * Signals: the first SIGINT/SIGTERM starts a clean shutdown through libevent; the
+ * signal events are then removed, which restores the default action, so a second
+ * signal ends the process at once.
+ */
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "loop.h"
+#include "mock.h"
+#include "nf_build.h"
+#include "pipeline.h"
+
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_UNDELIVERED = 3 };
+
+static void usage_main(FILE *out)
+{
+    fprintf(out,
+            "newsflow %s: real-time news-event processor for Apache Kafka\n"
+            "\n"
+            "Usage: newsflow <command> [options]\n"
+            "\n"
+            "Commands:\n"
+            "  run        consume articles, enrich them and republish (the streaming service)\n"
+            "  version    print the version\n"
+            "  help       this help; `newsflow <command> --help` for a command's options\n"
+            "\n"
+            "With no kafka.* setting, `run` starts an embedded in-process Kafka cluster\n"
+            "loaded with sample articles, for a first look. See README.md and docs/.\n",
+            NF_VERSION);
+}
+
+static void usage_common(FILE *out)
+{
+    fprintf(out,
+            "Configuration (later sources override earlier ones):\n"
+            "  -c, --config FILE     properties file of key=value lines\n"
+            "  NEWSFLOW_<KEY>        environment, e.g. NEWSFLOW_KAFKA_BOOTSTRAP_SERVERS\n"
+            "  -X, --set KEY=VALUE   set any key; kafka.<prop> passes <prop> to librdkafka\n"
+            "      --dump-config     print the effective configuration (secrets redacted), exit\n"
+            "      --help-config     print every configuration key with its default, exit\n"
+            "  -h, --help            this help\n");
+}
+
+static void usage_run(FILE *out)
+{
+    fprintf(out,
+            "Usage: newsflow run [options]\n"
+            "\n"
+            "Consumes article events from input.topic in consumer group group.id, enriches\n"
+            "them, and produces enriched events to output.enriched.topic and rejected inputs\n"
+            "to output.dlq.topic, at least once. Stops cleanly on SIGINT/SIGTERM.\n"
+            "\n"
+            "  -b, --brokers LIST    same as -X kafka.bootstrap.servers=LIST\n"
+            "  -e, --exit-on-eof     exit once all assigned partitions are consumed and delivered\n"
+            "  -p, --print           print each delivered enriched event to stdout\n"
+            "  -v, --verbose         same as -X log.level=debug\n"
+            "\n");
+    usage_common(out);
+}
+
+typedef struct cli {
+    const char *config_file;
+    char **sets; /* "key=value" in command-line order */
+    int sets_n;
+    bool dump_config;
+    bool help_config;
+} cli_t;
+
+static int cli_add_set(cli_t *cli, const char *kv)
+{
+    char **sets = realloc(cli->sets, (size_t)(cli->sets_n + 1) * sizeof(*sets));
+    if (!sets)
+        return NF_ENOMEM;
+    cli->sets = sets;
+    cli->sets[cli->sets_n++] = (char *)kv;
+    return NF_OK;
+}
+
+/*
+ * Builds the configuration in precedence order. Flags that are shorthands (-b, -e, ...)
+ * were already turned into KEY=VALUE sets by the caller, in command-line order.
+ */
+static nf_config_t *build_config(const cli_t *cli)
+{
+    char errstr[768];
+    nf_config_t *conf = nf_config_new();
+    if (!conf) {
+        fprintf(stderr, "newsflow: out of memory\n");
+        return NULL;
+    }
+    if (cli->config_file && nf_config_load_file(conf, cli->config_file, errstr, sizeof(errstr)))
+        goto err;
+    if (nf_config_load_env(conf, environ, errstr, sizeof(errstr)))
+        goto err;
+    for (int i = 0; i < cli->sets_n; i++) {
+        char *kv = strdup(cli->sets[i]);
+        if (!kv)
+            goto err;
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            snprintf(errstr, sizeof(errstr), "-X %s: expected KEY=VALUE", cli->sets[i]);
+            free(kv);
+            goto err;
+        }
+        *eq = '\0';
+        char source[300];
+        snprintf(source, sizeof(source), "flag -X %s", kv);
+        int rc = nf_config_set(conf, kv, eq + 1, source, errstr, sizeof(errstr));
+        free(kv);
+        if (rc)
+            goto err;
+    }
+    nf_log_set_level(conf->log_level);
+    nf_log_set_json(conf->log_format == 1);
+    return conf;
+
+err:
+    fprintf(stderr, "newsflow: configuration error: %s\n", errstr);
+    nf_config_destroy(conf);
+    return NULL;
+}
+
+static struct event *sig_events[2];
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    nf_loop_t *loop = arg;
+    nf_log(NF_LOG_INFO, "main", "received %s: shutting down (send it again to exit at once)",
+           sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Deleting the events restores the default action for the next signal. */
+    for (int i = 0; i < 2; i++)
+        if (sig_events[i])
+            event_del(sig_events[i]);
+    nf_loop_shutdown(loop);
+}
+
+/* Sub-command `run`. */
+static int cmd_run(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},  {"set", required_argument, NULL, 'X'},
+        {"brokers", required_argument, NULL, 'b'}, {"exit-on-eof", no_argument, NULL, 'e'},
+        {"print", no_argument, NULL, 'p'},         {"verbose", no_argument, NULL, 'v'},
+        {"dump-config", no_argument, NULL, 'D'},   {"help-config", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    char *owned[3] = {NULL, NULL, NULL};
+    int opt, rc = EXIT_USAGE;
+    while ((opt = getopt_long(argc, argv, "c:X:b:epvh", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cli->config_file = optarg;
+            break;
+        case 'X':
+            cli_add_set(cli, optarg);
+            break;
+        case 'b':
+            free(owned[0]);
+            owned[0] = malloc(strlen(optarg) + 32);
+            if (!owned[0])
+                goto out;
+            sprintf(owned[0], "kafka.bootstrap.servers=%s", optarg);
+            cli_add_set(cli, owned[0]);
+            break;
+        case 'e':
+            cli_add_set(cli, "run.exit.on.eof=true");
+            break;
+        case 'p':
+            cli_add_set(cli, "output.print=true");
+            break;
+        case 'v':
+            cli_add_set(cli, "log.level=debug");
+            break;
+        case 'D':
+            cli->dump_config = true;
+            break;
+        case 'H':
+            nf_config_print_reference(stdout);
+            rc = 0;
+            goto out;
+        case 'h':
+            usage_run(stdout);
+            rc = 0;
+            goto out;
+        default:
+            usage_run(stderr);
+            goto out;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "newsflow run: unexpected argument \"%s\"\n", argv[optind]);
+        goto out;
+    }
+
+    nf_config_t *conf = build_config(cli);
+    if (!conf)
+        goto out;
+    if (cli->dump_config) {
+        nf_config_dump(conf, stdout);
+        nf_config_destroy(conf);
+        rc = 0;
+        goto out;
+    }
+
+    char errstr[768];
+    nf_mock_t *mock = NULL;
+    if (!nf_config_has_kafka(conf)) {
+        mock = nf_mock_start(conf, errstr, sizeof(errstr));
+        if (!mock) {
+            fprintf(stderr, "newsflow: %s\n", errstr);
+            nf_config_destroy(conf);
+            rc = EXIT_RUNTIME;
+            goto out;
+        }
+        if (conf->output_print == NF_OUTPUT_PRINT_AUTO)
+            conf->output_print = NF_OUTPUT_PRINT_ON;
+    } else if (!nf_config_is_set(conf, "kafka.bootstrap.servers")) {
+        fprintf(
+            stderr,
+            "newsflow: configuration error: kafka.* settings are given but kafka.bootstrap.servers is not: set it to your brokers (the embedded cluster is only used when no kafka.* setting is given)\n");
+        nf_config_destroy(conf);
+        goto out;
+    }
+
+    rc = EXIT_RUNTIME;
+    struct event_base *base = event_base_new();
+    nf_pipeline_t *pipeline = NULL;
+    nf_loop_t *loop = NULL;
+    struct event *ev_int = NULL, *ev_term = NULL;
+    if (!base) {
+        fprintf(stderr, "newsflow: cannot create event loop\n");
+        goto cleanup;
+    }
+    pipeline = nf_pipeline_new(conf, errstr, sizeof(errstr));
+    if (!pipeline) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    loop = nf_loop_new(conf, base, pipeline, errstr, sizeof(errstr));
+    if (!loop) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    ev_int = evsignal_new(base, SIGINT, on_signal, loop);
+    ev_term = evsignal_new(base, SIGTERM, on_signal, loop);
+    sig_events[0] = ev_int;
+    sig_events[1] = ev_term;
+    if (!ev_int || !ev_term || event_add(ev_int, NULL) || event_add(ev_term, NULL)) {
+        fprintf(stderr, "newsflow: cannot install signal handlers\n");
+        goto cleanup;
+    }
+    nf_log(NF_LOG_INFO, "main", "newsflow %s running: %s -> %s (dead letters: %s)", NF_VERSION,
+           conf->input_topic, conf->enriched_topic, conf->dlq_topic);
+    int lrc = nf_loop_run(loop);
+    rc = lrc == NF_OK ? 0 : lrc == NF_ETIMEDOUT ? EXIT_UNDELIVERED : EXIT_RUNTIME;
+
+cleanup:
+    /* In reverse order of creation. Removing the signal events restores the default
+     * action, so a signal during a slow teardown ends the process at once. */
+    if (ev_term)
+        event_free(ev_term);
+    if (ev_int)
+        event_free(ev_int);
+    nf_loop_destroy(loop);
+    nf_pipeline_destroy(pipeline);
+    if (base)
+        event_base_free(base);
+    nf_mock_destroy(mock);
+    nf_config_destroy(conf);
+out:
+    free(owned[0]);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage_main(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    cli_t cli = {0};
+    int rc;
+    if (!strcmp(cmd, "run")) {
+        rc = cmd_run(&cli, argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("newsflow %s (librdkafka %s)\n", NF_VERSION, rd_kafka_version_str());
+        rc = 0;
+    } else if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage_main(stdout);
+        rc = 0;
+    } else {
+        fprintf(stderr, "newsflow: unknown command \"%s\"\n\n", cmd);
+        usage_main(stderr);
+        rc = EXIT_USAGE;
+    }
+    free(cli.sets);
+    return rc;
+}

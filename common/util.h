@@ -1,0 +1,43 @@
+/*
+ * util: small helpers every module needs: clocks, a growable string buffer, hashing
+ * and JSON-safe string output. No module state lives here.
+ */
+#ifndef NF_UTIL_H
+#define NF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Monotonic clock in milliseconds / microseconds, for intervals. */
+int64_t nf_mono_ms(void);
+int64_t nf_mono_us(void);
+/* Wall clock in milliseconds since the epoch, for timestamps. */
+int64_t nf_wall_ms(void);
+/* Formats epoch milliseconds as RFC 3339 UTC with milliseconds ("...T..:..:..123Z"). */
+void nf_rfc3339_ms(int64_t epoch_ms, char *buf, size_t size);
+
+/* 64-bit FNV-1a over <ptr, len>, chained through seed (use NF_FNV_SEED to start). */
+#define NF_FNV_SEED 0xcbf29ce484222325ULL
+uint64_t nf_fnv1a(uint64_t seed, const void *ptr, size_t len);
+
+/* A growable byte buffer, always NUL-terminated. Zero-initialise before first use. */
+typedef struct nf_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool oom; /* an allocation failed: contents are truncated */
+} nf_buf_t;
+
+void nf_buf_append(nf_buf_t *buf, const char *ptr, size_t len);
+void nf_buf_puts(nf_buf_t *buf, const char *str);
+void nf_buf_printf(nf_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nf_buf_reset(nf_buf_t *buf);
+void nf_buf_free(nf_buf_t *buf);
+
+/* strdup that returns NULL for NULL input. */
+char *nf_strdup0(const char *str);
+/* Case-insensitive test for a prefix. */
+bool nf_has_prefix(const char *str, const char *prefix);
+
+#endif

@@ -1,0 +1,343 @@
+/*
+ * consumer: group membership, cooperative rebalancing and the io-event wiring that lets
+ * a libevent loop drive librdkafka without busy polling (see consumer.h).
+ *
+ * librdkafka writes one byte to our pipe only when the consumer queue goes from empty
+ * to non-empty, so every wake-up must either drain the queue to empty or re-arm itself:
+ * when a batch limit is hit the read event is activated again by hand, which gives
+ * other events (deliveries, timers, signals) a turn between batches without ever
+ * missing a wake-up. The periodic timer polls with a zero timeout as a safety net and to
+ * keep max.poll.interval.ms satisfied while paused.
+ */
+#include "consumer.h"
+#include "err.h"
+#include "kafka.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct nf_consumer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *queue;
+    struct event *ev_read;
+    struct event *ev_timer;
+    int pipefd[2];
+    nf_consumer_handlers_t handlers;
+    void *opaque;
+    int batch_max;
+    bool reading;
+    bool paused;
+    int assigned;
+};
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    nf_consumer_t *c = opaque;
+    bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    rd_kafka_error_t *error = NULL;
+    rd_kafka_resp_err_t ret = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+    switch (err) {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        nf_log(NF_LOG_INFO, "consumer", "assigned %d partition(s) (%s)", parts->cnt,
+               cooperative ? "incremental" : "eager");
+        if (cooperative)
+            error = rd_kafka_incremental_assign(rk, parts);
+        else
+            ret = rd_kafka_assign(rk, parts);
+        if (!error && !ret) {
+            c->assigned = cooperative ? c->assigned + parts->cnt : parts->cnt;
+            if (c->paused)
+                rd_kafka_pause_partitions(rk, parts);
+            if (c->handlers.on_assign)
+                c->handlers.on_assign(c->opaque, parts);
+        }
+        break;
+    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: {
+        bool lost = rd_kafka_assignment_lost(rk);
+        nf_log(lost ? NF_LOG_WARN : NF_LOG_INFO, "consumer", "%s %d partition(s)",
+               lost ? "lost" : "revoking", parts->cnt);
+        if (c->handlers.on_revoke)
+            c->handlers.on_revoke(c->opaque, parts, lost);
+        /* With enable.auto.commit, librdkafka commits the stored offsets of removed
+         * partitions as part of the unassign: no explicit commit inside the rebalance,
+         * which librdkafka 2.0.2 mishandles for cooperative groups. */
+        if (cooperative)
+            error = rd_kafka_incremental_unassign(rk, parts);
+        else
+            ret = rd_kafka_assign(rk, NULL);
+        c->assigned = cooperative ? c->assigned - parts->cnt : 0;
+        if (c->assigned < 0)
+            c->assigned = 0;
+        break;
+    }
+    default:
+        nf_log(NF_LOG_ERROR, "consumer", "rebalance failed: %s", rd_kafka_err2str(err));
+        if (c->handlers.on_revoke)
+            c->handlers.on_revoke(c->opaque, parts, true);
+        ret = rd_kafka_assign(rk, NULL);
+        c->assigned = 0;
+        break;
+    }
+    if (error) {
+        nf_log(NF_LOG_ERROR, "consumer", "incremental rebalance failed: %s",
+               rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (ret) {
+        nf_log(NF_LOG_ERROR, "consumer", "rebalance assign failed: %s", rd_kafka_err2str(ret));
+    }
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    nf_consumer_t *c = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        nf_log(NF_LOG_ERROR, "consumer", "fatal error: %s: %s", rd_kafka_err2name(ferr), fatal);
+        if (c->handlers.on_fatal)
+            c->handlers.on_fatal(c->opaque, fatal);
+        return;
+    }
+    nf_log_ratelimited(NF_LOG_WARN, "consumer", reason, "%s: %s",
+                       rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* Drains up to batch_max events; re-arms the read event if more may be waiting. */
+static void consumer_drain(nf_consumer_t *c)
+{
+    int n = 0;
+    while (n < c->batch_max) {
+        if (!c->reading) {
+            /* Shutting down: serve rebalances, logs and errors only. Any message that
+             * still arrives is dropped unprocessed; its offset is never stored, so it
+             * is consumed again after restart. */
+            rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 0);
+            if (!rkm)
+                return;
+            rd_kafka_message_destroy(rkm);
+            n++;
+            continue;
+        }
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 0);
+        if (!rkm)
+            return;
+        n++;
+        c->handlers.on_message(c->opaque, rkm);
+        if (!c->reading)
+            return;
+    }
+    event_active(c->ev_read, EV_READ, 0);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+    nf_consumer_t *c = arg;
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    consumer_drain(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    consumer_drain(arg);
+}
+
+nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
+                               const nf_consumer_handlers_t *handlers, void *opaque, char *errstr,
+                               size_t errstr_size)
+{
+    nf_consumer_t *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    c->pipefd[0] = c->pipefd[1] = -1;
+    c->handlers = *handlers;
+    c->opaque = opaque;
+    c->batch_max = (int)conf->consumer_batch_max;
+    c->reading = true;
+
+    rd_kafka_conf_t *rkconf = nf_kafka_conf_new(conf, NF_KAFKA_CONSUMER, errstr, errstr_size);
+    if (!rkconf)
+        goto err;
+    if (nf_kafka_conf_set(rkconf, "group.id", conf->group_id, errstr, errstr_size) ||
+        nf_kafka_conf_set(rkconf, "partition.assignment.strategy", "cooperative-sticky", errstr,
+                          errstr_size) ||
+        nf_kafka_conf_set(rkconf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
+        nf_kafka_conf_set(rkconf, "enable.partition.eof", conf->exit_on_eof ? "true" : "false",
+                          errstr, errstr_size)) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
+    rd_kafka_conf_set_rebalance_cb(rkconf, rebalance_cb);
+    rd_kafka_conf_set_error_cb(rkconf, error_cb);
+    rd_kafka_conf_set_opaque(rkconf, c);
+
+    char rkerr[512];
+    c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rkconf, rkerr, sizeof(rkerr));
+    if (!c->rk) {
+        /* rd_kafka_new() takes the conf only on success. */
+        rd_kafka_conf_destroy(rkconf);
+        snprintf(errstr, errstr_size, "cannot create Kafka consumer: %s", rkerr);
+        goto err;
+    }
+    rd_kafka_poll_set_consumer(c->rk);
+    c->queue = rd_kafka_queue_get_consumer(c->rk);
+    rd_kafka_set_log_queue(c->rk, c->queue);
+
+    if (pipe(c->pipefd) || fcntl(c->pipefd[0], F_SETFL, O_NONBLOCK) ||
+        fcntl(c->pipefd[1], F_SETFL, O_NONBLOCK) || fcntl(c->pipefd[0], F_SETFD, FD_CLOEXEC) ||
+        fcntl(c->pipefd[1], F_SETFD, FD_CLOEXEC)) {
+        snprintf(errstr, errstr_size, "cannot create wake-up pipe: %s", strerror(errno));
+        goto err;
+    }
+    rd_kafka_queue_io_event_enable(c->queue, c->pipefd[1], "1", 1);
+
+    c->ev_read = event_new(base, c->pipefd[0], EV_READ | EV_PERSIST, on_read, c);
+    c->ev_timer = event_new(base, -1, EV_PERSIST, on_timer, c);
+    struct timeval tv = {conf->poll_interval_ms / 1000, (conf->poll_interval_ms % 1000) * 1000};
+    if (!c->ev_read || !c->ev_timer || event_add(c->ev_read, NULL) || event_add(c->ev_timer, &tv)) {
+        snprintf(errstr, errstr_size, "cannot register consumer events");
+        goto err;
+    }
+
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, conf->input_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (rerr) {
+        snprintf(errstr, errstr_size, "cannot subscribe to %s: %s", conf->input_topic,
+                 rd_kafka_err2str(rerr));
+        goto err;
+    }
+    nf_log(NF_LOG_INFO, "consumer", "subscribed to %s in group %s", conf->input_topic,
+           conf->group_id);
+    /* Messages may already be queued from before io events were enabled. */
+    event_active(c->ev_read, EV_READ, 0);
+    return c;
+
+err:
+    nf_consumer_destroy(c);
+    return NULL;
+}
+
+void nf_consumer_destroy(nf_consumer_t *c)
+{
+    if (!c)
+        return;
+    if (c->ev_timer)
+        event_free(c->ev_timer);
+    if (c->ev_read)
+        event_free(c->ev_read);
+    if (c->queue) {
+        rd_kafka_queue_io_event_enable(c->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(c->queue);
+    }
+    if (c->rk)
+        rd_kafka_destroy(c->rk);
+    if (c->pipefd[0] >= 0)
+        close(c->pipefd[0]);
+    if (c->pipefd[1] >= 0)
+        close(c->pipefd[1]);
+    free(c);
+}
+
+void nf_consumer_stop_reading(nf_consumer_t *c)
+{
+    c->reading = false;
+}
+
+static int pause_resume(nf_consumer_t *c, bool pause)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_assignment(c->rk, &parts);
+    if (!err && parts->cnt > 0)
+        err = pause ? rd_kafka_pause_partitions(c->rk, parts)
+                    : rd_kafka_resume_partitions(c->rk, parts);
+    if (parts)
+        rd_kafka_topic_partition_list_destroy(parts);
+    if (err) {
+        nf_log(NF_LOG_ERROR, "consumer", "%s failed: %s", pause ? "pause" : "resume",
+               rd_kafka_err2str(err));
+        return NF_EKAFKA;
+    }
+    c->paused = pause;
+    return NF_OK;
+}
+
+int nf_consumer_pause(nf_consumer_t *c)
+{
+    return c->paused ? NF_OK : pause_resume(c, true);
+}
+
+int nf_consumer_resume(nf_consumer_t *c)
+{
+    if (!c->paused)
+        return NF_OK;
+    int err = pause_resume(c, false);
+    /* Fetched messages may be waiting already. */
+    event_active(c->ev_read, EV_READ, 0);
+    return err;
+}
+
+bool nf_consumer_is_paused(const nf_consumer_t *c)
+{
+    return c->paused;
+}
+
+int nf_consumer_assigned_count(const nf_consumer_t *c)
+{
+    return c->assigned;
+}
+
+int nf_consumer_store(nf_consumer_t *c, const char *topic, int32_t partition, int64_t next_offset)
+{
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, partition)->offset = next_offset;
+    rd_kafka_resp_err_t err = rd_kafka_offsets_store(c->rk, parts);
+    if (!err && parts->elems[0].err)
+        err = parts->elems[0].err;
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (err) {
+        /* __STATE: the partition is no longer assigned; its new owner re-reads. */
+        nf_log_ratelimited(NF_LOG_WARN, "consumer", "store",
+                           "cannot store offset %s [%d] @%lld: %s", topic, (int)partition,
+                           (long long)next_offset, rd_kafka_err2str(err));
+        return NF_EKAFKA;
+    }
+    return NF_OK;
+}
+
+int nf_consumer_commit(nf_consumer_t *c)
+{
+    rd_kafka_resp_err_t err = rd_kafka_commit(c->rk, NULL, 0);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        nf_log(NF_LOG_ERROR, "consumer", "commit failed: %s", rd_kafka_err2str(err));
+        return NF_EKAFKA;
+    }
+    return NF_OK;
+}
+
+int nf_consumer_close(nf_consumer_t *c)
+{
+    /* Close through the regular path: it leaves the group and runs the revoke handler,
+     * which commits stored offsets of the partitions given up. */
+    rd_kafka_resp_err_t err = rd_kafka_consumer_close(c->rk);
+    if (err) {
+        nf_log(NF_LOG_ERROR, "consumer", "close failed: %s", rd_kafka_err2str(err));
+        return NF_EKAFKA;
+    }
+    return NF_OK;
+}
+
+rd_kafka_t *nf_consumer_handle(nf_consumer_t *c)
+{
+    return c->rk;
+}

@@ -1,0 +1,78 @@
+/*
+ * consumer: the Kafka input side, driven by the libevent loop.
+ *
+ * Wraps one librdkafka consumer in a consumer group with cooperative-sticky
+ * assignment. Its queue (the main queue is forwarded to it, so logs, errors and
+ * rebalances arrive there too) signals a non-blocking pipe through
+ * rd_kafka_queue_io_event_enable; a libevent read event on that pipe drains up to
+ * consumer.batch.max messages per wake-up, and a periodic timer does a zero-timeout
+ * poll so that a paused or idle member keeps its place in the group.
+ *
+ * Offsets are never stored automatically: the owner calls nf_consumer_store() when
+ * every output of a message is delivered; librdkafka commits stored offsets
+ * periodically, on partition revocation, and nf_consumer_commit() commits synchronously
+ * at shutdown. The consumer knows nothing about news.
+ */
+#ifndef NF_CONSUMER_H
+#define NF_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+
+typedef struct nf_consumer nf_consumer_t;
+
+typedef struct nf_consumer_handlers {
+    /*
+     * A message, or a consumer error in rkm->err (partition EOF included). Ownership
+     * of rkm passes to the handler, which must rd_kafka_message_destroy() it.
+     */
+    void (*on_message)(void *opaque, rd_kafka_message_t *rkm);
+    /* Partitions just assigned (already incrementally assigned). May be NULL. */
+    void (*on_assign)(void *opaque, const rd_kafka_topic_partition_list_t *parts);
+    /*
+     * Partitions about to be revoked (lost=false: finish their work and store offsets
+     * now, they are committed when unassigned) or already lost (lost=true: another
+     * member owns them; do not store). May be NULL.
+     */
+    void (*on_revoke)(void *opaque, const rd_kafka_topic_partition_list_t *parts, bool lost);
+    /* A fatal client error: the owner must shut down. May be NULL. */
+    void (*on_fatal)(void *opaque, const char *reason);
+} nf_consumer_handlers_t;
+
+/*
+ * Creates the consumer, subscribes it to conf->input_topic in conf->group_id, and
+ * registers its events on base. handlers is copied; opaque is passed back. Returns NULL
+ * and fills errstr on failure.
+ */
+nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
+                               const nf_consumer_handlers_t *handlers, void *opaque, char *errstr,
+                               size_t errstr_size);
+/* nf_consumer_destroy(NULL) is a no-op. Call nf_consumer_close() first for a clean leave. */
+void nf_consumer_destroy(nf_consumer_t *consumer);
+
+/* Stops delivering messages to on_message (shutdown); rebalances are still served. */
+void nf_consumer_stop_reading(nf_consumer_t *consumer);
+/* Pauses / resumes fetching on every assigned partition (backpressure). */
+int nf_consumer_pause(nf_consumer_t *consumer);
+int nf_consumer_resume(nf_consumer_t *consumer);
+bool nf_consumer_is_paused(const nf_consumer_t *consumer);
+/* Number of partitions currently assigned. */
+int nf_consumer_assigned_count(const nf_consumer_t *consumer);
+
+/* Stores next_offset (done offset + 1) for commit. */
+int nf_consumer_store(nf_consumer_t *consumer, const char *topic, int32_t partition,
+                      int64_t next_offset);
+/* Synchronously commits all stored offsets. NF_OK also when there was nothing to commit. */
+int nf_consumer_commit(nf_consumer_t *consumer);
+/* Leaves the group (revoking partitions through the handlers). Blocks. */
+int nf_consumer_close(nf_consumer_t *consumer);
+
+/* The underlying handle, for tests and statistics. Owned by the consumer. */
+rd_kafka_t *nf_consumer_handle(nf_consumer_t *consumer);
+
+#endif

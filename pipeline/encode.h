@@ -1,0 +1,34 @@
+/*
+ * encode: writes the enriched event (schema newsflow.enriched.v1, docs/events.md) for
+ * a processed article as compact JSON.
+ *
+ * The writer is hand-rolled over nf_buf_t rather than built as a cJSON tree: it runs
+ * once per message on the hot path, and the input strings are already validated UTF-8,
+ * so only JSON escaping is needed.
+ */
+#ifndef NF_ENCODE_H
+#define NF_ENCODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "article.h"
+#include "util.h"
+
+typedef struct nf_encode_info {
+    const nf_source_t *source;
+    int64_t processed_at_ms; /* wall clock */
+    int64_t processing_us;   /* time spent in the pipeline for this article */
+    bool replay;
+} nf_encode_info_t;
+
+/* Deterministic event id for an article read at a source position ("evt-<16 hex>"). */
+void nf_event_id(const nf_article_t *article, const nf_source_t *source, char *buf, size_t size);
+
+/* Appends the enriched event JSON to out (which is not reset first). */
+void nf_encode_enriched(const nf_article_t *article, const nf_encode_info_t *info, nf_buf_t *out);
+
+/* Appends str as a quoted, escaped JSON string ("null" when str is NULL). */
+void nf_json_string(nf_buf_t *out, const char *str);
+
+#endif

@@ -1,0 +1,608 @@
+/*
+ * loop: consumer -> pipeline -> producer on one libevent loop, at-least-once (see
+ * loop.h).
+ *
+ * Every output message carries its input's nf_inflight_t as the delivery opaque and
+ * holds one reference on it. Delivery failures are sorted three ways: success releases
+ * the reference; a permanent failure (too large, unauthorised, unknown topic)
+ * dead-letters the output, moving the reference to the dead letter; anything else
+ * re-sends the same bytes. Nothing is released until it is delivered somewhere, so a
+ * stored offset always means "everything up to here is in Kafka".
+ *
+ * When librdkafka's queue is full, outputs wait in a local FIFO (bounded by the
+ * in-flight limit) and the consumer is paused; each delivery report retries the FIFO.
+ */
+#include "loop.h"
+#include "consumer.h"
+#include "err.h"
+#include "log.h"
+#include "offsets.h"
+#include "producer.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+
+typedef struct nf_pending {
+    TAILQ_ENTRY(nf_pending) link;
+    char *topic;
+    char *key;
+    size_t key_len;
+    char *value;
+    size_t len;
+    rd_kafka_headers_t *headers;
+    nf_inflight_t *inflight;
+} nf_pending_t;
+
+typedef struct nf_eof_part {
+    char *topic;
+    int32_t partition;
+    bool eof;
+} nf_eof_part_t;
+
+typedef enum { LOOP_RUNNING, LOOP_DRAINING, LOOP_DONE } nf_loop_state_t;
+
+struct nf_loop {
+    const nf_config_t *conf;
+    struct event_base *base;
+    nf_pipeline_t *pipeline;
+    nf_consumer_t *consumer;
+    nf_producer_t *producer;
+    nf_offsets_t *offsets;
+    nf_result_t result; /* reused for every message */
+    TAILQ_HEAD(, nf_pending) pending;
+    size_t pending_n;
+    nf_eof_part_t *parts; /* assigned partitions, for run.exit.on.eof */
+    int parts_n, parts_cap;
+    bool print;
+    bool failed;
+    nf_loop_state_t state;
+    struct event *ev_shutdown_timer;
+    struct event *ev_finish;
+    struct event *ev_stats;
+    int64_t started_ms;
+    int rc;
+    nf_loop_stats_t stats;
+};
+
+static void loop_check_drained(nf_loop_t *loop);
+static void loop_check_eof(nf_loop_t *loop);
+
+/* Called by the offset tracker when a contiguous prefix of a partition is delivered. */
+static void on_store(void *opaque, const char *topic, int32_t partition, int64_t next_offset)
+{
+    nf_loop_t *loop = opaque;
+    if (loop->failed)
+        return; /* never move offsets past a failure: restart re-reads from here */
+    nf_consumer_store(loop->consumer, topic, partition, next_offset);
+}
+
+static void loop_fail(nf_loop_t *loop, const char *why)
+{
+    nf_log(NF_LOG_ERROR, "loop", "stopping: %s", why);
+    loop->failed = true;
+    loop->rc = NF_EFATAL;
+    nf_loop_shutdown(loop);
+}
+
+static void backpressure_update(nf_loop_t *loop)
+{
+    size_t n = nf_offsets_inflight(loop->offsets);
+    size_t bytes = nf_offsets_inflight_bytes(loop->offsets);
+    size_t max_n = (size_t)loop->conf->max_inflight;
+    size_t max_bytes = (size_t)loop->conf->max_inflight_bytes;
+    bool paused = nf_consumer_is_paused(loop->consumer);
+    if (loop->state != LOOP_RUNNING)
+        return;
+    if (!paused && (n >= max_n || bytes >= max_bytes || loop->pending_n)) {
+        nf_log(NF_LOG_DEBUG, "loop", "pausing input: %zu in flight (%zu bytes), %zu waiting", n,
+               bytes, loop->pending_n);
+        loop->stats.pauses++;
+        nf_consumer_pause(loop->consumer);
+    } else if (paused && !loop->pending_n && n <= max_n / 2 && bytes <= max_bytes / 2) {
+        nf_log(NF_LOG_DEBUG, "loop", "resuming input: %zu in flight", n);
+        nf_consumer_resume(loop->consumer);
+    }
+}
+
+static void pending_free(nf_pending_t *pd)
+{
+    free(pd->topic);
+    free(pd->key);
+    free(pd->value);
+    if (pd->headers)
+        rd_kafka_headers_destroy(pd->headers);
+    free(pd);
+}
+
+/* Sends queued outputs in order until the producer queue fills again. */
+static void pending_flush(nf_loop_t *loop)
+{
+    nf_pending_t *pd;
+    while ((pd = TAILQ_FIRST(&loop->pending))) {
+        int err = nf_producer_send(loop->producer, pd->topic, pd->key, pd->key_len, pd->value,
+                                   pd->len, pd->headers, pd->inflight);
+        if (err == NF_EQUEUEFULL)
+            return;
+        TAILQ_REMOVE(&loop->pending, pd, link);
+        loop->pending_n--;
+        if (!err) {
+            pd->headers = NULL; /* now owned by librdkafka */
+        } else {
+            nf_inflight_unref(pd->inflight);
+            loop_fail(loop, "cannot produce a queued output");
+        }
+        pending_free(pd);
+    }
+}
+
+/*
+ * Sends one output holding a new reference on inflight. Takes ownership of headers.
+ * On a full queue the output waits in the FIFO. Returns NF_OK (sent or queued),
+ * NF_EREJECTED (Kafka will never take it: the caller dead-letters), or another error
+ * after which the loop is stopping. On error the reference is released.
+ */
+static int emit(nf_loop_t *loop, const char *topic, const void *key, size_t key_len,
+                const void *value, size_t len, rd_kafka_headers_t *headers, nf_inflight_t *inflight)
+{
+    nf_inflight_ref(inflight);
+    int err = NF_EQUEUEFULL;
+    if (!loop->pending_n)
+        err = nf_producer_send(loop->producer, topic, key, key_len, value, len, headers, inflight);
+    if (!err)
+        return NF_OK;
+    if (err == NF_EQUEUEFULL) {
+        nf_pending_t *pd = calloc(1, sizeof(*pd));
+        if (pd) {
+            pd->topic = strdup(topic);
+            pd->key = key_len ? malloc(key_len) : NULL;
+            pd->value = len ? malloc(len) : NULL;
+        }
+        if (!pd || !pd->topic || (key_len && !pd->key) || (len && !pd->value)) {
+            if (pd)
+                pending_free(pd);
+            err = NF_ENOMEM;
+            goto fail;
+        }
+        if (key_len)
+            memcpy(pd->key, key, key_len);
+        if (len)
+            memcpy(pd->value, value, len);
+        pd->key_len = key_len;
+        pd->len = len;
+        pd->headers = headers;
+        pd->inflight = inflight;
+        TAILQ_INSERT_TAIL(&loop->pending, pd, link);
+        loop->pending_n++;
+        backpressure_update(loop);
+        return NF_OK;
+    }
+
+fail:
+    if (headers)
+        rd_kafka_headers_destroy(headers);
+    nf_inflight_unref(inflight);
+    if (err != NF_EREJECTED) {
+        char why[400];
+        snprintf(why, sizeof(why), "cannot produce to %s: %s", topic,
+                 err == NF_ENOMEM ? "out of memory" : nf_producer_last_error(loop->producer));
+        loop_fail(loop, why);
+    }
+    return err;
+}
+
+/* Dead-letters <value, len>. If even the dead-letter topic refuses it, the loop stops
+ * without storing the offset: the message is kept in the input topic, not lost. */
+static void emit_dlq(nf_loop_t *loop, const void *key, size_t key_len, const void *value,
+                     size_t len, const nf_dlq_info_t *info, nf_inflight_t *inflight)
+{
+    loop->stats.dead_lettered++;
+    nf_log_ratelimited(NF_LOG_WARN, "loop", "dead-letter",
+                       "dead-lettering %s [%" PRId32 "] @%" PRId64 ": %s: %s", info->topic,
+                       info->partition, info->offset, info->reason, info->error);
+    if (emit(loop, nf_producer_dlq_topic(loop->producer), key, key_len, value, len,
+             nf_dlq_headers_new(info), inflight) == NF_EREJECTED) {
+        char why[400];
+        snprintf(why, sizeof(why), "the dead-letter topic refuses a message: %s",
+                 nf_producer_last_error(loop->producer));
+        loop_fail(loop, why);
+    }
+}
+
+static nf_eof_part_t *eof_part_find(nf_loop_t *loop, const char *topic, int32_t partition)
+{
+    for (int i = 0; i < loop->parts_n; i++)
+        if (loop->parts[i].partition == partition && !strcmp(loop->parts[i].topic, topic))
+            return &loop->parts[i];
+    return NULL;
+}
+
+static void on_message(void *opaque, rd_kafka_message_t *rkm)
+{
+    nf_loop_t *loop = opaque;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    nf_eof_part_t *part = eof_part_find(loop, topic, rkm->partition);
+
+    if (rkm->err) {
+        if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (part)
+                part->eof = true;
+            rd_kafka_message_destroy(rkm);
+            loop_check_eof(loop);
+            return;
+        }
+        loop->stats.consumer_errors++;
+        nf_log_ratelimited(NF_LOG_WARN, "loop", "consume-error", "consume error on %s [%d]: %s",
+                           rkm->rkt ? topic : "-", (int)rkm->partition,
+                           rd_kafka_message_errstr(rkm));
+        rd_kafka_message_destroy(rkm);
+        return;
+    }
+    if (part)
+        part->eof = false;
+    loop->stats.consumed++;
+
+    nf_inflight_t *inflight =
+        nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
+    if (!inflight) {
+        rd_kafka_message_destroy(rkm);
+        loop_fail(loop, "out of memory tracking a message");
+        return;
+    }
+    rd_kafka_timestamp_type_t tstype;
+    nf_source_t src = {
+        .topic = topic,
+        .partition = rkm->partition,
+        .offset = rkm->offset,
+        .timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype),
+    };
+    nf_result_t *res = &loop->result;
+    if (nf_pipeline_process(loop->pipeline, rkm->payload, rkm->len, &src, res) == NF_OK) {
+        loop->stats.enriched++;
+        if (emit(loop, loop->conf->enriched_topic, res->article.id, strlen(res->article.id),
+                 res->enriched.data, res->enriched.len, NULL, inflight) == NF_EREJECTED) {
+            loop->stats.produce_failed++;
+            nf_dlq_info_t info = {
+                .reason = "produce_failed",
+                .error = nf_producer_last_error(loop->producer),
+                .topic = topic,
+                .partition = rkm->partition,
+                .offset = rkm->offset,
+                .timestamp_ms = src.timestamp_ms,
+            };
+            emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+        }
+    } else {
+        nf_dlq_info_t info = {
+            .reason = res->reason,
+            .error = res->error,
+            .topic = topic,
+            .partition = rkm->partition,
+            .offset = rkm->offset,
+            .timestamp_ms = src.timestamp_ms,
+        };
+        emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+    }
+    nf_inflight_unref(inflight);
+    rd_kafka_message_destroy(rkm);
+    backpressure_update(loop);
+}
+
+static void print_event(nf_loop_t *loop, const rd_kafka_message_t *rkm)
+{
+    if (!loop->print || strcmp(rd_kafka_topic_name(rkm->rkt), loop->conf->enriched_topic))
+        return;
+    fwrite(rkm->payload, 1, rkm->len, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
+{
+    nf_loop_t *loop = opaque;
+    nf_inflight_t *inflight = rkm->_private;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+
+    if (!rkm->err) {
+        loop->stats.delivered++;
+        print_event(loop, rkm);
+        nf_inflight_unref(inflight);
+    } else if (loop->failed) {
+        nf_inflight_unref(inflight);
+    } else if (nf_producer_err_is_permanent(rkm->err) &&
+               strcmp(topic, nf_producer_dlq_topic(loop->producer))) {
+        loop->stats.produce_failed++;
+        char error[300];
+        snprintf(error, sizeof(error), "producing to %s failed: %s", topic,
+                 rd_kafka_err2str(rkm->err));
+        nf_dlq_info_t info = {
+            .reason = "produce_failed",
+            .error = error,
+            .topic = nf_inflight_topic(inflight),
+            .partition = nf_inflight_partition(inflight),
+            .offset = nf_inflight_offset(inflight),
+            .timestamp_ms = -1,
+        };
+        emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+        nf_inflight_unref(inflight);
+    } else if (nf_producer_err_is_permanent(rkm->err)) {
+        char why[300];
+        snprintf(why, sizeof(why), "dead-letter topic %s refuses messages: %s", topic,
+                 rd_kafka_err2str(rkm->err));
+        nf_inflight_unref(inflight);
+        loop_fail(loop, why);
+    } else {
+        /* Transient (timed out, broker gone for longer than message.timeout.ms, ...):
+         * send the same bytes again. The reference moves to the new message. */
+        loop->stats.resent++;
+        nf_log_ratelimited(NF_LOG_WARN, "loop", "resend",
+                           "delivery to %s failed (%s): sending again", topic,
+                           rd_kafka_err2str(rkm->err));
+        rd_kafka_headers_t *hdrs = NULL, *copy = NULL;
+        if (!rd_kafka_message_headers(rkm, &hdrs))
+            copy = rd_kafka_headers_copy(hdrs);
+        if (emit(loop, topic, rkm->key, rkm->key_len, rkm->payload, rkm->len, copy, inflight) ==
+            NF_EREJECTED)
+            loop_fail(loop, nf_producer_last_error(loop->producer));
+        nf_inflight_unref(inflight);
+    }
+    if (loop->pending_n)
+        pending_flush(loop);
+    backpressure_update(loop);
+    loop_check_eof(loop);
+    loop_check_drained(loop);
+}
+
+static void on_producer_fatal(void *opaque, const char *reason)
+{
+    char why[600];
+    snprintf(why, sizeof(why), "producer fatal error: %s", reason);
+    loop_fail(opaque, why);
+}
+
+static void on_consumer_fatal(void *opaque, const char *reason)
+{
+    char why[600];
+    snprintf(why, sizeof(why), "consumer fatal error: %s", reason);
+    loop_fail(opaque, why);
+}
+
+static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts)
+{
+    nf_loop_t *loop = opaque;
+    for (int i = 0; i < parts->cnt; i++) {
+        if (eof_part_find(loop, parts->elems[i].topic, parts->elems[i].partition))
+            continue;
+        if (loop->parts_n == loop->parts_cap) {
+            int cap = loop->parts_cap ? loop->parts_cap * 2 : 16;
+            nf_eof_part_t *np = realloc(loop->parts, (size_t)cap * sizeof(*np));
+            if (!np) {
+                loop_fail(loop, "out of memory");
+                return;
+            }
+            loop->parts = np;
+            loop->parts_cap = cap;
+        }
+        nf_eof_part_t *p = &loop->parts[loop->parts_n];
+        p->topic = strdup(parts->elems[i].topic);
+        if (!p->topic) {
+            loop_fail(loop, "out of memory");
+            return;
+        }
+        p->partition = parts->elems[i].partition;
+        p->eof = false;
+        loop->parts_n++;
+    }
+}
+
+/*
+ * Before revoked partitions are unassigned, deliver everything in flight so that their
+ * offsets are stored and committed by the unassign. Lost partitions already belong to
+ * someone else: nothing may be stored for them.
+ */
+static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, bool lost)
+{
+    nf_loop_t *loop = opaque;
+    if (!lost) {
+        int64_t deadline = nf_mono_ms() + loop->conf->shutdown_timeout_ms;
+        while ((loop->pending_n || nf_producer_outq_len(loop->producer) > 0) &&
+               nf_mono_ms() < deadline) {
+            pending_flush(loop);
+            nf_producer_flush(loop->producer, 100);
+        }
+        if (nf_offsets_inflight(loop->offsets))
+            nf_log(
+                NF_LOG_WARN, "loop",
+                "%zu message(s) still undelivered at revocation: the next owner will process them again",
+                nf_offsets_inflight(loop->offsets));
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        nf_offsets_drop_partition(loop->offsets, parts->elems[i].topic, parts->elems[i].partition);
+        nf_eof_part_t *p = eof_part_find(loop, parts->elems[i].topic, parts->elems[i].partition);
+        if (p) {
+            free(p->topic);
+            *p = loop->parts[--loop->parts_n];
+        }
+    }
+}
+
+static void loop_check_eof(nf_loop_t *loop)
+{
+    if (!loop->conf->exit_on_eof || loop->state != LOOP_RUNNING || !loop->parts_n ||
+        nf_offsets_inflight(loop->offsets) || loop->pending_n)
+        return;
+    for (int i = 0; i < loop->parts_n; i++)
+        if (!loop->parts[i].eof)
+            return;
+    nf_log(NF_LOG_INFO, "loop", "all %d assigned partition(s) at end and delivered: exiting",
+           loop->parts_n);
+    nf_loop_shutdown(loop);
+}
+
+static void log_stats(nf_loop_t *loop, const char *what)
+{
+    double secs = (double)(nf_mono_ms() - loop->started_ms) / 1000.0;
+    nf_log(NF_LOG_INFO, "loop",
+           "%s: consumed %" PRIu64 ", enriched %" PRIu64 ", dead-lettered %" PRIu64
+           ", delivered %" PRIu64 ", resent %" PRIu64 ", in flight %zu, %s, %.1f s (%.0f msg/s)",
+           what, loop->stats.consumed, loop->stats.enriched, loop->stats.dead_lettered,
+           loop->stats.delivered, loop->stats.resent, nf_offsets_inflight(loop->offsets),
+           nf_consumer_is_paused(loop->consumer) ? "paused" : "flowing", secs,
+           secs > 0 ? (double)loop->stats.consumed / secs : 0.0);
+}
+
+static void on_stats(evutil_socket_t fd, short what, void *arg)
+{
+    log_stats(arg, "progress");
+}
+
+/* Last step of shutdown: commit what is stored, leave the group, stop the loop. */
+static void loop_finish(nf_loop_t *loop)
+{
+    if (loop->state == LOOP_DONE)
+        return;
+    loop->state = LOOP_DONE;
+    if (nf_offsets_inflight(loop->offsets)) {
+        nf_log(
+            NF_LOG_WARN, "loop",
+            "%zu message(s) not delivered before shutdown: their offsets are not committed and they will be processed again",
+            nf_offsets_inflight(loop->offsets));
+        if (loop->rc == NF_OK)
+            loop->rc = NF_ETIMEDOUT;
+    }
+    if (!loop->failed)
+        nf_consumer_commit(loop->consumer);
+    nf_consumer_close(loop->consumer);
+    log_stats(loop, "stopped");
+    event_base_loopexit(loop->base, NULL);
+}
+
+static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    nf_log(NF_LOG_WARN, "loop", "shutdown.timeout.ms reached with outputs undelivered");
+    loop_finish(arg);
+}
+
+static void on_finish(evutil_socket_t fd, short what, void *arg)
+{
+    loop_finish(arg);
+}
+
+/* Finishing blocks (commit, group leave) and re-enters the consumer, so it never runs
+ * inside a consumer or producer callback: it is scheduled as an event of its own. */
+static void loop_check_drained(nf_loop_t *loop)
+{
+    if (loop->state == LOOP_DRAINING && !loop->pending_n &&
+        (loop->failed || !nf_offsets_inflight(loop->offsets)))
+        event_active(loop->ev_finish, EV_TIMEOUT, 0);
+}
+
+void nf_loop_shutdown(nf_loop_t *loop)
+{
+    if (loop->state != LOOP_RUNNING)
+        return;
+    nf_log(NF_LOG_INFO, "loop", "shutting down: %zu message(s) in flight",
+           nf_offsets_inflight(loop->offsets));
+    loop->state = LOOP_DRAINING;
+    nf_consumer_stop_reading(loop->consumer);
+    struct timeval tv = {loop->conf->shutdown_timeout_ms / 1000,
+                         (loop->conf->shutdown_timeout_ms % 1000) * 1000};
+    event_add(loop->ev_shutdown_timer, &tv);
+    loop_check_drained(loop);
+}
+
+nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipeline_t *pipeline,
+                       char *errstr, size_t errstr_size)
+{
+    nf_loop_t *loop = calloc(1, sizeof(*loop));
+    if (!loop) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    loop->conf = conf;
+    loop->base = base;
+    loop->pipeline = pipeline;
+    loop->started_ms = nf_mono_ms();
+    TAILQ_INIT(&loop->pending);
+    loop->offsets = nf_offsets_new(on_store, loop);
+    loop->ev_shutdown_timer = evtimer_new(base, on_shutdown_timeout, loop);
+    loop->ev_stats = event_new(base, -1, EV_PERSIST, on_stats, loop);
+    loop->ev_finish = evtimer_new(base, on_finish, loop);
+    if (!loop->offsets || !loop->ev_shutdown_timer || !loop->ev_stats || !loop->ev_finish) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
+    struct timeval stats_tv = {30, 0};
+    event_add(loop->ev_stats, &stats_tv);
+
+    loop->producer =
+        nf_producer_new(conf, base, on_delivery, on_producer_fatal, loop, errstr, errstr_size);
+    if (!loop->producer)
+        goto err;
+    nf_consumer_handlers_t handlers = {
+        .on_message = on_message,
+        .on_assign = on_assign,
+        .on_revoke = on_revoke,
+        .on_fatal = on_consumer_fatal,
+    };
+    loop->consumer = nf_consumer_new(conf, base, &handlers, loop, errstr, errstr_size);
+    if (!loop->consumer)
+        goto err;
+    return loop;
+
+err:
+    nf_loop_destroy(loop);
+    return NULL;
+}
+
+void nf_loop_destroy(nf_loop_t *loop)
+{
+    if (!loop)
+        return;
+    /* Consumer first: its close may still call back into the loop. */
+    nf_consumer_destroy(loop->consumer);
+    nf_pending_t *pd;
+    while ((pd = TAILQ_FIRST(&loop->pending))) {
+        TAILQ_REMOVE(&loop->pending, pd, link);
+        pending_free(pd);
+    }
+    nf_producer_destroy(loop->producer);
+    nf_offsets_destroy(loop->offsets);
+    nf_result_free(&loop->result);
+    for (int i = 0; i < loop->parts_n; i++)
+        free(loop->parts[i].topic);
+    free(loop->parts);
+    if (loop->ev_stats)
+        event_free(loop->ev_stats);
+    if (loop->ev_shutdown_timer)
+        event_free(loop->ev_shutdown_timer);
+    if (loop->ev_finish)
+        event_free(loop->ev_finish);
+    free(loop);
+}
+
+int nf_loop_run(nf_loop_t *loop)
+{
+    loop->print = loop->conf->output_print == NF_OUTPUT_PRINT_ON;
+    loop->started_ms = nf_mono_ms();
+    if (event_base_dispatch(loop->base) < 0)
+        return NF_EFATAL;
+    return loop->rc;
+}
+
+const nf_loop_stats_t *nf_loop_stats(const nf_loop_t *loop)
+{
+    return &loop->stats;
+}
+
+struct nf_consumer *nf_loop_consumer(nf_loop_t *loop)
+{
+    return loop->consumer;
+}
+
+struct nf_producer *nf_loop_producer(nf_loop_t *loop)
+{
+    return loop->producer;
+}

@@ -1,0 +1,57 @@
+/*
+ * loop: the streaming service. Joins the consumer to the producer through the
+ * pipeline on one libevent loop, with at-least-once delivery.
+ *
+ * For each input message: track it (offsets.h), run the pipeline, produce the enriched
+ * event (or a dead letter), and store the input offset only when every output of it,
+ * and of every earlier message of its partition, is delivered. In-flight messages and
+ * bytes are bounded; above the bound the consumer's partitions are paused until
+ * deliveries drain. Shutdown stops reading, waits for outstanding deliveries (up to
+ * shutdown.timeout.ms), commits synchronously and leaves the group.
+ */
+#ifndef NF_LOOP_H
+#define NF_LOOP_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "pipeline.h"
+
+typedef struct nf_loop nf_loop_t;
+
+typedef struct nf_loop_stats {
+    uint64_t consumed;       /* input messages handled */
+    uint64_t enriched;       /* enriched events produced */
+    uint64_t dead_lettered;  /* dead letters produced */
+    uint64_t delivered;      /* output deliveries confirmed */
+    uint64_t resent;         /* outputs sent again after a transient delivery failure */
+    uint64_t produce_failed; /* outputs dead-lettered after a permanent delivery failure */
+    uint64_t pauses;         /* times the consumer was paused for backpressure */
+    uint64_t consumer_errors;
+} nf_loop_stats_t;
+
+/*
+ * Creates the consumer and producer from conf and registers their events on base.
+ * pipeline is borrowed and must outlive the loop. Returns NULL and fills errstr.
+ */
+nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipeline_t *pipeline,
+                       char *errstr, size_t errstr_size);
+/* nf_loop_destroy(NULL) is a no-op. */
+void nf_loop_destroy(nf_loop_t *loop);
+
+/*
+ * Dispatches base until the loop has shut down. Returns NF_OK after a clean shutdown,
+ * NF_EFATAL if a fatal client error or an undeliverable dead letter stopped it, or
+ * NF_ETIMEDOUT if outputs were still undelivered at shutdown.
+ */
+int nf_loop_run(nf_loop_t *loop);
+/* Starts a clean shutdown (idempotent). Safe from any event callback on base. */
+void nf_loop_shutdown(nf_loop_t *loop);
+const nf_loop_stats_t *nf_loop_stats(const nf_loop_t *loop);
+/* Handles for tests. */
+struct nf_consumer *nf_loop_consumer(nf_loop_t *loop);
+struct nf_producer *nf_loop_producer(nf_loop_t *loop);
+
+#endif

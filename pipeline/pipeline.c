@@ -1,0 +1,110 @@
+/*
+ * pipeline: the per-message stage chain (see pipeline.h). It owns no I/O: callers hand
+ * it bytes and a source position and get back an encoded event or a rejection.
+ */
+#include "pipeline.h"
+#include "encode.h"
+#include "err.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STAGES_MAX 16
+
+struct nf_pipeline {
+    nf_decode_opts_t decode_opts;
+    nf_stage_t stages[STAGES_MAX];
+    int stages_n;
+    bool replay;
+};
+
+nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size)
+{
+    nf_pipeline_t *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
+    return p;
+}
+
+void nf_pipeline_destroy(nf_pipeline_t *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->stages_n; i++)
+        if (p->stages[i].destroy)
+            p->stages[i].destroy(p->stages[i].state);
+    free(p);
+}
+
+int nf_pipeline_add_stage(nf_pipeline_t *p, const nf_stage_t *stage)
+{
+    if (p->stages_n == STAGES_MAX)
+        return NF_EINVAL;
+    p->stages[p->stages_n++] = *stage;
+    return NF_OK;
+}
+
+void nf_pipeline_set_replay(nf_pipeline_t *p, bool replay)
+{
+    p->replay = replay;
+}
+
+void nf_result_clear(nf_result_t *res)
+{
+    nf_article_clear(&res->article);
+    nf_buf_reset(&res->enriched);
+    res->reject = NF_REJECT_NONE;
+    res->reason = NULL;
+    res->error[0] = '\0';
+}
+
+void nf_result_free(nf_result_t *res)
+{
+    nf_article_clear(&res->article);
+    nf_buf_free(&res->enriched);
+}
+
+int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_source_t *src,
+                        nf_result_t *res)
+{
+    int64_t t0 = nf_mono_us();
+    nf_result_clear(res);
+    res->reject =
+        nf_decode(buf, len, &p->decode_opts, &res->article, res->error, sizeof(res->error));
+    if (res->reject != NF_REJECT_NONE) {
+        res->reason = nf_reject_name(res->reject);
+        return NF_EDECODE;
+    }
+    for (int i = 0; i < p->stages_n; i++) {
+        char err[200] = "";
+        if (p->stages[i].run(p->stages[i].state, &res->article, err, sizeof(err))) {
+            nf_log_ratelimited(NF_LOG_ERROR, "pipeline", p->stages[i].name,
+                               "stage %s failed on article %s: %s", p->stages[i].name,
+                               res->article.id, err);
+            snprintf(res->error, sizeof(res->error), "stage %s: %s", p->stages[i].name, err);
+            res->reject = NF_REJECT__CNT;
+            res->reason = "stage_failed";
+            nf_article_clear(&res->article);
+            return NF_EDECODE;
+        }
+    }
+    nf_encode_info_t info = {
+        .source = src,
+        .processed_at_ms = nf_wall_ms(),
+        .processing_us = nf_mono_us() - t0,
+        .replay = p->replay,
+    };
+    nf_encode_enriched(&res->article, &info, &res->enriched);
+    if (res->enriched.oom) {
+        snprintf(res->error, sizeof(res->error), "out of memory while encoding");
+        res->reject = NF_REJECT__CNT;
+        res->reason = "internal_error";
+        return NF_EDECODE;
+    }
+    return NF_OK;
+}

@@ -1,0 +1,62 @@
+/*
+ * pipeline: what happens to one input message, independent of where it came from.
+ *
+ * decode -> [stages] -> encode. Decode and encode are fixed ends; the analysis stages
+ * in between (classifier, extractors, novelty) are registered with
+ * nf_pipeline_add_stage() and run in order over the decoded article. The same function
+ * serves the Kafka loop (`run`, `replay`) and the file mode (`classify`), so both give
+ * identical output for identical input. Nothing here knows about Kafka.
+ */
+#ifndef NF_PIPELINE_H
+#define NF_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "article.h"
+#include "config.h"
+#include "decode.h"
+#include "util.h"
+
+typedef struct nf_pipeline nf_pipeline_t;
+
+/*
+ * One analysis stage. run() reads and extends the article; a non-zero return is an
+ * internal failure of the stage (logged, and the article goes to the dead-letter topic
+ * with reason "stage_failed").
+ */
+typedef struct nf_stage {
+    const char *name;
+    int (*run)(void *state, nf_article_t *article, char *errstr, size_t errstr_size);
+    void *state;
+    void (*destroy)(void *state); /* may be NULL */
+} nf_stage_t;
+
+/* The outcome for one message. Zero-initialise; nf_result_clear() between uses. */
+typedef struct nf_result {
+    nf_reject_t reject;   /* NF_REJECT_NONE if the article was enriched */
+    const char *reason;   /* stable reason code when rejected (static) */
+    char error[256];      /* detail when rejected */
+    nf_article_t article; /* the decoded article (valid when not rejected) */
+    nf_buf_t enriched;    /* the enriched event JSON (valid when not rejected) */
+} nf_result_t;
+
+nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);
+/* Destroys the pipeline and its stages. NULL is a no-op. */
+void nf_pipeline_destroy(nf_pipeline_t *pipeline);
+/* Appends a stage; the pipeline takes ownership of stage->state. */
+int nf_pipeline_add_stage(nf_pipeline_t *pipeline, const nf_stage_t *stage);
+/* Marks outputs as replayed (replay mode). */
+void nf_pipeline_set_replay(nf_pipeline_t *pipeline, bool replay);
+
+/*
+ * Processes the message <buf, len> read at src into res (cleared first). Returns
+ * NF_OK when res holds an enriched event, NF_EDECODE when it holds a rejection.
+ */
+int nf_pipeline_process(nf_pipeline_t *pipeline, const char *buf, size_t len,
+                        const nf_source_t *src, nf_result_t *res);
+void nf_result_clear(nf_result_t *res);
+/* Frees the result's buffers for good. */
+void nf_result_free(nf_result_t *res);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * producer: idempotent output to Kafka with delivery reports served on the loop thread,
+ * and the dead-letter topic (see producer.h).
+ *
+ * Idempotence (enable.idempotence=true) gives per-partition ordering and no duplicates
+ * from librdkafka's own retries; acks=all follows from it. The main queue's io-event
+ * pipe wakes the loop whenever a delivery report, log line or error is ready, so
+ * reports are handled promptly without a polling thread.
+ */
+#include "producer.h"
+#include "err.h"
+#include "kafka.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct nf_producer {
+    rd_kafka_t *rk;
+    rd_kafka_queue_t *queue;
+    struct event *ev_read;
+    struct event *ev_timer;
+    int pipefd[2];
+    nf_producer_dr_cb *dr_cb;
+    nf_producer_fatal_cb *fatal_cb;
+    void *opaque;
+    char *dlq_topic;
+    char last_error[256];
+};
+
+static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
+{
+    nf_producer_t *p = opaque;
+    p->dr_cb(p->opaque, rkm);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    nf_producer_t *p = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char fatal[512];
+        rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+        nf_log(NF_LOG_ERROR, "producer", "fatal error: %s: %s", rd_kafka_err2name(ferr), fatal);
+        if (p->fatal_cb)
+            p->fatal_cb(p->opaque, fatal);
+        return;
+    }
+    nf_log_ratelimited(NF_LOG_WARN, "producer", reason, "%s: %s",
+                       rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+    nf_producer_t *p = arg;
+    char buf[64];
+    while (read(fd, buf, sizeof(buf)) > 0)
+        ;
+    rd_kafka_poll(p->rk, 0);
+}
+
+nf_producer_t *nf_producer_new(const nf_config_t *conf, struct event_base *base,
+                               nf_producer_dr_cb *dr_cb, nf_producer_fatal_cb *fatal_cb,
+                               void *opaque, char *errstr, size_t errstr_size)
+{
+    nf_producer_t *p = calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    p->pipefd[0] = p->pipefd[1] = -1;
+    p->dr_cb = dr_cb;
+    p->fatal_cb = fatal_cb;
+    p->opaque = opaque;
+    p->dlq_topic = strdup(conf->dlq_topic);
+    if (!p->dlq_topic) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
+
+    rd_kafka_conf_t *rkconf = nf_kafka_conf_new(conf, NF_KAFKA_PRODUCER, errstr, errstr_size);
+    if (!rkconf)
+        goto err;
+    /* An enriched event carries its input plus the analysis, so the producer must
+     * accept messages larger than the largest input (the broker's and the topics'
+     * max.message.bytes must allow them too: docs/operations.md). */
+    char maxbytes[32];
+    int64_t max_msg = 2 * conf->input_max_bytes + 65536;
+    snprintf(maxbytes, sizeof(maxbytes), "%lld",
+             (long long)(max_msg < 1000000      ? 1000000
+                         : max_msg > 1000000000 ? 1000000000
+                                                : max_msg));
+    if (nf_kafka_conf_set(rkconf, "enable.idempotence", "true", errstr, errstr_size) ||
+        (!nf_config_is_set(conf, "kafka.message.max.bytes") &&
+         !nf_config_is_set(conf, "kafka.producer.message.max.bytes") &&
+         nf_kafka_conf_set(rkconf, "message.max.bytes", maxbytes, errstr, errstr_size)) ||
+        (!nf_config_is_set(conf, "kafka.compression.type") &&
+         !nf_config_is_set(conf, "kafka.producer.compression.type") &&
+         nf_kafka_conf_set(rkconf, "compression.type", "lz4", errstr, errstr_size))) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
+    rd_kafka_conf_set_dr_msg_cb(rkconf, dr_msg_cb);
+    rd_kafka_conf_set_error_cb(rkconf, error_cb);
+    rd_kafka_conf_set_opaque(rkconf, p);
+
+    char rkerr[512];
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkconf, rkerr, sizeof(rkerr));
+    if (!p->rk) {
+        rd_kafka_conf_destroy(rkconf);
+        snprintf(errstr, errstr_size, "cannot create Kafka producer: %s", rkerr);
+        goto err;
+    }
+    p->queue = rd_kafka_queue_get_main(p->rk);
+    rd_kafka_set_log_queue(p->rk, p->queue);
+    if (pipe(p->pipefd) || fcntl(p->pipefd[0], F_SETFL, O_NONBLOCK) ||
+        fcntl(p->pipefd[1], F_SETFL, O_NONBLOCK) || fcntl(p->pipefd[0], F_SETFD, FD_CLOEXEC) ||
+        fcntl(p->pipefd[1], F_SETFD, FD_CLOEXEC)) {
+        snprintf(errstr, errstr_size, "cannot create wake-up pipe: %s", strerror(errno));
+        goto err;
+    }
+    rd_kafka_queue_io_event_enable(p->queue, p->pipefd[1], "1", 1);
+    p->ev_read = event_new(base, p->pipefd[0], EV_READ | EV_PERSIST, on_read, p);
+    /* Safety net: serve the queue at least every 100 ms even if a wake-up is missed. */
+    p->ev_timer = event_new(base, -1, EV_PERSIST, on_read, p);
+    struct timeval tv = {0, 100000};
+    if (!p->ev_read || !p->ev_timer || event_add(p->ev_read, NULL) || event_add(p->ev_timer, &tv)) {
+        snprintf(errstr, errstr_size, "cannot register producer events");
+        goto err;
+    }
+    return p;
+
+err:
+    nf_producer_destroy(p);
+    return NULL;
+}
+
+void nf_producer_destroy(nf_producer_t *p)
+{
+    if (!p)
+        return;
+    if (p->ev_timer)
+        event_free(p->ev_timer);
+    if (p->ev_read)
+        event_free(p->ev_read);
+    if (p->queue) {
+        rd_kafka_queue_io_event_enable(p->queue, -1, NULL, 0);
+        rd_kafka_queue_destroy(p->queue);
+    }
+    if (p->rk)
+        rd_kafka_destroy(p->rk);
+    if (p->pipefd[0] >= 0)
+        close(p->pipefd[0]);
+    if (p->pipefd[1] >= 0)
+        close(p->pipefd[1]);
+    free(p->dlq_topic);
+    free(p);
+}
+
+static int map_produce_err(nf_producer_t *p, rd_kafka_resp_err_t err, const char *topic)
+{
+    if (err && err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        snprintf(p->last_error, sizeof(p->last_error), "producing to %s failed: %s", topic,
+                 rd_kafka_err2str(err));
+    if (nf_producer_err_is_permanent(err))
+        return NF_EREJECTED;
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+        return NF_OK;
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+        return NF_EQUEUEFULL;
+    case RD_KAFKA_RESP_ERR__FATAL:
+        return NF_EFATAL;
+    default:
+        nf_log_ratelimited(NF_LOG_ERROR, "producer", "produce", "cannot produce to %s: %s", topic,
+                           rd_kafka_err2str(err));
+        return NF_EKAFKA;
+    }
+}
+
+int nf_producer_send(nf_producer_t *p, const char *topic, const void *key, size_t key_len,
+                     const void *value, size_t len, rd_kafka_headers_t *headers, void *msg_opaque)
+{
+    rd_kafka_resp_err_t err;
+    if (headers)
+        err = rd_kafka_producev(
+            p->rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, len),
+            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+    else
+        err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(topic),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE((void *)value, len),
+                                RD_KAFKA_V_OPAQUE(msg_opaque), RD_KAFKA_V_END);
+    return map_produce_err(p, err, topic);
+}
+
+rd_kafka_headers_t *nf_dlq_headers_new(const nf_dlq_info_t *info)
+{
+    rd_kafka_headers_t *hdrs = rd_kafka_headers_new(6);
+    char num[32];
+    rd_kafka_header_add(hdrs, "newsflow.reason", -1, info->reason, -1);
+    rd_kafka_header_add(hdrs, "newsflow.error", -1, info->error ? info->error : "", -1);
+    rd_kafka_header_add(hdrs, "newsflow.source.topic", -1, info->topic ? info->topic : "", -1);
+    snprintf(num, sizeof(num), "%" PRId32, info->partition);
+    rd_kafka_header_add(hdrs, "newsflow.source.partition", -1, num, -1);
+    snprintf(num, sizeof(num), "%" PRId64, info->offset);
+    rd_kafka_header_add(hdrs, "newsflow.source.offset", -1, num, -1);
+    if (info->timestamp_ms >= 0) {
+        snprintf(num, sizeof(num), "%" PRId64, info->timestamp_ms);
+        rd_kafka_header_add(hdrs, "newsflow.source.timestamp", -1, num, -1);
+    }
+    return hdrs;
+}
+
+int nf_producer_send_dlq(nf_producer_t *p, const void *key, size_t key_len, const void *value,
+                         size_t len, const nf_dlq_info_t *info, void *msg_opaque)
+{
+    rd_kafka_headers_t *hdrs = nf_dlq_headers_new(info);
+    int err = nf_producer_send(p, p->dlq_topic, key, key_len, value, len, hdrs, msg_opaque);
+    if (err)
+        rd_kafka_headers_destroy(hdrs);
+    return err;
+}
+
+void nf_producer_poll(nf_producer_t *p)
+{
+    rd_kafka_poll(p->rk, 0);
+}
+
+int nf_producer_flush(nf_producer_t *p, int timeout_ms)
+{
+    rd_kafka_resp_err_t err = rd_kafka_flush(p->rk, timeout_ms);
+    if (err == RD_KAFKA_RESP_ERR__TIMED_OUT)
+        return NF_ETIMEDOUT;
+    return err ? NF_EKAFKA : NF_OK;
+}
+
+int nf_producer_outq_len(nf_producer_t *p)
+{
+    return rd_kafka_outq_len(p->rk);
+}
+
+const char *nf_producer_last_error(const nf_producer_t *p)
+{
+    return p->last_error;
+}
+
+const char *nf_producer_dlq_topic(const nf_producer_t *p)
+{
+    return p->dlq_topic;
+}
+
+rd_kafka_t *nf_producer_handle(nf_producer_t *p)
+{
+    return p->rk;
+}
+
+bool nf_producer_err_is_permanent(rd_kafka_resp_err_t err)
+{
+    switch (err) {
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+        return true;
+    default:
+        return false;
+    }
+}

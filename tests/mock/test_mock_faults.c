@@ -1,0 +1,263 @@
+/*
+ * Mock-cluster fault tests for the streaming loop: run the real loop in-process
+ * against librdkafka's mock cluster while injecting faults, then read every topic
+ * back. Nothing may be lost: every valid input is in the enriched topic, every
+ * malformed one in the dead-letter topic with a reason, and the group has committed
+ * up to the end of the input.
+ *
+ *   1. the broker goes down for 3 s once a third of the input is delivered, then
+ *      comes back;
+ *   2. bursts of retriable produce errors (timeouts, leader changes, not enough
+ *      replicas) at the start and in the middle;
+ *   3. one output larger than the producer accepts: dead-lettered as produce_failed.
+ */
+#include "log.h"
+#include "loop.h"
+#include "pipeline.h"
+#include "support.h"
+#include "test.h"
+
+#include <event2/event.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#define N         6000
+#define BAD_EVERY 100
+
+static rd_kafka_t *owner;
+static rd_kafka_mock_cluster_t *mcluster;
+static const char *bootstrap;
+
+typedef struct scenario {
+    const char *name;
+    nf_loop_t *loop;
+    struct event *ev_tick;
+    int phase;
+    int64_t fault_at_ms;
+    void (*tick)(struct scenario *sc);
+} scenario_t;
+
+static void broker_down_tick(scenario_t *sc)
+{
+    const nf_loop_stats_t *st = nf_loop_stats(sc->loop);
+    if (sc->phase == 0 && st->delivered >= N / 3) {
+        fprintf(stderr, "[%s] broker down after %llu deliveries\n", sc->name,
+                (unsigned long long)st->delivered);
+        rd_kafka_mock_broker_set_down(mcluster, 1);
+        sc->fault_at_ms = nf_mono_ms();
+        sc->phase = 1;
+    } else if (sc->phase == 1 && nf_mono_ms() - sc->fault_at_ms >= 3000) {
+        fprintf(stderr, "[%s] broker up again\n", sc->name);
+        rd_kafka_mock_broker_set_up(mcluster, 1);
+        sc->phase = 2;
+    }
+}
+
+static void push_produce_errors(int cnt)
+{
+    rd_kafka_mock_push_request_errors(
+        mcluster, 0 /* Produce */, cnt, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+        RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+}
+
+static void produce_errors_tick(scenario_t *sc)
+{
+    const nf_loop_stats_t *st = nf_loop_stats(sc->loop);
+    if (sc->phase == 0 && st->delivered >= N / 2) {
+        fprintf(stderr, "[%s] injecting produce errors mid-run\n", sc->name);
+        push_produce_errors(5);
+        sc->phase = 1;
+    }
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    scenario_t *sc = arg;
+    if (sc->tick)
+        sc->tick(sc);
+}
+
+/* Runs the loop over input_topic until it has consumed everything; returns its rc. */
+static int run_loop(scenario_t *sc, const char *group, const char *input, const char *out,
+                    const char *dlq, const char *const *extra)
+{
+    char errstr[512];
+    nf_config_t *conf = nf_config_new();
+    const char *sets[][2] = {
+        {"kafka.bootstrap.servers", bootstrap},
+        {"kafka.consumer.session.timeout.ms", "6000"},
+        {"kafka.consumer.heartbeat.interval.ms", "500"},
+        {"kafka.consumer.auto.offset.reset", "earliest"},
+        {"kafka.producer.retry.backoff.ms", "50"},
+        {"group.id", group},
+        {"input.topic", input},
+        {"output.enriched.topic", out},
+        {"output.dlq.topic", dlq},
+        {"run.exit.on.eof", "true"},
+        {"output.print", "false"},
+        {"log.level", "warn"},
+    };
+    for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+        if (nf_config_set(conf, sets[i][0], sets[i][1], "test", errstr, sizeof(errstr)))
+            fprintf(stderr, "config: %s\n", errstr);
+    for (int i = 0; extra && extra[i]; i += 2)
+        if (nf_config_set(conf, extra[i], extra[i + 1], "test", errstr, sizeof(errstr)))
+            fprintf(stderr, "config: %s\n", errstr);
+    nf_log_set_level(conf->log_level);
+
+    struct event_base *base = event_base_new();
+    nf_pipeline_t *pipeline = nf_pipeline_new(conf, errstr, sizeof(errstr));
+    sc->loop = nf_loop_new(conf, base, pipeline, errstr, sizeof(errstr));
+    CHECK(sc->loop != NULL);
+    if (!sc->loop) {
+        fprintf(stderr, "loop: %s\n", errstr);
+        exit(1);
+    }
+    sc->ev_tick = event_new(base, -1, EV_PERSIST, on_tick, sc);
+    struct timeval tv = {0, 2000};
+    event_add(sc->ev_tick, &tv);
+    int64_t t0 = nf_mono_ms();
+    int rc = nf_loop_run(sc->loop);
+    const nf_loop_stats_t *st = nf_loop_stats(sc->loop);
+    fprintf(stderr,
+            "[%s] rc=%d in %lld ms: consumed %llu enriched %llu dead-lettered %llu resent %llu "
+            "produce_failed %llu pauses %llu\n",
+            sc->name, rc, (long long)(nf_mono_ms() - t0), (unsigned long long)st->consumed,
+            (unsigned long long)st->enriched, (unsigned long long)st->dead_lettered,
+            (unsigned long long)st->resent, (unsigned long long)st->produce_failed,
+            (unsigned long long)st->pauses);
+    event_free(sc->ev_tick);
+    nf_loop_destroy(sc->loop);
+    nf_pipeline_destroy(pipeline);
+    event_base_free(base);
+    nf_config_destroy(conf);
+    return rc;
+}
+
+static void create_topics(const char *prefix, char *in, char *out, char *dlq, size_t size)
+{
+    snprintf(in, size, "%s.in", prefix);
+    snprintf(out, size, "%s.out", prefix);
+    snprintf(dlq, size, "%s.dlq", prefix);
+    rd_kafka_mock_topic_create(mcluster, in, 4, 1);
+    rd_kafka_mock_topic_create(mcluster, out, 4, 1);
+    rd_kafka_mock_topic_create(mcluster, dlq, 2, 1);
+}
+
+/* Every valid input enriched at least once, every malformed one dead-lettered with a
+ * reason, group fully committed. */
+static void verify(const char *name, const char *group, const char *in, const char *out,
+                   const char *dlq, int n, int expect_bad)
+{
+    nf_test_recs_t enriched = {0}, dead = {0};
+    nf_test_read_all(bootstrap, out, NULL, &enriched);
+    nf_test_read_all(bootstrap, dlq, NULL, &dead);
+    int missing, dups;
+    nf_test_count_ids(&enriched, 0, n, BAD_EVERY, &missing, &dups);
+    size_t with_reason = 0;
+    for (size_t i = 0; i < dead.n; i++)
+        if (dead.v[i].reason && *dead.v[i].reason)
+            with_reason++;
+    fprintf(stderr, "[%s] enriched %zu (missing %d, duplicates %d), dead letters %zu\n", name,
+            enriched.n, missing, dups, dead.n);
+    CHECK_INT(missing, 0);
+    CHECK(dead.n >= (size_t)expect_bad);
+    CHECK_INT(with_reason, dead.n);
+    CHECK_INT(nf_test_group_lag(bootstrap, group, in), 0);
+    nf_test_recs_free(&enriched);
+    nf_test_recs_free(&dead);
+}
+
+static void test_broker_down(void)
+{
+    char in[64], out[64], dlq[64];
+    create_topics("down", in, out, dlq, sizeof(in));
+    nf_test_seed(bootstrap, in, 0, N, BAD_EVERY, 0, 0);
+    scenario_t sc = {.name = "broker-down", .tick = broker_down_tick};
+    CHECK_INT(run_loop(&sc, "g-down", in, out, dlq, NULL), 0);
+    CHECK_INT(sc.phase, 2); /* the fault did happen mid-run */
+    verify(sc.name, "g-down", in, out, dlq, N, N / BAD_EVERY);
+}
+
+static void test_produce_errors(void)
+{
+    char in[64], out[64], dlq[64];
+    create_topics("perr", in, out, dlq, sizeof(in));
+    nf_test_seed(bootstrap, in, 0, N, BAD_EVERY, 0, 0);
+    push_produce_errors(5);
+    scenario_t sc = {.name = "produce-errors", .tick = produce_errors_tick};
+    CHECK_INT(run_loop(&sc, "g-perr", in, out, dlq, NULL), 0);
+    CHECK_INT(sc.phase, 1);
+    verify(sc.name, "g-perr", in, out, dlq, N, N / BAD_EVERY);
+}
+
+/* An article whose enriched event exceeds the producer's message.max.bytes while the
+ * input itself fits: the input goes to the dead-letter topic as produce_failed. */
+static void test_too_large(void)
+{
+    char in[64], out[64], dlq[64];
+    create_topics("big", in, out, dlq, sizeof(in));
+    nf_test_seed(bootstrap, in, 0, 200, 0, 0, 0);
+
+    /* A 3000-character id: the enriched event carries it three times (key, article_id,
+     * article.id), the dead letter once, so a limit 1000 bytes above the input size
+     * refuses the enriched event but not the dead letter. */
+    nf_buf_t big = {0};
+    nf_buf_puts(&big, "{\"id\":\"art-huge-");
+    for (int i = 0; i < 3000; i++)
+        nf_buf_puts(&big, "x");
+    nf_buf_puts(&big, "\",\"title\":\"Big one\",\"body\":\"");
+    for (int i = 0; i < 2000; i++)
+        nf_buf_puts(&big, "word ");
+    nf_buf_puts(&big, "\"}");
+    char errstr[256];
+    rd_kafka_conf_t *pc = rd_kafka_conf_new();
+    rd_kafka_conf_set(pc, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+    rd_kafka_producev(p, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_KEY("huge", 4),
+                      RD_KAFKA_V_VALUE(big.data, big.len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                      RD_KAFKA_V_END);
+    rd_kafka_flush(p, 10000);
+    rd_kafka_destroy(p);
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%zu", big.len + 1000);
+    fprintf(stderr, "[too-large] input of %zu bytes, producer limit %s\n", big.len, limit);
+    nf_buf_free(&big);
+
+    const char *extra[] = {"kafka.producer.message.max.bytes", limit, NULL};
+    scenario_t sc = {.name = "too-large"};
+    CHECK_INT(run_loop(&sc, "g-big", in, out, dlq, extra), 0);
+
+    nf_test_recs_t enriched = {0}, dead = {0};
+    nf_test_read_all(bootstrap, out, NULL, &enriched);
+    nf_test_read_all(bootstrap, dlq, NULL, &dead);
+    int missing, dups;
+    nf_test_count_ids(&enriched, 0, 200, 0, &missing, &dups);
+    CHECK_INT(missing, 0);
+    CHECK_INT(dead.n, 1);
+    if (dead.n == 1) {
+        CHECK_STR(dead.v[0].reason, "produce_failed");
+        CHECK_STR(dead.v[0].key, "huge");
+    }
+    CHECK_INT(nf_test_group_lag(bootstrap, "g-big", in), 0);
+    nf_test_recs_free(&enriched);
+    nf_test_recs_free(&dead);
+}
+
+int main(void)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof(errstr));
+    owner = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+    mcluster = rd_kafka_mock_cluster_new(owner, 1);
+    bootstrap = rd_kafka_mock_cluster_bootstraps(mcluster);
+
+    test_broker_down();
+    test_produce_errors();
+    test_too_large();
+
+    rd_kafka_mock_cluster_destroy(mcluster);
+    rd_kafka_destroy(owner);
+    TEST_DONE();
+}

@@ -1,0 +1,62 @@
+/*
+ * support: helpers shared by the Kafka tests (mock and integration): a deterministic
+ * article generator, seeding a topic, reading a whole topic back, and the committed
+ * offsets of a group. Written for tests: failures abort with a message.
+ */
+#ifndef NF_TEST_SUPPORT_H
+#define NF_TEST_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "util.h"
+
+/* Writes article number i into out (reset first). Every `bad_every`-th article
+ * (i % bad_every == bad_every - 1) is malformed, cycling through several kinds; returns
+ * true if it is valid. bad_every 0: all valid. */
+bool nf_test_article(int i, int bad_every, nf_buf_t *out);
+/* The id article i carries when valid ("art-<i>"). */
+void nf_test_article_id(int i, char *buf, size_t size);
+
+/* Produces n articles to topic through bootstrap (key = id for valid ones), flushed.
+ * If delay_every > 0, sleeps delay_us after every delay_every messages. */
+void nf_test_seed(const char *bootstrap, const char *topic, int first, int n, int bad_every,
+                  int delay_every, int delay_us);
+
+/* One record read back. */
+typedef struct nf_test_rec {
+    char *key;   /* NUL-terminated copy (or NULL) */
+    char *value; /* NUL-terminated copy */
+    size_t len;
+    char *reason; /* newsflow.reason header, if any */
+    int32_t partition;
+    int64_t offset;
+} nf_test_rec_t;
+
+typedef struct nf_test_recs {
+    nf_test_rec_t *v;
+    size_t n, cap;
+} nf_test_recs_t;
+
+/* Reads every record of topic (all partitions, from the beginning to the current end). */
+void nf_test_read_all(const char *bootstrap, const char *topic, const char *isolation,
+                      nf_test_recs_t *out);
+void nf_test_recs_free(nf_test_recs_t *recs);
+
+/* Sum over partitions of (high watermark - committed offset of group): 0 when the group
+ * has committed everything. Returns -1 if some partition has no commit while it has
+ * messages. */
+int64_t nf_test_group_lag(const char *bootstrap, const char *group, const char *topic);
+
+/* Creates topic with partitions on a real broker (admin API); ok if it exists. */
+void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions);
+
+/* Counts, for ids art-<first>..art-<first+n-1>: in how many records each valid id
+ * appears. Fills missing (valid ids never seen) and dups (extra copies). */
+void nf_test_count_ids(const nf_test_recs_t *recs, int first, int n, int bad_every, int *missing,
+                       int *dups);
+
+#endif
