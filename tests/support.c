@@ -254,6 +254,22 @@ int64_t nf_test_group_lag(const char *bootstrap, const char *group, const char *
     return lag;
 }
 
+int64_t nf_test_topic_size(const char *bootstrap, const char *topic)
+{
+    static rd_kafka_t *rk; /* kept: this is polled in a loop */
+    if (!rk)
+        rk = new_client(RD_KAFKA_CONSUMER, bootstrap, "newsflow-test-size", NULL);
+    int np = partition_count(rk, topic);
+    int64_t total = 0;
+    for (int p = 0; p < np; p++) {
+        int64_t lo, hi;
+        if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 5000))
+            return -1;
+        total += hi;
+    }
+    return total;
+}
+
 void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions)
 {
     rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, bootstrap, NULL, NULL);

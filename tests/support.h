@@ -51,6 +51,10 @@ void nf_test_recs_free(nf_test_recs_t *recs);
  * messages. */
 int64_t nf_test_group_lag(const char *bootstrap, const char *group, const char *topic);
 
+/* Sum of the high watermarks of all partitions of topic (its message count if never
+ * truncated). Uses rk if given, else a temporary client. */
+int64_t nf_test_topic_size(const char *bootstrap, const char *topic);
+
 /* Creates topic with partitions on a real broker (admin API); ok if it exists. */
 void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions);
 
