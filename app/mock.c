@@ -23,8 +23,8 @@ struct nf_mock {
 
 int nf_data_path(const char *relative, char *buf, size_t size)
 {
-    const char *home = getenv("NEWSFLOW_HOME");
-    const char *roots[] = {home, NF_DATADIR, NF_SOURCE_DIR "/deploy", NF_SOURCE_DIR};
+    /* Installed data first, then the source tree this binary was built from. */
+    const char *roots[] = {NF_DATADIR, NF_SOURCE_DIR "/deploy", NF_SOURCE_DIR};
     for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
         if (!roots[i])
             continue;
@@ -126,8 +126,7 @@ nf_mock_t *nf_mock_start(nf_config_t *conf, char *errstr, size_t errstr_size)
     if (*conf->mock_seed_file)
         snprintf(path, sizeof(path), "%s", conf->mock_seed_file);
     else if (nf_data_path("samples/articles.jsonl", path, sizeof(path))) {
-        snprintf(errstr, errstr_size,
-                 "bundled sample articles not found (set mock.seed.file or NEWSFLOW_HOME)");
+        snprintf(errstr, errstr_size, "bundled sample articles not found (set mock.seed.file)");
         goto err;
     }
     if (seed(mock, bootstraps, conf->input_topic, path, errstr, errstr_size))

@@ -158,7 +158,15 @@ static void test_clean(void)
      * the output topics from outside (start-up and group join excluded). */
     int64_t t0 = nf_mono_ms(), first = -1, last = -1;
     pid_t pid = spawn(&t, true, NULL);
+    int rc = -1;
     while (nf_mono_ms() - t0 < 300000) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            pid = -1;
+            fprintf(stderr, "[clean] newsflow exited with %d before all outputs appeared\n", rc);
+            break;
+        }
         int64_t n = nf_test_topic_size(bootstrap, t.out) + nf_test_topic_size(bootstrap, t.dlq);
         if (n > 0 && first < 0)
             first = nf_mono_ms();
@@ -168,7 +176,8 @@ static void test_clean(void)
         }
         usleep(2000);
     }
-    int rc = wait_exit(pid, 120);
+    if (pid > 0)
+        rc = wait_exit(pid, 120);
     CHECK_INT(rc, 0);
     CHECK(last > 0);
     if (last > first && first > 0)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The two commands of the README, for a fresh Debian 12 machine:
+#
+#   deploy/dev.sh demo   install what is missing, build, and run newsflow against its
+#                        embedded in-process Kafka cluster with sample articles; prints
+#                        the enriched events it republishes, then exits.
+#   deploy/dev.sh test   install what is missing, check formatting, build with warnings
+#                        as errors and AddressSanitizer + UndefinedBehaviorSanitizer,
+#                        start a real Apache Kafka broker (deploy/kafka), run every test
+#                        (unit, mock, integration) and stop the broker. CI runs this.
+#
+# Environment: NF_BUILD_DIR (default build for demo, build-ci for test), NF_JOBS (2).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${NF_JOBS:-2}
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+cmd_demo() {
+    log "dependencies"
+    deploy/setup-debian.sh
+    local build=${NF_BUILD_DIR:-build}
+    log "build ($build)"
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
+        -DNF_SANITIZE=OFF -DNF_WERROR=OFF >/dev/null
+    cmake --build "$build" -j "$jobs" >/dev/null
+    log "newsflow run (embedded cluster, sample articles; stops at the end of the input)"
+    exec "$build/app/newsflow" run --exit-on-eof "$@"
+}
+
+check_format() {
+    command -v clang-format >/dev/null || { echo "clang-format missing" >&2; return 1; }
+    local bad=()
+    while IFS= read -r f; do
+        clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")
+    done < <(git ls-files '*.c' '*.h')
+    if [ "${#bad[@]}" -gt 0 ]; then
+        echo "clang-format would change: ${bad[*]} (run clang-format -i on them)" >&2
+        return 1
+    fi
+    echo "format: ok"
+}
+
+cmd_test() {
+    local t0=$SECONDS
+    log "dependencies"
+    deploy/setup-debian.sh --test
+    log "format"
+    check_format
+    local build=${NF_BUILD_DIR:-build-ci}
+    log "build ($build: -Werror, ASan+UBSan)"
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNF_WERROR=ON -DNF_SANITIZE=ON >/dev/null
+    cmake --build "$build" -j "$jobs" 2>&1 | grep -E "warning|error|Error" || true
+    cmake --build "$build" -j "$jobs" >/dev/null
+
+    log "Kafka broker"
+    export NF_KAFKA_STATE="$top/$build/kafka-state" NF_KAFKA_PORT=0
+    trap 'deploy/kafka/kafka.sh stop >/dev/null 2>&1 || true' EXIT
+    deploy/kafka/kafka.sh reset >/dev/null 2>&1 || true
+    deploy/kafka/kafka.sh start
+    NF_TEST_BOOTSTRAP=$(deploy/kafka/kafka.sh bootstrap)
+    export NF_TEST_BOOTSTRAP NF_REQUIRE_BROKER=1
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+    log "tests (broker $NF_TEST_BOOTSTRAP)"
+    for label in unit mock integration; do
+        printf '%-12s %s tests\n' "$label" \
+            "$(ctest --test-dir "$build" -N -L "^$label\$" | sed -n 's/^Total Tests: //p')"
+    done
+    ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+    log "all tests passed in $((SECONDS - t0)) s"
+}
+
+case "${1:-}" in
+demo) shift; cmd_demo "$@" ;;
+test) shift; cmd_test "$@" ;;
+*)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
