@@ -73,7 +73,9 @@ static int count_stderr_lines(void (*fn)(void), char *first, size_t first_size)
     char *nl = strchr(buf, '\n');
     if (nl)
         *nl = '\0';
-    snprintf(first, first_size, "%s", buf);
+    size_t flen = strlen(buf) < first_size - 1 ? strlen(buf) : first_size - 1;
+    memcpy(first, buf, flen);
+    first[flen] = '\0';
     return lines;
 }
 
