@@ -51,7 +51,7 @@ cmd_test() {
     check_format
     local build=${NF_BUILD_DIR:-build-ci}
     log "build ($build: -Werror, ASan+UBSan)"
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNF_WERROR=ON -DNF_SANITIZE=ON >/dev/null
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNF_WERROR=ON -DNF_SANITIZE=ON >/dev/null
     cmake --build "$build" -j "$jobs" 2>&1 | grep -E "warning|error|Error" || true
     cmake --build "$build" -j "$jobs" >/dev/null
 
