@@ -1,0 +1,379 @@
+/*
+ * entities: names in a tokenised field, and the article's entity table.
+ *
+ * The scan walks the tokens once. At a capitalised token it first tries the gazetteer
+ * (longest match, walking on while the key is a prefix of a longer name), then a person
+ * title ("CEO", "chief executive"), then collects the capitalised run that starts there.
+ * In a headline written in Title Case or in capitals, capitalisation says nothing, so a
+ * run also stops at any word the lexicon knows (verbs, descriptors like "startup",
+ * function words); in running text only a sentence-initial function word is dropped.
+ * A run is cut where a gazetteer name starts inside it, so "Cannabis Company Cresco
+ * Labs" yields "Cresco Labs" as its own span.
+ */
+#include "entities.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+#define C(x) NF_CUE(NF_CUE_##x)
+
+/* Words that end a capitalised run in a headline: every lexicon class but places. */
+static const uint64_t HEADLINE_BREAK =
+    C(VALUATION) | C(ROUND) | C(INVEST) | C(REVENUE) | C(PRICE) | C(OTHERMONEY) | C(ACQUIRE) |
+    C(SELL) | C(MERGE) | C(PARTNER) | C(CONTRACT) | C(RAISE) | C(STAKE) | C(LEAD) | C(TALKS) |
+    C(RUMOR) | C(COMPLETE) | C(TERMINATE) | C(BLOCK) | C(PENDING) | C(ANNOUNCE) | C(FUNC) |
+    C(DESC) | C(FROM) | C(BY) | C(WITH) | C(IN) | C(TO) | C(FOR) | C(AND) | C(AT) | C(OF) |
+    C(VERB) | C(BUILD) | C(DC) | C(COMPUTE) | C(FAB) | C(NETWORK) | C(POWER) | C(SUPPLY) |
+    C(COMMIT) | C(GOV) | C(CUSTOMER) | C(REGION) | C(JV);
+
+bool nf_entities_title_case(const char *text, const nf_toks_t *toks)
+{
+    size_t words = 0, caps = 0;
+    (void)text;
+    for (size_t i = 1; i < toks->n; i++) {
+        const nf_tok_t *t = &toks->v[i];
+        if (!(t->flags & NF_TOK_WORD) || t->len < 4 || (t->flags & NF_TOK_POSS))
+            continue;
+        words++;
+        if (t->flags & (NF_TOK_CAP | NF_TOK_UPPER))
+            caps++;
+        if (words >= 40)
+            break;
+    }
+    return words >= 2 && caps * 4 >= words * 3;
+}
+
+static bool is_punct(const char *text, const nf_tok_t *t, char c)
+{
+    return (t->flags & NF_TOK_PUNCT) && t->len == 1 && text[t->start] == c;
+}
+
+static bool all_upper_letters(const char *text, const nf_tok_t *t)
+{
+    if (!(t->flags & NF_TOK_WORD) || t->len > 6)
+        return false;
+    for (uint32_t i = 0; i < t->len; i++) {
+        char c = text[t->start + i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static int spans_push(nf_spans_t *spans, uint32_t first, uint32_t last, int type, int field,
+                      int32_t gaz)
+{
+    if (spans->n == spans->cap) {
+        size_t cap = spans->cap ? spans->cap * 2 : 64;
+        nf_span_t *v = realloc(spans->v, cap * sizeof(*v));
+        if (!v)
+            return NF_ENOMEM;
+        spans->v = v;
+        spans->cap = cap;
+    }
+    nf_span_t *s = &spans->v[spans->n++];
+    s->first = first;
+    s->last = last;
+    s->type = (uint8_t)type;
+    s->field = (uint8_t)field;
+    s->gaz = gaz;
+    s->entity = -1;
+    return 0;
+}
+
+/* Key of a span's words for merging mentions: lower-cased, suffixes left out. */
+static uint64_t span_key(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                         const nf_span_t *s)
+{
+    uint64_t key = 0;
+    size_t words = 0;
+    for (uint32_t i = s->first; i <= s->last; i++) {
+        const nf_tok_t *t = &toks->v[i];
+        if (t->flags & NF_TOK_PUNCT)
+            continue;
+        if (i > s->first && nf_gazetteer_suffix(gz, t->hash))
+            continue;
+        key = nf_tok_chain(key, t->hash);
+        words++;
+    }
+    (void)text;
+    return words ? key : 1;
+}
+
+const nf_gaz_entry_t *nf_entities_gaz(const nf_gazetteer_t *gz, const nf_ents_t *ents, int entity)
+{
+    if (entity < 0 || ents->gaz[entity] < 0)
+        return NULL;
+    return nf_gazetteer_entry(gz, ents->gaz[entity]);
+}
+
+static nf_entity_type_t type_of_span(const nf_gazetteer_t *gz, const nf_span_t *s)
+{
+    if (s->type == NF_SPAN_PERSON)
+        return NF_ENTITY_PERSON;
+    if (s->type == NF_SPAN_PLACE)
+        return NF_ENTITY_LOCATION;
+    if (s->gaz >= 0) {
+        const nf_gaz_entry_t *e = nf_gazetteer_entry(gz, s->gaz);
+        if (e && e->kind >= NF_GAZ_COUNTRY)
+            return NF_ENTITY_LOCATION;
+    }
+    return NF_ENTITY_ORGANIZATION;
+}
+
+int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                        nf_ents_t *ents, nf_span_t *s)
+{
+    nf_extraction_t *out = ents->out;
+    if (s->entity >= 0)
+        return s->entity;
+    uint64_t key =
+        s->gaz >= 0 ? (0x8000000000000000ull | (uint64_t)s->gaz) : span_key(gz, text, toks, s);
+    for (size_t e = 0; e < out->entities_n; e++) {
+        if (ents->norm[e] == key) {
+            s->entity = (int32_t)e;
+            out->entities[e].mentions++;
+            return s->entity;
+        }
+    }
+    if (out->entities_n == NF_EXTRACT_MAX_ENTITIES)
+        return -1;
+    size_t e = out->entities_n++;
+    nf_entity_t *ent = &out->entities[e];
+    memset(ent, 0, sizeof(*ent));
+    ent->type = type_of_span(gz, s);
+    ent->mentions = 1;
+    ents->gaz[e] = s->gaz;
+    ents->norm[e] = key;
+    ents->first_field[e] = s->field;
+    ents->first_tok[e] = s->first;
+    ents->name_off[e] = ents->arena->len;
+    if (s->gaz >= 0) {
+        nf_buf_puts(ents->arena, nf_gazetteer_entry(gz, s->gaz)->name);
+    } else {
+        uint32_t a = toks->v[s->first].start;
+        uint32_t b = toks->v[s->last].start + toks->v[s->last].len;
+        nf_buf_append(ents->arena, text + a, b - a);
+    }
+    nf_buf_append(ents->arena, "", 1); /* keep the NUL inside the arena */
+    s->entity = (int32_t)e;
+    return s->entity;
+}
+
+/* Longest gazetteer name starting at token i: returns its last token or -1. */
+static long gaz_match(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks, size_t i,
+                      int32_t *entry, bool *weak)
+{
+    uint64_t key = 0;
+    long best = -1;
+    for (size_t j = i, used = 0; j < toks->n && used < 10; j++) {
+        const nf_tok_t *t = &toks->v[j];
+        if (is_punct(text, t, '.') && j > i)
+            continue;
+        if (t->flags & NF_TOK_POSS)
+            break;
+        int32_t e = -1;
+        key = nf_tok_chain(key, t->hash);
+        used++;
+        unsigned f = nf_gazetteer_name(gz, key, &e);
+        if (!f)
+            break;
+        if ((f & NF_GAZ_NAME) && e >= 0) {
+            best = (long)j;
+            *entry = e;
+            *weak = f & NF_GAZ_WEAK;
+        }
+        if (!(f & NF_GAZ_PREFIX))
+            break;
+    }
+    /* a trailing '.' belongs to the sentence, not the name */
+    while (best > (long)i && is_punct(text, &toks->v[best], '.'))
+        best--;
+    return best;
+}
+
+/* Length in tokens of a person title starting at i, 0 if none. */
+static size_t title_at(const nf_gazetteer_t *gz, const nf_toks_t *toks, size_t i)
+{
+    uint64_t key = 0;
+    size_t best = 0;
+    for (size_t j = i; j < toks->n && j < i + 4; j++) {
+        key = nf_tok_chain(key, toks->v[j].hash);
+        unsigned f = nf_gazetteer_title(gz, key);
+        if (f & NF_GAZ_NAME)
+            best = j - i + 1;
+        if (!(f & NF_GAZ_PREFIX))
+            break;
+    }
+    return best;
+}
+
+static bool capital(const nf_tok_t *t)
+{
+    return (t->flags & NF_TOK_WORD) && (t->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+           !(t->flags & NF_TOK_POSS);
+}
+
+static int add_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                    nf_ents_t *ents, nf_spans_t *spans, uint32_t first, uint32_t last, int type,
+                    int field, int32_t entry)
+{
+    if (spans_push(spans, first, last, type, field, entry) != 0)
+        return NF_ENOMEM;
+    nf_span_t *s = &spans->v[spans->n - 1];
+    if (type != NF_SPAN_CANDIDATE) {
+        nf_entities_of_span(gz, text, toks, ents, s);
+    } else {
+        /* a candidate that repeats a known entity is a mention of it */
+        uint64_t key = span_key(gz, text, toks, s);
+        for (size_t e = 0; e < ents->out->entities_n; e++)
+            if (ents->norm[e] == key) {
+                s->entity = (int32_t)e;
+                ents->out->entities[e].mentions++;
+                break;
+            }
+    }
+    return 0;
+}
+
+int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
+                     const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
+{
+    bool headline = nf_entities_title_case(text, toks);
+    size_t n = toks->n;
+    for (size_t i = 0; i < n; i++) {
+        const nf_tok_t *t = &toks->v[i];
+        int32_t entry = -1;
+        bool weak = false;
+        /* tickers: "$TMUS", "<DEC>", "(NASDAQ: MU)", "(APLD)" */
+        if (i + 1 < n && all_upper_letters(text, &toks->v[i + 1]) &&
+            !(toks->v[i + 1].flags & NF_TOK_SPACE) &&
+            (is_punct(text, t, '$') || is_punct(text, t, '<') || is_punct(text, t, '('))) {
+            bool closed =
+                is_punct(text, t, '$') || (i + 2 < n && (is_punct(text, &toks->v[i + 2], '>') ||
+                                                         is_punct(text, &toks->v[i + 2], ')')));
+            int32_t e = closed ? nf_gazetteer_ticker(gz, toks->v[i + 1].hash) : -1;
+            if (e >= 0) {
+                if (add_span(gz, text, toks, ents, spans, (uint32_t)i + 1, (uint32_t)i + 1,
+                             NF_SPAN_ORG, field, e) != 0)
+                    return NF_ENOMEM;
+                i++;
+                continue;
+            }
+            if (is_punct(text, t, '$')) { /* unknown cashtag: not a name */
+                i++;
+                continue;
+            }
+        }
+        if (i + 3 < n && is_punct(text, t, '(') && toks->v[i + 1].flags & NF_TOK_UPPER &&
+            is_punct(text, &toks->v[i + 2], ':') && all_upper_letters(text, &toks->v[i + 3])) {
+            int32_t e = nf_gazetteer_ticker(gz, toks->v[i + 3].hash);
+            if (e >= 0 && add_span(gz, text, toks, ents, spans, (uint32_t)i + 3, (uint32_t)i + 3,
+                                   NF_SPAN_ORG, field, e) != 0)
+                return NF_ENOMEM;
+            i += 3;
+            continue;
+        }
+        if (!(t->flags & (NF_TOK_WORD | NF_TOK_NUM)) || (t->flags & NF_TOK_POSS))
+            continue;
+        /* gazetteer */
+        if (t->flags & (NF_TOK_CAP | NF_TOK_UPPER | NF_TOK_NUM)) {
+            long last = gaz_match(gz, text, toks, i, &entry, &weak);
+            const nf_gaz_entry_t *e = last >= 0 ? nf_gazetteer_entry(gz, entry) : NULL;
+            bool ok = e != NULL;
+            if (ok && weak && (headline || (t->flags & NF_TOK_SENT) || !(t->flags & NF_TOK_CAP)))
+                ok = false;
+            /* an all-caps match of a mixed-case name ("ARM" for Arm) only in capitals text */
+            if (ok && (t->flags & NF_TOK_NUM) && last == (long)i)
+                ok = false;
+            if (ok) {
+                size_t l = (size_t)last;
+                /* "Nvidia Corp", "Amazon.com Inc." */
+                while (l + 1 < n && nf_gazetteer_suffix(gz, toks->v[l + 1].hash) &&
+                       (toks->v[l + 1].flags & NF_TOK_CAP) && e->kind <= NF_GAZ_PUBLIC_BODY)
+                    l++;
+                int type = e->kind >= NF_GAZ_COUNTRY ? NF_SPAN_PLACE : NF_SPAN_ORG;
+                if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)l, type, field,
+                             entry) != 0)
+                    return NF_ENOMEM;
+                i = l;
+                continue;
+            }
+        }
+        /* person title followed by a name: "CEO Andy Jassy" */
+        size_t tl = title_at(gz, toks, i);
+        if (tl && i + tl + 1 < n && capital(&toks->v[i + tl]) && capital(&toks->v[i + tl + 1]) &&
+            !(toks->v[i + tl].cues & (C(FUNC) | C(VERB)))) {
+            size_t a = i + tl, b = a + 1;
+            if (b + 1 < n && capital(&toks->v[b + 1]) && !(toks->v[b + 1].cues & HEADLINE_BREAK))
+                b++;
+            int32_t pe = -1;
+            bool pw;
+            if (gaz_match(gz, text, toks, a, &pe, &pw) < 0) {
+                if (add_span(gz, text, toks, ents, spans, (uint32_t)a, (uint32_t)b, NF_SPAN_PERSON,
+                             field, -1) != 0)
+                    return NF_ENOMEM;
+                i = b;
+                continue;
+            }
+        }
+        if (!capital(t))
+            continue;
+        if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB))) && !headline)
+            continue;
+        if (headline && (t->cues & HEADLINE_BREAK) && !nf_gazetteer_suffix(gz, t->hash))
+            continue;
+        /* capitalised run */
+        size_t j = i;
+        while (j + 1 < n) {
+            const nf_tok_t *u = &toks->v[j + 1];
+            size_t k = j + 1;
+            if ((is_punct(text, u, '&') ||
+                 (is_punct(text, u, '-') && !(u->flags & NF_TOK_SPACE))) &&
+                k + 1 < n && capital(&toks->v[k + 1])) {
+                k++;
+                u = &toks->v[k];
+            } else if (!capital(u)) {
+                break;
+            }
+            bool suffix = nf_gazetteer_suffix(gz, u->hash);
+            if (headline && (u->cues & HEADLINE_BREAK) && !suffix)
+                break;
+            if (!headline && (u->cues & (C(FUNC) | C(VERB))) && !suffix &&
+                !(u->flags & NF_TOK_UPPER))
+                break;
+            /* a known name starts here: end the run before it */
+            int32_t e2;
+            bool w2;
+            if (!suffix && gaz_match(gz, text, toks, k, &e2, &w2) >= 0 && !w2)
+                break;
+            j = k;
+        }
+        /* suffix-only runs ("Group", "Capital") are not names */
+        bool named = false;
+        for (size_t k = i; k <= j; k++)
+            if ((toks->v[k].flags & NF_TOK_WORD) && !nf_gazetteer_suffix(gz, toks->v[k].hash))
+                named = true;
+        if (!named)
+            continue;
+        int type = NF_SPAN_CANDIDATE;
+        const nf_tok_t *lt = &toks->v[j];
+        if (j > i && nf_gazetteer_suffix(gz, lt->hash))
+            type = NF_SPAN_ORG;
+        else if (j > i && (nf_tok_is(text, lt, "county") || nf_tok_is(text, lt, "parish")))
+            type = NF_SPAN_PLACE;
+        else if (j > i && j - i <= 2 && i > 0 && title_at(gz, toks, i - 1) == 1 &&
+                 !(toks->v[i - 1].flags & NF_TOK_CAP))
+            type = NF_SPAN_PERSON;
+        else if (j > i && j - i <= 2 && j + 2 < n && is_punct(text, &toks->v[j + 1], ',') &&
+                 (title_at(gz, toks, j + 2) ||
+                  (nf_tok_is(text, &toks->v[j + 2], "the") && title_at(gz, toks, j + 3))))
+            type = NF_SPAN_PERSON;
+        if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)j, type, field, -1) != 0)
+            return NF_ENOMEM;
+        i = j;
+    }
+    return 0;
+}

@@ -1,0 +1,1432 @@
+/*
+ * extract: runs the enrichment for one article and writes its part of the event.
+ *
+ * Order of work: tokenise each field once (tokens.c); find names (entities.c) and money
+ * (amounts.c); merge repeated amounts (the same currency and value within 0.5% is one
+ * amount, whose kind comes from the mention with the clearest context); then, for the
+ * categories the classifier assigned, fill the details from role patterns. A role
+ * pattern is a cue word in a sentence plus the names in the slots around it: the name
+ * just before an acquisition verb is the acquirer and the one after it the target, the
+ * name before "raises" is the company raising, the names after "from" or "led by" are
+ * its investors, and so on. Headlines are read first because they state the event most
+ * plainly; body sentences add what the headline leaves out. Nothing here allocates once
+ * the scratch buffers have grown to the size of the articles seen.
+ */
+#include "extract.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amounts.h"
+#include "encode.h"
+#include "entities.h"
+#include "err.h"
+#include "gazetteer.h"
+#include "tokens.h"
+
+#define C(x)   NF_CUE(NF_CUE_##x)
+#define NO_OFF ((size_t)-1)
+
+struct nf_extractor {
+    nf_gazetteer_t *gz;
+    nf_lexicon_t *lex;
+};
+
+struct nf_extract_scratch {
+    nf_toks_t toks[NF_TEXT__CNT];
+    const char *text[NF_TEXT__CNT];
+    bool headline[NF_TEXT__CNT];
+    nf_spans_t spans;
+    size_t span_lo[NF_TEXT__CNT], span_hi[NF_TEXT__CNT];
+    nf_money_t money[NF_TEXT__CNT][NF_EXTRACT_MAX_AMOUNTS];
+    size_t money_n[NF_TEXT__CNT];
+    int money_amount[NF_TEXT__CNT][NF_EXTRACT_MAX_AMOUNTS];
+    int amount_conf[NF_EXTRACT_MAX_AMOUNTS];
+    size_t amount_text_off[NF_EXTRACT_MAX_AMOUNTS];
+    size_t round_off, location_off, capacity_off;
+    nf_buf_t arena;
+    nf_ents_t ents;
+    /* the sentence being read by the role patterns */
+    int f;
+    size_t ss, se;
+    int deal_rank; /* priority of the pattern that set the deal kind */
+};
+
+/* Names ---------------------------------------------------------------------------- */
+
+static const char *const KIND_NAMES[] = {"investment", "round_size", "valuation", "capex",
+                                         "revenue",    "commitment", "price",     "other"};
+static const char *const ROLE_NAMES[] = {"investor", "lead_investor", "acquirer", "target",
+                                         "seller",   "fundraiser",    "partner",  "operator",
+                                         "customer", "supplier"};
+static const char *const DEAL_NAMES[] = {"acquisition", "merger",      "stake",
+                                         "investment",  "divestiture", "joint_venture",
+                                         "contract",    "partnership", "other"};
+static const char *const STATUS_NAMES[] = {"",        "rumored",   "in_talks",   "announced",
+                                           "pending", "completed", "terminated", "blocked"};
+static const char *const ASSET_NAMES[] = {
+    "", "data_center", "compute_cluster", "fab", "cloud_region", "network", "power", "other"};
+static const char *const FIELD_NAMES[] = {"title", "body", "summary"};
+static const char *const TYPE_NAMES[] = {"organization", "person", "location"};
+
+const char *nf_amount_kind_name(nf_amount_kind_t kind)
+{
+    return (unsigned)kind < NF_KIND__CNT ? KIND_NAMES[kind] : "other";
+}
+
+const char *nf_role_name(nf_role_t role)
+{
+    return (unsigned)role < NF_ROLE__CNT ? ROLE_NAMES[role] : "partner";
+}
+
+const char *nf_deal_kind_name(nf_deal_kind_t kind)
+{
+    return (unsigned)kind <= NF_DEAL_OTHER ? DEAL_NAMES[kind] : "other";
+}
+
+const char *nf_deal_status_name(nf_deal_status_t status)
+{
+    return (unsigned)status <= NF_STATUS_BLOCKED ? STATUS_NAMES[status] : "";
+}
+
+const char *nf_asset_name(nf_asset_t asset)
+{
+    return (unsigned)asset <= NF_ASSET_OTHER ? ASSET_NAMES[asset] : "other";
+}
+
+const char *nf_entity_type_name(nf_entity_type_t type)
+{
+    return (unsigned)type <= NF_ENTITY_LOCATION ? TYPE_NAMES[type] : "organization";
+}
+
+/* Lifecycle ------------------------------------------------------------------------ */
+
+nf_extractor_t *nf_extractor_new(const char *rules_dir, char *errstr, size_t errstr_size)
+{
+    char dir[4096];
+    nf_extractor_t *x = calloc(1, sizeof(*x));
+    if (!x) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    snprintf(dir, sizeof(dir), "%s/gazetteer", rules_dir ? rules_dir : "rules");
+    x->gz = nf_gazetteer_load(dir, errstr, errstr_size);
+    if (!x->gz)
+        goto fail;
+    x->lex = nf_lexicon_new();
+    if (!x->lex) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return x;
+fail:
+    nf_extractor_destroy(x);
+    return NULL;
+}
+
+void nf_extractor_destroy(nf_extractor_t *x)
+{
+    if (!x)
+        return;
+    nf_gazetteer_destroy(x->gz);
+    nf_lexicon_destroy(x->lex);
+    free(x);
+}
+
+size_t nf_extractor_names(const nf_extractor_t *x)
+{
+    return x ? nf_gazetteer_names(x->gz) : 0;
+}
+
+static void reset_results(nf_extraction_t *out)
+{
+    out->amounts_n = 0;
+    out->entities_n = 0;
+    memset(&out->deal, 0, sizeof(out->deal));
+    memset(&out->funding, 0, sizeof(out->funding));
+    memset(&out->infra, 0, sizeof(out->infra));
+    out->deal.amount = -1;
+    out->funding.company = out->funding.amount = out->funding.valuation = -1;
+    out->infra.operator_ = out->infra.amount = -1;
+}
+
+void nf_extraction_clear(nf_extraction_t *out)
+{
+    if (!out)
+        return;
+    reset_results(out);
+    if (out->scratch) {
+        struct nf_extract_scratch *s = out->scratch;
+        for (int f = 0; f < NF_TEXT__CNT; f++) {
+            s->toks[f].n = 0;
+            s->money_n[f] = 0;
+            s->text[f] = NULL;
+        }
+        s->spans.n = 0;
+        nf_buf_reset(&s->arena);
+    }
+}
+
+void nf_extraction_free(nf_extraction_t *out)
+{
+    if (!out)
+        return;
+    if (out->scratch) {
+        struct nf_extract_scratch *s = out->scratch;
+        for (int f = 0; f < NF_TEXT__CNT; f++)
+            nf_toks_free(&s->toks[f]);
+        free(s->spans.v);
+        nf_buf_free(&s->arena);
+        free(s);
+    }
+    memset(out, 0, sizeof(*out));
+    reset_results(out);
+}
+
+/* Small helpers over the current scratch ------------------------------------------- */
+
+typedef struct nf_extract_scratch scratch_t;
+
+static const nf_tok_t *tok(const scratch_t *s, int f, size_t i)
+{
+    return &s->toks[f].v[i];
+}
+
+static bool is_word(const scratch_t *s, int f, size_t i, const char *w)
+{
+    return i < s->toks[f].n && nf_tok_is(s->text[f], tok(s, f, i), w);
+}
+
+static bool is_p(const scratch_t *s, int f, size_t i, char c)
+{
+    if (i >= s->toks[f].n)
+        return false;
+    const nf_tok_t *t = tok(s, f, i);
+    return (t->flags & NF_TOK_PUNCT) && t->len == 1 && s->text[f][t->start] == c;
+}
+
+static uint64_t cues(const scratch_t *s, int f, size_t i)
+{
+    return i < s->toks[f].n ? tok(s, f, i)->cues : 0;
+}
+
+/* Span (index into s->spans) covering token i of field f, or -1. */
+static long span_at(const scratch_t *s, int f, size_t i)
+{
+    for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
+        const nf_span_t *sp = &s->spans.v[k];
+        if (sp->first <= i && i <= sp->last)
+            return (long)k;
+        if (sp->first > i)
+            break;
+    }
+    return -1;
+}
+
+/* Entity of a span usable as a party (organisation or person), creating it if needed. */
+static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
+{
+    if (sp < 0)
+        return -1;
+    nf_span_t *span = &s->spans.v[sp];
+    if (span->type == NF_SPAN_PLACE)
+        return -1;
+    int e = nf_entities_of_span(x->gz, s->text[span->field], &s->toks[span->field], &s->ents, span);
+    if (e < 0)
+        return -1;
+    const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
+    if (g && g->kind >= NF_GAZ_COUNTRY)
+        return -1;
+    return e;
+}
+
+/*
+ * Tokens a subject may have between it and its verb: auxiliaries, modals, "reportedly",
+ * "in talks to", "said it would", day names, closing brackets of an aside.
+ */
+static bool skippable_left(const scratch_t *s, int f, size_t i)
+{
+    const nf_tok_t *t = tok(s, f, i);
+    if (t->flags & NF_TOK_POSS)
+        return false;
+    if (t->flags & NF_TOK_PUNCT)
+        return is_p(s, f, i, ',') || is_p(s, f, i, ')') || is_p(s, f, i, '(') || is_p(s, f, i, '-');
+    if (t->flags & NF_TOK_NUM)
+        return false;
+    if (t->cues & (C(FUNC) | C(RUMOR) | C(TALKS) | C(TO) | C(VERB) | C(ANNOUNCE)))
+        return !(t->cues & (C(FROM) | C(WITH) | C(BY) | C(FOR) | C(AND) | C(OF))) ||
+               (t->cues & C(VERB));
+    return false;
+}
+
+/* Nearest span ending before token v within gap skippable tokens (same sentence). */
+static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
+{
+    size_t i = v, skipped = 0;
+    while (i > s->ss) {
+        i--;
+        long sp = span_at(s, f, i);
+        if (sp >= 0) {
+            /* "Amazon's Kuiper": the span before 's is a modifier when followed by a name */
+            return sp;
+        }
+        if (is_p(s, f, i, ')')) { /* skip an aside: "Sorcerer (YC S24) raises" */
+            while (i > s->ss && !is_p(s, f, i, '('))
+                i--;
+            continue;
+        }
+        if (!skippable_left(s, f, i) || ++skipped > gap)
+            return -1;
+    }
+    return -1;
+}
+
+/* Tokens an object may have between its verb and itself. */
+static bool skippable_right(const scratch_t *s, int f, size_t i, bool lower_ok)
+{
+    const nf_tok_t *t = tok(s, f, i);
+    if (t->flags & NF_TOK_PUNCT)
+        return !is_p(s, f, i, '.') && !is_p(s, f, i, ';') && !is_p(s, f, i, ':');
+    if (t->flags & NF_TOK_NUM)
+        return true;
+    if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(TO)))
+        return false;
+    if (t->cues & (C(FUNC) | C(DESC) | C(STAKE) | C(IN) | C(OF)))
+        return true;
+    if (!(t->flags & (NF_TOK_CAP | NF_TOK_UPPER)))
+        return lower_ok;
+    return s->headline[f] && t->cues;
+}
+
+/* Nearest span starting after token v within gap tokens. */
+static long object_of(const scratch_t *s, int f, size_t v, size_t gap)
+{
+    size_t skipped = 0;
+    for (size_t i = v + 1; i < s->se; i++) {
+        long sp = span_at(s, f, i);
+        if (sp >= 0)
+            return sp;
+        if (!skippable_right(s, f, i, !s->headline[f]) || ++skipped > gap)
+            return -1;
+    }
+    return -1;
+}
+
+/* Span right after a preposition-like word at v ("from", "with", "by", "in", "for"). */
+static long after_word(const scratch_t *s, int f, size_t v, size_t gap)
+{
+    return object_of(s, f, v, gap);
+}
+
+/* Next span after sp joined by ",", "and", "&" (a list: "from A, B and C"). */
+static long next_in_list(const scratch_t *s, int f, long sp)
+{
+    size_t i = s->spans.v[sp].last + 1;
+    bool joined = false;
+    while (i < s->se && (is_p(s, f, i, ',') || (cues(s, f, i) & C(AND)) || is_word(s, f, i, "as") ||
+                         is_word(s, f, i, "well"))) {
+        joined = true;
+        i++;
+    }
+    if (!joined || i >= s->se)
+        return -1;
+    long next = span_at(s, f, i);
+    return next >= 0 && s->spans.v[next].first == i ? next : -1;
+}
+
+/* Previous span joined to sp by ",", "and" or "&" ("Google and Chevron invest"). */
+static long prev_in_list(const scratch_t *s, int f, long sp)
+{
+    size_t i = s->spans.v[sp].first;
+    bool joined = false;
+    while (i > s->ss && (is_p(s, f, i - 1, ',') || (cues(s, f, i - 1) & C(AND)))) {
+        joined = true;
+        i--;
+    }
+    if (!joined || i == s->ss)
+        return -1;
+    long prev = span_at(s, f, i - 1);
+    return prev >= 0 && s->spans.v[prev].last == i - 1 ? prev : -1;
+}
+
+/* Roles ------------------------------------------------------------------------------ */
+
+static void add_role(nf_extraction_t *out, int e, nf_role_t role)
+{
+    if (e >= 0)
+        out->entities[e].roles |= 1u << role;
+}
+
+static bool deal_has(const nf_extraction_t *out, int e)
+{
+    for (size_t i = 0; i < out->deal.parties_n; i++)
+        if (out->deal.parties[i].entity == e)
+            return true;
+    return false;
+}
+
+static void add_party(nf_extraction_t *out, int e, nf_role_t role)
+{
+    if (e < 0 || deal_has(out, e) || out->deal.parties_n == NF_EXTRACT_MAX_PARTIES)
+        return;
+    out->deal.parties[out->deal.parties_n].entity = e;
+    out->deal.parties[out->deal.parties_n].role = role;
+    out->deal.parties_n++;
+    add_role(out, e, role);
+}
+
+static void set_deal_kind(scratch_t *s, nf_extraction_t *out, nf_deal_kind_t kind, int rank)
+{
+    if (rank > s->deal_rank) {
+        s->deal_rank = rank;
+        out->deal.kind = kind;
+    }
+}
+
+static void add_investor(nf_extraction_t *out, int e, bool lead)
+{
+    nf_funding_t *fu = &out->funding;
+    if (e < 0 || e == fu->company)
+        return;
+    bool have = false;
+    for (size_t i = 0; i < fu->investors_n; i++)
+        have |= fu->investors[i] == e;
+    if (!have && fu->investors_n < NF_EXTRACT_MAX_INVESTORS)
+        fu->investors[fu->investors_n++] = e;
+    add_role(out, e, NF_ROLE_INVESTOR);
+    if (lead) {
+        have = false;
+        for (size_t i = 0; i < fu->leads_n; i++)
+            have |= fu->leads[i] == e;
+        if (!have && fu->leads_n < NF_EXTRACT_MAX_INVESTORS)
+            fu->leads[fu->leads_n++] = e;
+        add_role(out, e, NF_ROLE_LEAD_INVESTOR);
+    }
+}
+
+/* Adds the span list starting at sp as investors (and deal investors). */
+static void investors_from(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out,
+                           unsigned mask, long sp, bool lead)
+{
+    for (int guard = 0; sp >= 0 && guard < 12; guard++, sp = next_in_list(s, s->f, sp)) {
+        int e = party_entity(x, s, sp);
+        if (e < 0)
+            continue;
+        if (mask & NF_EXTRACT_FUNDING)
+            add_investor(out, e, lead);
+        if (mask & NF_EXTRACT_DEAL)
+            add_party(out, e, NF_ROLE_INVESTOR);
+    }
+}
+
+static bool tagged(const nf_extractor_t *x, const scratch_t *s, int e, unsigned tag)
+{
+    const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
+    return g && (g->tags & tag);
+}
+
+static bool public_body(const nf_extractor_t *x, const scratch_t *s, int e)
+{
+    const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
+    return g && g->kind == NF_GAZ_PUBLIC_BODY;
+}
+
+/* Supplier and customer of a contract between a and b, from what each one sells. */
+static void contract_roles(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, int a,
+                           int b, uint64_t sent)
+{
+    bool power = sent & C(POWER), compute = sent & (C(COMPUTE) | C(SUPPLY) | C(DC));
+    bool a_cloud = tagged(x, s, a, NF_GAZ_TAG_CLOUD | NF_GAZ_TAG_CHIPS);
+    bool b_cloud = tagged(x, s, b, NF_GAZ_TAG_CLOUD | NF_GAZ_TAG_CHIPS);
+    if (power && a_cloud != b_cloud) {
+        add_party(out, a, a_cloud ? NF_ROLE_CUSTOMER : NF_ROLE_SUPPLIER);
+        add_party(out, b, b_cloud ? NF_ROLE_CUSTOMER : NF_ROLE_SUPPLIER);
+    } else if (compute && a_cloud != b_cloud) {
+        add_party(out, a, a_cloud ? NF_ROLE_SUPPLIER : NF_ROLE_CUSTOMER);
+        add_party(out, b, b_cloud ? NF_ROLE_SUPPLIER : NF_ROLE_CUSTOMER);
+    } else {
+        add_party(out, a, NF_ROLE_PARTNER);
+        add_party(out, b, NF_ROLE_PARTNER);
+    }
+}
+
+/*
+ * The span right before token i when it carries a possessive ("Square's platform"),
+ * looking past an amount ("Tarrant's $2.1bn takeover").
+ */
+static long possessor_before(const scratch_t *s, int f, size_t i)
+{
+    while (i > s->ss + 2 && ((tok(s, f, i - 1)->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') ||
+                             is_word(s, f, i - 1, "billion") || is_word(s, f, i - 1, "million") ||
+                             (tok(s, f, i - 1)->flags & NF_TOK_PUNCT && tok(s, f, i - 1)->len > 1)))
+        i--;
+    if (i < 2 || !(tok(s, f, i - 1)->flags & NF_TOK_POSS))
+        return -1;
+    return span_at(s, f, i - 2);
+}
+
+/* Reads one sentence [ss, se) of field f for deal roles. */
+static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    int f = s->f;
+    uint64_t sent = 0;
+    for (size_t i = s->ss; i < s->se; i++)
+        sent |= cues(s, f, i);
+    for (size_t v = s->ss; v < s->se; v++) {
+        uint64_t c = cues(s, f, v);
+        if (!c || span_at(s, f, v) >= 0)
+            continue;
+        const nf_tok_t *t = tok(s, f, v);
+        bool noun = is_word(s, f, v, "acquisition") || is_word(s, f, v, "takeover") ||
+                    is_word(s, f, v, "buyout") || is_word(s, f, v, "purchase") ||
+                    is_word(s, f, v, "bid") || is_word(s, f, v, "offer") ||
+                    is_word(s, f, v, "sale") || is_word(s, f, v, "merger");
+        (void)t;
+        if (c & (C(ACQUIRE) | C(MERGE)) || (noun && (sent & (C(ACQUIRE) | C(MERGE))))) {
+            bool merge = (c & C(MERGE)) && !(c & C(ACQUIRE) && !is_word(s, f, v, "merger"));
+            if (merge) {
+                /* "X and Y merge", "X merges with Y", "X-Y merger", "merger of X and Y" */
+                long a = subject_of(s, f, v, 3), b = -1;
+                if (a >= 0)
+                    b = prev_in_list(s, f, a);
+                if (b < 0 && a >= 0 && s->spans.v[a].first > 1 &&
+                    is_p(s, f, s->spans.v[a].first - 1, '-'))
+                    b = span_at(s, f, s->spans.v[a].first - 2);
+                if (b < 0) {
+                    size_t w = v + 1;
+                    if (is_word(s, f, w, "with") || is_word(s, f, w, "of"))
+                        b = after_word(s, f, w, 2);
+                    if (b >= 0 && a < 0)
+                        a = next_in_list(s, f, b);
+                }
+                int ea = party_entity(x, s, a), eb = party_entity(x, s, b);
+                if (ea >= 0 || eb >= 0) {
+                    add_party(out, eb, NF_ROLE_PARTNER);
+                    add_party(out, ea, NF_ROLE_PARTNER);
+                    set_deal_kind(s, out, NF_DEAL_MERGER, 5);
+                }
+                continue;
+            }
+            long subj = -1, obj = -1, seller = -1;
+            if (noun || is_word(s, f, v, "acquisition") || is_word(s, f, v, "takeover")) {
+                /* "X's acquisition of Y", "acquisition of Y by X", "takeover offer for Y" */
+                size_t w = v + 1;
+                while (w < s->se && (is_word(s, f, w, "offer") || is_word(s, f, w, "bid") ||
+                                     is_word(s, f, w, "deal") || is_word(s, f, w, "talks")))
+                    w++;
+                if (is_word(s, f, w, "of") || is_word(s, f, w, "for") || is_word(s, f, w, "to"))
+                    obj = after_word(s, f, w, 3);
+                subj = possessor_before(s, f, v);
+                if (subj < 0) {
+                    for (size_t k = v + 1; k < s->se && k < v + 10; k++)
+                        if (is_word(s, f, k, "by")) {
+                            subj = after_word(s, f, k, 2);
+                            break;
+                        }
+                }
+                if (obj < 0 && subj < 0 && v > s->ss && span_at(s, f, v - 1) >= 0 &&
+                    !(tok(s, f, v - 1)->flags & NF_TOK_POSS)) {
+                    /* "With ScrapeSentry Acquisition": Y acquisition, subject = acquirer */
+                    obj = span_at(s, f, v - 1);
+                    for (size_t k = s->ss; k < s->spans.v[obj].first; k++)
+                        if ((subj = span_at(s, f, k)) >= 0)
+                            break;
+                }
+                if (subj < 0)
+                    subj = subject_of(s, f, v, 8);
+                if (subj >= 0 && subj == obj)
+                    subj = -1;
+            } else {
+                size_t w = v;
+                if (is_word(s, f, v + 1, "up") || is_word(s, f, v + 1, "over") ||
+                    is_word(s, f, v + 1, "out"))
+                    w = v + 1;
+                subj = subject_of(s, f, v, 6);
+                obj = object_of(s, f, w, 6);
+                /* "buys majority share in Y" */
+                if (obj >= 0 && obj == subj)
+                    obj = -1;
+            }
+            if (obj >= 0) {
+                /* "Caviar, Square's food-ordering platform": the owner sells */
+                size_t k = s->spans.v[obj].last + 1;
+                if (is_p(s, f, k, ',') && k + 2 < s->se && (tok(s, f, k + 2)->flags & NF_TOK_POSS))
+                    seller = span_at(s, f, k + 1);
+                if (seller < 0 && k < s->se && (tok(s, f, k)->flags & NF_TOK_POSS)) {
+                    /* "Yahoo's Internet business": Yahoo sells a unit */
+                    seller = -1;
+                }
+                for (size_t q = k; q < s->se && q < k + 4; q++)
+                    if (is_word(s, f, q, "from")) {
+                        seller = after_word(s, f, q, 2);
+                        break;
+                    }
+            }
+            int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
+            if (es >= 0 || eo >= 0) {
+                bool stake = sent & C(STAKE) && !is_word(s, f, v, "acquisition") &&
+                             !is_word(s, f, v, "takeover");
+                bool majority = false;
+                for (size_t q = v; q < s->se && q < v + 6; q++)
+                    majority |= is_word(s, f, q, "majority") || is_word(s, f, q, "controlling");
+                if (stake && !majority) {
+                    add_party(out, es, NF_ROLE_INVESTOR);
+                    add_party(out, eo, NF_ROLE_TARGET);
+                    set_deal_kind(s, out, NF_DEAL_STAKE, 5);
+                } else {
+                    add_party(out, es, NF_ROLE_ACQUIRER);
+                    add_party(out, eo, NF_ROLE_TARGET);
+                    set_deal_kind(s, out, NF_DEAL_ACQUISITION, 6);
+                }
+                add_party(out, party_entity(x, s, seller), NF_ROLE_SELLER);
+            }
+            continue;
+        }
+        if (c & C(SELL) && !noun) {
+            /* "X sells Y to Z", "X sells its stake in Y to Z" */
+            long subj = subject_of(s, f, v, 6), obj = object_of(s, f, v, 6), buyer = -1;
+            for (size_t k = v + 1; k < s->se && k < v + 14; k++)
+                if (is_word(s, f, k, "to")) {
+                    buyer = after_word(s, f, k, 4);
+                    if (buyer >= 0)
+                        break;
+                }
+            if (obj == buyer)
+                obj = -1;
+            int es = party_entity(x, s, subj), eo = party_entity(x, s, obj),
+                eb = party_entity(x, s, buyer);
+            if (es >= 0 || eb >= 0) {
+                add_party(out, es, NF_ROLE_SELLER);
+                add_party(out, eo, NF_ROLE_TARGET);
+                add_party(out, eb, NF_ROLE_ACQUIRER);
+                set_deal_kind(s, out, NF_DEAL_DIVESTITURE, 4);
+            }
+            continue;
+        }
+        if (c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, "investment")) {
+            /* "X invests in Y", "X takes a 10% stake in Y", "X leads $N round in Y" */
+            long subj = subject_of(s, f, v, 5), obj = -1;
+            for (size_t k = v + 1; k < s->se && k < v + 12; k++)
+                if (is_word(s, f, k, "in") || is_word(s, f, k, "into")) {
+                    obj = after_word(s, f, k, 6);
+                    break;
+                }
+            if (obj < 0 && (is_word(s, f, v, "backs") || is_word(s, f, v, "backed")))
+                obj = object_of(s, f, v, 4);
+            int eo = party_entity(x, s, obj);
+            if (subj >= 0 && eo >= 0) {
+                for (long sp = subj; sp >= 0; sp = prev_in_list(s, f, sp))
+                    add_party(out, party_entity(x, s, sp), NF_ROLE_INVESTOR);
+                add_party(out, eo, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_INVESTMENT, 3);
+            }
+            continue;
+        }
+        if (c & C(RAISE) && (is_word(s, f, v, "takes") || is_word(s, f, v, "gets") ||
+                             is_word(s, f, v, "raises") || is_word(s, f, v, "raised") ||
+                             is_word(s, f, v, "receives") || is_word(s, f, v, "lands"))) {
+            /* "Y takes $5B from X": X invests in Y */
+            long subj = subject_of(s, f, v, 4), from = -1;
+            for (size_t k = v + 1; k < s->se && k < v + 10; k++)
+                if (is_word(s, f, k, "from")) {
+                    from = after_word(s, f, k, 3);
+                    break;
+                }
+            int es = party_entity(x, s, subj);
+            if (es >= 0 && from >= 0) {
+                add_party(out, es, NF_ROLE_TARGET);
+                for (long sp = from; sp >= 0; sp = next_in_list(s, f, sp))
+                    add_party(out, party_entity(x, s, sp), NF_ROLE_INVESTOR);
+                set_deal_kind(s, out, NF_DEAL_INVESTMENT, 3);
+            }
+            continue;
+        }
+        if (c & (C(PARTNER) | C(JV)) || (c & C(CONTRACT) && !(c & C(SUPPLY) && !(c & C(VERB))))) {
+            /* "X partners with Y", "X signs deal with Y", "X wins Y contract", "X taps Y" */
+            long subj = subject_of(s, f, v, 6), other = -1;
+            bool wins =
+                is_word(s, f, v, "wins") || is_word(s, f, v, "won") || is_word(s, f, v, "awarded");
+            bool taps = is_word(s, f, v, "taps") || is_word(s, f, v, "selects") ||
+                        is_word(s, f, v, "chooses") || is_word(s, f, v, "picks");
+            for (size_t k = v + 1; k < s->se && k < v + 10; k++)
+                if (is_word(s, f, k, "with") || is_word(s, f, k, "from") ||
+                    (wins && is_word(s, f, k, "for"))) {
+                    other = after_word(s, f, k, 4);
+                    break;
+                }
+            if (other < 0 && (taps || wins))
+                other = object_of(s, f, v, 4);
+            if (subj >= 0 && other < 0)
+                other = prev_in_list(s, f, subj); /* "X and Y partner" */
+            int es = party_entity(x, s, subj), eo = party_entity(x, s, other);
+            if (es < 0 || eo < 0 || es == eo) {
+                if (es >= 0 && (c & C(CONTRACT)) && !(c & C(PARTNER)) && wins) {
+                    add_party(out, es, NF_ROLE_SUPPLIER);
+                    set_deal_kind(s, out, NF_DEAL_CONTRACT, 1);
+                }
+                continue;
+            }
+            if (wins) {
+                add_party(out, es, NF_ROLE_SUPPLIER);
+                add_party(out, eo, NF_ROLE_CUSTOMER);
+                set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+            } else if (taps) {
+                add_party(out, es, NF_ROLE_CUSTOMER);
+                add_party(out, eo, NF_ROLE_SUPPLIER);
+                set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+            } else if (c & C(JV) || (c & C(PARTNER) && !(sent & C(SUPPLY)))) {
+                add_party(out, es, NF_ROLE_PARTNER);
+                add_party(out, eo, NF_ROLE_PARTNER);
+                set_deal_kind(s, out, c & C(JV) ? NF_DEAL_JOINT_VENTURE : NF_DEAL_PARTNERSHIP, 2);
+            } else {
+                contract_roles(x, s, out, es, eo, sent);
+                set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+            }
+            continue;
+        }
+        if (is_word(s, f, v, "pay") || is_word(s, f, v, "pays") || is_word(s, f, v, "distribute")) {
+            /* "X to pay Y $N for compute", "X to distribute Y" */
+            long subj = subject_of(s, f, v, 6), obj = object_of(s, f, v, 4);
+            int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
+            if (es >= 0 && eo >= 0 && es != eo) {
+                add_party(out, es, NF_ROLE_CUSTOMER);
+                add_party(out, eo, NF_ROLE_SUPPLIER);
+                set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+            }
+        }
+    }
+}
+
+static nf_deal_status_t status_of(const scratch_t *s, int f, size_t a, size_t b)
+{
+    uint64_t all = 0;
+    bool walk_away = false, to_acquire = false;
+    for (size_t i = a; i < b; i++) {
+        all |= cues(s, f, i);
+        walk_away |= is_word(s, f, i, "walk") || is_word(s, f, i, "walking") ||
+                     is_word(s, f, i, "walks") || is_word(s, f, i, "abandon") ||
+                     is_word(s, f, i, "terminated") || is_word(s, f, i, "scrapped") ||
+                     is_word(s, f, i, "terminate") || is_word(s, f, i, "abandons") ||
+                     is_word(s, f, i, "abandoned") || is_word(s, f, i, "cancels") ||
+                     is_word(s, f, i, "cancelled") || is_word(s, f, i, "canceled");
+        to_acquire |= (is_word(s, f, i, "to") || is_word(s, f, i, "will")) &&
+                      (cues(s, f, i + 1) & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST)));
+    }
+    if (walk_away)
+        return NF_STATUS_TERMINATED;
+    if (all & C(BLOCK))
+        return NF_STATUS_BLOCKED;
+    if (all & C(TALKS))
+        return NF_STATUS_IN_TALKS;
+    if (all & C(RUMOR) && (all & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST))))
+        return NF_STATUS_RUMORED;
+    if (all & C(PENDING))
+        return NF_STATUS_PENDING;
+    for (size_t i = a; i < b; i++)
+        if (is_word(s, f, i, "completes") || is_word(s, f, i, "completed") ||
+            is_word(s, f, i, "closes") || is_word(s, f, i, "closed") ||
+            is_word(s, f, i, "acquired") || is_word(s, f, i, "bought"))
+            return NF_STATUS_COMPLETED;
+    if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(CONTRACT) | C(PARTNER)))
+        return NF_STATUS_ANNOUNCED;
+    return NF_STATUS_NONE;
+}
+
+/* Funding ---------------------------------------------------------------------------- */
+
+/* "Series B", "seed", ... at token i; writes the normalised round into the arena. */
+static bool round_at(scratch_t *s, int f, size_t i)
+{
+    const char *text = s->text[f];
+    const nf_tok_t *t = tok(s, f, i);
+    char buf[32];
+    if (is_word(s, f, i, "series") && i + 1 < s->toks[f].n) {
+        const nf_tok_t *l = tok(s, f, i + 1);
+        if (!(l->flags & NF_TOK_WORD) || l->len > 2 || !(l->flags & NF_TOK_CAP))
+            return false;
+        size_t n = (size_t)snprintf(buf, sizeof(buf), "Series %.*s", (int)l->len, text + l->start);
+        /* "Series C-1" */
+        if (is_p(s, f, i + 2, '-') && i + 3 < s->toks[f].n &&
+            (tok(s, f, i + 3)->flags & NF_TOK_NUM) && tok(s, f, i + 3)->len <= 2 &&
+            !(tok(s, f, i + 2)->flags & NF_TOK_SPACE))
+            n += (size_t)snprintf(buf + n, sizeof(buf) - n, "-%.*s", (int)tok(s, f, i + 3)->len,
+                                  text + tok(s, f, i + 3)->start);
+        (void)n;
+    } else if (is_word(s, f, i, "pre") && is_p(s, f, i + 1, '-') && is_word(s, f, i + 2, "seed")) {
+        snprintf(buf, sizeof(buf), "pre-seed");
+    } else if (is_word(s, f, i, "pre-seed") || is_word(s, f, i, "preseed")) {
+        snprintf(buf, sizeof(buf), "pre-seed");
+    } else if (is_word(s, f, i, "seed") && !(i > 0 && is_p(s, f, i - 1, '-'))) {
+        if (!(cues(s, f, i + 1) & (C(ROUND) | C(INVEST))) && !(cues(s, f, i - 1) & C(IN)) &&
+            !is_word(s, f, i - 1, "a") && !(cues(s, f, i - 1) & C(RAISE)) &&
+            !(i > 0 && tok(s, f, i - 1)->flags & NF_TOK_NUM))
+            return false;
+        snprintf(buf, sizeof(buf), "seed");
+    } else if ((is_word(s, f, i, "growth") || is_word(s, f, i, "strategic")) &&
+               (cues(s, f, i + 1) & C(ROUND) ||
+                (cues(s, f, i + 1) & (C(INVEST) | C(STAKE)) && cues(s, f, i + 2) & C(ROUND)) ||
+                is_word(s, f, i + 1, "equity"))) {
+        snprintf(buf, sizeof(buf), "%s", is_word(s, f, i, "growth") ? "growth" : "strategic");
+    } else {
+        return false;
+    }
+    (void)t;
+    s->round_off = s->arena.len;
+    nf_buf_puts(&s->arena, buf);
+    nf_buf_append(&s->arena, "", 1);
+    return true;
+}
+
+/* Reads one sentence for the funding company and investors. */
+static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out,
+                             unsigned mask)
+{
+    int f = s->f;
+    nf_funding_t *fu = &out->funding;
+    for (size_t v = s->ss; v < s->se; v++) {
+        uint64_t c = cues(s, f, v);
+        if (!c || span_at(s, f, v) >= 0)
+            continue;
+        if (c & C(RAISE) && fu->company < 0 && !(c & C(FROM))) {
+            bool raise_verb = !(is_word(s, f, v, "funding") || is_word(s, f, v, "funds") ||
+                                is_word(s, f, v, "completion"));
+            long subj = raise_verb ? subject_of(s, f, v, 5) : -1;
+            if (is_word(s, f, v, "closes") || is_word(s, f, v, "announces") ||
+                is_word(s, f, v, "completes") || is_word(s, f, v, "gets") ||
+                is_word(s, f, v, "takes")) {
+                /* these verbs are a raise only with money or a round after them */
+                bool money = false;
+                for (size_t k = v + 1; k < s->se && k < v + 8; k++)
+                    money |= (tok(s, f, k)->flags & NF_TOK_NUM) || (cues(s, f, k) & C(ROUND));
+                if (!money)
+                    subj = -1;
+            }
+            int e = party_entity(x, s, subj);
+            if (e >= 0 && !public_body(x, s, e)) {
+                fu->company = e;
+                add_role(out, e, NF_ROLE_FUNDRAISER);
+            }
+        }
+        if (c & C(VALUATION) && fu->company < 0) {
+            /* "Perplexity AI's valuation", "Thinking Machines valued at" */
+            long sp = possessor_before(s, f, v);
+            if (sp < 0 && (is_word(s, f, v, "valued") || is_word(s, f, v, "valuation")))
+                sp = subject_of(s, f, v, 3);
+            int e = party_entity(x, s, sp);
+            if (e >= 0) {
+                fu->company = e;
+                add_role(out, e, NF_ROLE_FUNDRAISER);
+            }
+        }
+        if (is_word(s, f, v, "from") && v > s->ss) {
+            /* "raised $1B from A16Z, Nvidia", "participation from X" */
+            uint64_t back = 0;
+            for (size_t k = v > s->ss + 8 ? v - 8 : s->ss; k < v; k++)
+                back |= cues(s, f, k);
+            if (back & (C(RAISE) | C(ROUND) | C(INVEST)) || is_word(s, f, v - 1, "participation"))
+                investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 4), false);
+        }
+        if (is_word(s, f, v, "by") && v > s->ss &&
+            (cues(s, f, v - 1) & (C(LEAD) | C(INVEST)) || is_word(s, f, v - 1, "backed"))) {
+            bool lead = cues(s, f, v - 1) & C(LEAD);
+            investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 3), lead);
+        }
+        if ((is_word(s, f, v, "include") || is_word(s, f, v, "included") ||
+             is_word(s, f, v, "including")) &&
+            v > s->ss && cues(s, f, v - 1) & (C(DESC) | C(INVEST)))
+            investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 2), false);
+        if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, "led") &&
+            !is_word(s, f, v, "investment") && !is_word(s, f, v, "stake")) {
+            /* "SoftBank leads $100M investment in OYO", "Visa invests in Replit" */
+            long subj = subject_of(s, f, v, 4);
+            bool lead = c & C(LEAD);
+            for (long sp = subj; sp >= 0; sp = prev_in_list(s, f, sp)) {
+                int e = party_entity(x, s, sp);
+                if (e >= 0)
+                    add_investor(out, e, lead);
+            }
+            for (size_t k = v + 1; k < s->se && k < v + 12; k++)
+                if (is_word(s, f, k, "in") && fu->company < 0) {
+                    int e = party_entity(x, s, after_word(s, f, k, 6));
+                    if (e >= 0) {
+                        fu->company = e;
+                        add_role(out, e, NF_ROLE_FUNDRAISER);
+                    }
+                    break;
+                }
+        }
+    }
+}
+
+/* Infrastructure ----------------------------------------------------------------------- */
+
+static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b)
+{
+    int dc = 0, compute = 0, fab = 0, region = 0, net = 0, power = 0;
+    for (size_t i = a; i < b; i++) {
+        uint64_t c = cues(s, f, i);
+        if (is_word(s, f, i, "data") &&
+            (is_word(s, f, i + 1, "center") || is_word(s, f, i + 1, "centre") ||
+             is_word(s, f, i + 1, "centers") || is_word(s, f, i + 1, "centres")))
+            dc += 2;
+        else if (c & C(DC) && !is_word(s, f, i, "center") && !is_word(s, f, i, "centre") &&
+                 !is_word(s, f, i, "centers") && !is_word(s, f, i, "centres"))
+            dc++;
+        if (c & C(COMPUTE))
+            compute++;
+        if (c & C(FAB) || ((is_word(s, f, i, "chip") || is_word(s, f, i, "semiconductor")) &&
+                           (is_word(s, f, i + 1, "plant") || is_word(s, f, i + 1, "factory") ||
+                            is_word(s, f, i + 1, "manufacturing"))))
+            fab += 2;
+        if ((is_word(s, f, i, "region") || is_word(s, f, i, "regions")) && i > a &&
+            (cues(s, f, i - 1) & (C(SUPPLY) | C(DC)) || is_word(s, f, i - 1, "center") ||
+             is_word(s, f, i - 1, "azure") || is_word(s, f, i - 2, "cloud")))
+            region += 3;
+        if (c & C(NETWORK))
+            net++;
+        if (c & C(POWER) && !(c & C(NETWORK)))
+            power++;
+    }
+    if (power && (dc || compute) && power >= 1) {
+        for (size_t i = a; i < b; i++)
+            if (cues(s, f, i) & C(CONTRACT) || is_word(s, f, i, "purchase") ||
+                is_word(s, f, i, "restart") || is_word(s, f, i, "reactor") ||
+                is_word(s, f, i, "reactors") || is_word(s, f, i, "nuclear"))
+                return NF_ASSET_POWER;
+    }
+    if (region)
+        return NF_ASSET_CLOUD_REGION;
+    if (fab)
+        return NF_ASSET_FAB;
+    if (compute > dc)
+        return NF_ASSET_COMPUTE_CLUSTER;
+    if (dc)
+        return NF_ASSET_DATA_CENTER;
+    if (compute)
+        return NF_ASSET_COMPUTE_CLUSTER;
+    if (net)
+        return NF_ASSET_NETWORK;
+    if (power)
+        return NF_ASSET_POWER;
+    return NF_ASSET_NONE;
+}
+
+/* "10 GW", "500MW", "100Gb/s", "one million Nvidia GPUs": the capacity as written. */
+static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
+{
+    static const char *const units[] = {"gw",       "mw",     "gigawatts", "gigawatt", "megawatts",
+                                        "megawatt", "gbps",   "tbps",      "exaflops", "petaflops",
+                                        "exaflop",  "kw",     "gpus",      "gb",       "tb",
+                                        "gigabit",  "qubits", NULL};
+    const char *text = s->text[f];
+    for (size_t i = a; i < b; i++) {
+        const nf_tok_t *t = tok(s, f, i);
+        bool number = (t->flags & NF_TOK_NUM) || is_word(s, f, i, "one") ||
+                      is_word(s, f, i, "two") || is_word(s, f, i, "hundreds");
+        if (!number)
+            continue;
+        /* glued: "5GW", "100Gb/s", "800G" */
+        size_t j = i, end = i;
+        bool found = false;
+        if (t->flags & NF_TOK_NUM) {
+            const char *p = text + t->start;
+            size_t k = 0;
+            while (k < t->len && ((p[k] >= '0' && p[k] <= '9') || p[k] == '.' || p[k] == ','))
+                k++;
+            if (k < t->len) {
+                nf_tok_t rest = {.start = t->start + (uint32_t)k, .len = t->len - (uint32_t)k};
+                for (size_t u = 0; units[u] && !found; u++)
+                    found = nf_tok_is(text, &rest, units[u]);
+            }
+        }
+        for (j = i + 1; !found && j < b && j < i + 4; j++) {
+            if (is_word(s, f, j, "million") || is_word(s, f, j, "thousand") ||
+                (tok(s, f, j)->flags & NF_TOK_CAP && is_word(s, f, j + 1, "gpus")))
+                continue;
+            for (size_t u = 0; units[u] && !found; u++)
+                found = is_word(s, f, j, units[u]);
+            if (found)
+                end = j;
+            break;
+        }
+        if (!found)
+            continue;
+        if (end < i)
+            end = i;
+        /* "Gb/s" */
+        if (is_p(s, f, end + 1, '/') && end + 2 < b && is_word(s, f, end + 2, "s"))
+            end += 2;
+        uint32_t from = t->start, to = tok(s, f, end)->start + tok(s, f, end)->len;
+        s->capacity_off = s->arena.len;
+        nf_buf_append(&s->arena, text + from, to - from);
+        nf_buf_append(&s->arena, "", 1);
+        return true;
+    }
+    return false;
+}
+
+/* The place of an infrastructure item: "Huntsville, Alabama" when a city has its state. */
+static bool location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b)
+{
+    for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
+        const nf_span_t *sp = &s->spans.v[k];
+        if (sp->first < a || sp->first >= b || sp->type != NF_SPAN_PLACE)
+            continue;
+        const char *text = s->text[f];
+        uint32_t from = tok(s, f, sp->first)->start;
+        uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
+        /* skip a nationality-like use: "US takeover", "U.S. President" */
+        if (sp->gaz >= 0) {
+            const nf_gaz_entry_t *g = nf_gazetteer_entry(x->gz, sp->gaz);
+            if (g && g->kind == NF_GAZ_COUNTRY && sp->last + 1 < s->toks[f].n &&
+                (tok(s, f, sp->last + 1)->flags & NF_TOK_CAP) &&
+                !(tok(s, f, sp->last + 1)->cues & (C(FUNC) | C(AND))) && k + 1 < s->span_hi[f] &&
+                s->spans.v[k + 1].first == sp->last + 1 && s->spans.v[k + 1].type != NF_SPAN_PLACE)
+                continue;
+        }
+        if (k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
+            s->spans.v[k + 1].first == sp->last + 2 && s->spans.v[k + 1].type == NF_SPAN_PLACE)
+            to = tok(s, f, s->spans.v[k + 1].last)->start + tok(s, f, s->spans.v[k + 1].last)->len;
+        s->location_off = s->arena.len;
+        nf_buf_append(&s->arena, text + from, to - from);
+        nf_buf_append(&s->arena, "", 1);
+        return true;
+    }
+    return false;
+}
+
+/* The builder or owner: the subject of the sentence's first verb, else its first company. */
+static int operator_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b)
+{
+    int first = -1;
+    for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
+        nf_span_t *sp = &s->spans.v[k];
+        if (sp->first < a || sp->first >= b || sp->type == NF_SPAN_PLACE ||
+            sp->type == NF_SPAN_PERSON)
+            continue;
+        /* skip names in a "from X" / "with X" / "by X" slot and public bodies */
+        if (sp->first > a && (cues(s, f, sp->first - 1) & (C(FROM) | C(BY))))
+            continue;
+        if (sp->type == NF_SPAN_CANDIDATE && sp->first > a &&
+            !(tok(s, f, sp->last + 1 < s->toks[f].n ? sp->last + 1 : sp->last)->flags &
+              NF_TOK_POSS) &&
+            !(cues(s, f, sp->last + 1) & (C(VERB) | C(BUILD) | C(TO) | C(ANNOUNCE))))
+            continue;
+        if (sp->type == NF_SPAN_CANDIDATE && (sp->first == a || sp->first == s->ss) &&
+            !(cues(s, f, sp->last + 1) & (C(VERB) | C(BUILD) | C(TO) | C(ANNOUNCE) | C(AND))) &&
+            !(sp->last + 1 < s->toks[f].n && tok(s, f, sp->last + 1)->flags & NF_TOK_POSS) &&
+            !is_p(s, f, sp->last + 1, ','))
+            continue;
+        int e = party_entity(x, s, (long)k);
+        if (e < 0 || public_body(x, s, e))
+            continue;
+        const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
+        if (g && g->kind == NF_GAZ_INVESTOR)
+            continue;
+        first = e;
+        break;
+    }
+    return first;
+}
+
+/* Sentences ------------------------------------------------------------------------------ */
+
+typedef void (*sentence_fn)(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out,
+                            unsigned mask);
+
+static void deal_fn(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, unsigned mask)
+{
+    (void)mask;
+    deal_sentence(x, s, out);
+}
+
+/* Calls fn for the title's sentences, then the summary's and body's first max ones. */
+static void each_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out,
+                          unsigned mask, sentence_fn fn, size_t max,
+                          bool (*done)(const nf_extraction_t *))
+{
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        size_t n = s->toks[f].n, count = 0;
+        for (size_t a = 0; a < n && (f == NF_TEXT_TITLE || count < max); count++) {
+            size_t b = a + 1;
+            while (b < n && !(tok(s, f, b)->flags & NF_TOK_SENT))
+                b++;
+            s->f = f;
+            s->ss = a;
+            s->se = b;
+            fn(x, s, out, mask);
+            a = b;
+            if (done && done(out))
+                return;
+        }
+        if (f == NF_TEXT_TITLE && done && done(out))
+            return;
+    }
+}
+
+static bool deal_done(const nf_extraction_t *out)
+{
+    return out->deal.parties_n >= 2;
+}
+
+/* Amounts ----------------------------------------------------------------------------- */
+
+static double absd(double v)
+{
+    return v < 0 ? -v : v;
+}
+
+static int find_amount(const nf_extraction_t *out, const char *cur, double value)
+{
+    for (size_t i = 0; i < out->amounts_n; i++) {
+        const nf_amount_t *a = &out->amounts[i];
+        if (strcmp(a->currency, cur) != 0)
+            continue;
+        if (absd(a->value - value) <= 0.005 * absd(value) ||
+            (a->value_high > 0 && absd(a->value_high - value) <= 0.005 * absd(value)))
+            return (int)i;
+    }
+    return -1;
+}
+
+static void collect_amounts(scratch_t *s, nf_extraction_t *out)
+{
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        for (size_t k = 0; k < s->money_n[f]; k++) {
+            const nf_money_t *m = &s->money[f][k];
+            int idx = find_amount(out, m->currency, m->value);
+            if (idx >= 0) {
+                s->money_amount[f][k] = idx;
+                if (m->confidence > s->amount_conf[idx]) {
+                    out->amounts[idx].kind = m->kind;
+                    s->amount_conf[idx] = m->confidence;
+                }
+                continue;
+            }
+            if (out->amounts_n == NF_EXTRACT_MAX_AMOUNTS) {
+                s->money_amount[f][k] = -1;
+                continue;
+            }
+            idx = (int)out->amounts_n++;
+            s->money_amount[f][k] = idx;
+            nf_amount_t *a = &out->amounts[idx];
+            memset(a, 0, sizeof(*a));
+            memcpy(a->currency, m->currency, 3);
+            a->value = m->value;
+            a->value_high = m->value_high;
+            a->kind = m->kind;
+            a->field = (nf_text_field_t)f;
+            a->start = tok(s, f, m->first)->start;
+            a->end = tok(s, f, m->last)->start + tok(s, f, m->last)->len;
+            s->amount_conf[idx] = m->confidence;
+            s->amount_text_off[idx] = s->arena.len;
+            nf_buf_append(&s->arena, s->text[f] + a->start, a->end - a->start);
+            nf_buf_append(&s->arena, "", 1);
+        }
+    }
+}
+
+static int first_amount(const nf_extraction_t *out, nf_amount_kind_t kind)
+{
+    for (size_t i = 0; i < out->amounts_n; i++)
+        if (out->amounts[i].kind == kind)
+            return (int)i;
+    return -1;
+}
+
+/* Details --------------------------------------------------------------------------------- */
+
+static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    s->deal_rank = 0;
+    out->deal.kind = NF_DEAL_OTHER;
+    each_sentence(x, s, out, NF_EXTRACT_DEAL, deal_fn, 3, deal_done);
+    if (!out->deal.parties_n)
+        s->deal_rank = 0;
+    /* status from the headline, else the lead sentence */
+    int f = s->toks[NF_TEXT_TITLE].n ? NF_TEXT_TITLE : NF_TEXT_BODY;
+    size_t end = s->toks[f].n;
+    if (f == NF_TEXT_BODY)
+        for (end = 1; end < s->toks[f].n && !(tok(s, f, end)->flags & NF_TOK_SENT); end++)
+            ;
+    out->deal.status = status_of(s, f, 0, end);
+    int a = first_amount(out, NF_KIND_PRICE);
+    if (a < 0)
+        a = first_amount(out, NF_KIND_INVESTMENT);
+    if (a < 0)
+        a = first_amount(out, NF_KIND_COMMITMENT);
+    out->deal.amount = a;
+    if (out->deal.parties_n && s->deal_rank == 0)
+        out->deal.kind = NF_DEAL_OTHER;
+    out->deal.present = out->deal.parties_n > 0 || a >= 0;
+}
+
+static void funding_fn(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, unsigned mask)
+{
+    funding_sentence(x, s, out, mask);
+}
+
+static void fill_funding(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, unsigned mask)
+{
+    nf_funding_t *fu = &out->funding;
+    each_sentence(x, s, out, mask, funding_fn, 4, NULL);
+    /* the round, headline first */
+    s->round_off = NO_OFF;
+    for (int f = 0; f < NF_TEXT__CNT && s->round_off == NO_OFF; f++)
+        for (size_t i = 0; i < s->toks[f].n && i < 400; i++)
+            if (round_at(s, f, i))
+                break;
+    fu->amount = first_amount(out, NF_KIND_ROUND_SIZE);
+    if (fu->amount < 0)
+        fu->amount = first_amount(out, NF_KIND_INVESTMENT);
+    fu->valuation = first_amount(out, NF_KIND_VALUATION);
+    /* the company a deal names as the target of an investment */
+    if (fu->company < 0)
+        for (size_t i = 0; i < out->deal.parties_n; i++)
+            if (out->deal.parties[i].role == NF_ROLE_TARGET) {
+                fu->company = out->deal.parties[i].entity;
+                add_role(out, fu->company, NF_ROLE_FUNDRAISER);
+                break;
+            }
+    fu->present = fu->company >= 0 || fu->amount >= 0 || fu->valuation >= 0 ||
+                  fu->investors_n > 0 || s->round_off != NO_OFF;
+}
+
+static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    nf_infra_t *in = &out->infra;
+    s->location_off = s->capacity_off = NO_OFF;
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        size_t n = s->toks[f].n;
+        size_t lim = f == NF_TEXT_TITLE ? n : (n < 600 ? n : 600);
+        if (in->asset == NF_ASSET_NONE)
+            in->asset = asset_of(s, f, 0, lim);
+        if (s->location_off == NO_OFF)
+            location_in(x, s, f, 0, lim);
+        if (s->capacity_off == NO_OFF)
+            capacity_in(s, f, 0, lim);
+        if (in->operator_ < 0) {
+            s->ss = 0;
+            s->se = lim;
+            in->operator_ = operator_in(x, s, f, 0, lim);
+        }
+    }
+    /* a compute or capacity contract is run by its supplier */
+    for (size_t i = 0; i < out->deal.parties_n; i++)
+        if (out->deal.parties[i].role == NF_ROLE_SUPPLIER &&
+            (in->asset == NF_ASSET_COMPUTE_CLUSTER || in->asset == NF_ASSET_DATA_CENTER))
+            in->operator_ = out->deal.parties[i].entity;
+    if (in->operator_ >= 0)
+        add_role(out, in->operator_, NF_ROLE_OPERATOR);
+    in->amount = first_amount(out, NF_KIND_CAPEX);
+    if (in->amount < 0)
+        in->amount = first_amount(out, NF_KIND_COMMITMENT);
+    if (in->asset == NF_ASSET_NONE)
+        in->asset = NF_ASSET_OTHER;
+    in->present = true;
+}
+
+/* Entry point ------------------------------------------------------------------------------ */
+
+static void fix_pointers(scratch_t *s, nf_extraction_t *out)
+{
+    const char *base = s->arena.data ? s->arena.data : "";
+    for (size_t i = 0; i < out->amounts_n; i++)
+        out->amounts[i].text = base + s->amount_text_off[i];
+    for (size_t i = 0; i < out->entities_n; i++)
+        out->entities[i].name = base + s->ents.name_off[i];
+    out->funding.round = s->round_off != NO_OFF ? base + s->round_off : NULL;
+    out->infra.location = s->location_off != NO_OFF ? base + s->location_off : NULL;
+    out->infra.capacity = s->capacity_off != NO_OFF ? base + s->capacity_off : NULL;
+}
+
+int nf_extract(const nf_extractor_t *x, const nf_article_t *article, unsigned mask,
+               nf_extraction_t *out)
+{
+    if (!x || !article || !out)
+        return NF_EINVAL;
+    if (!out->scratch) {
+        out->scratch = calloc(1, sizeof(*out->scratch));
+        if (!out->scratch)
+            return NF_ENOMEM;
+    }
+    scratch_t *s = out->scratch;
+    nf_extraction_clear(out);
+    s->round_off = s->location_off = s->capacity_off = NO_OFF;
+    s->ents.out = out;
+    s->ents.arena = &s->arena;
+    s->text[NF_TEXT_TITLE] = article->title;
+    /* a summary is read only when there is no body: it usually repeats the lead */
+    s->text[NF_TEXT_SUMMARY] = article->body && *article->body ? NULL : article->summary;
+    s->text[NF_TEXT_BODY] = article->body;
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        const char *text = s->text[f];
+        s->span_lo[f] = s->span_hi[f] = s->spans.n;
+        if (!text || !*text)
+            continue;
+        if (nf_tokenise(text, strlen(text), x->lex, &s->toks[f]) != 0)
+            goto oom;
+        s->headline[f] = nf_entities_title_case(text, &s->toks[f]);
+        if (nf_entities_scan(x->gz, (nf_text_field_t)f, text, &s->toks[f], &s->ents, &s->spans) !=
+            0)
+            goto oom;
+        s->span_hi[f] = s->spans.n;
+        s->money_n[f] =
+            nf_amounts_find(text, &s->toks[f], mask, s->money[f], NF_EXTRACT_MAX_AMOUNTS);
+    }
+    collect_amounts(s, out);
+    if (mask & NF_EXTRACT_DEAL)
+        fill_deal(x, s, out);
+    if (mask & NF_EXTRACT_FUNDING)
+        fill_funding(x, s, out, mask);
+    if (mask & NF_EXTRACT_INFRA)
+        fill_infra(x, s, out);
+    if (s->arena.oom)
+        goto oom;
+    fix_pointers(s, out);
+    return 0;
+oom:
+    nf_extraction_clear(out);
+    return NF_ENOMEM;
+}
+
+/* Encoding ------------------------------------------------------------------------------ */
+
+static void put_number(nf_buf_t *b, double v)
+{
+    if (v != v || v > 1e300 || v < -1e300)
+        v = 0;
+    if (absd(v) < 1e18 && v == (double)(long long)v)
+        nf_buf_printf(b, "%.0f", v);
+    else
+        nf_buf_printf(b, "%.15g", v);
+}
+
+static void put_money(nf_buf_t *b, const nf_amount_t *a)
+{
+    nf_buf_puts(b, "{\"value\":");
+    put_number(b, a->value);
+    if (a->value_high > 0) {
+        nf_buf_puts(b, ",\"value_high\":");
+        put_number(b, a->value_high);
+    }
+    nf_buf_puts(b, ",\"currency\":");
+    nf_json_string(b, a->currency);
+    nf_buf_puts(b, "}");
+}
+
+static void put_names(nf_buf_t *b, const nf_extraction_t *ex, const int *ents, size_t n)
+{
+    nf_buf_puts(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            nf_buf_puts(b, ",");
+        nf_json_string(b, ex->entities[ents[i]].name);
+    }
+    nf_buf_puts(b, "]");
+}
+
+void nf_extraction_encode(const nf_extraction_t *ex, nf_buf_t *b)
+{
+    nf_buf_puts(b, ",\"entities\":[");
+    for (size_t i = 0; i < ex->entities_n; i++) {
+        const nf_entity_t *e = &ex->entities[i];
+        nf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        nf_json_string(b, e->name);
+        nf_buf_printf(b, ",\"type\":\"%s\",\"roles\":[", nf_entity_type_name(e->type));
+        bool first = true;
+        for (int r = 0; r < NF_ROLE__CNT; r++)
+            if (e->roles & (1u << r)) {
+                nf_buf_printf(b, "%s\"%s\"", first ? "" : ",", ROLE_NAMES[r]);
+                first = false;
+            }
+        nf_buf_printf(b, "],\"mentions\":%u}", e->mentions);
+    }
+    nf_buf_puts(b, "],\"amounts\":[");
+    for (size_t i = 0; i < ex->amounts_n; i++) {
+        const nf_amount_t *a = &ex->amounts[i];
+        nf_buf_puts(b, i ? ",{\"text\":" : "{\"text\":");
+        nf_json_string(b, a->text);
+        nf_buf_puts(b, ",\"value\":");
+        put_number(b, a->value);
+        if (a->value_high > 0) {
+            nf_buf_puts(b, ",\"value_high\":");
+            put_number(b, a->value_high);
+        }
+        nf_buf_printf(b,
+                      ",\"currency\":\"%s\",\"kind\":\"%s\",\"field\":\"%s\",\"start\":%u,"
+                      "\"end\":%u}",
+                      a->currency, nf_amount_kind_name(a->kind), FIELD_NAMES[a->field], a->start,
+                      a->end);
+    }
+    nf_buf_puts(b, "]");
+    if (ex->deal.present) {
+        const nf_deal_t *d = &ex->deal;
+        nf_buf_printf(b, ",\"deal\":{\"kind\":\"%s\",\"parties\":[", nf_deal_kind_name(d->kind));
+        for (size_t i = 0; i < d->parties_n; i++) {
+            nf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            nf_json_string(b, ex->entities[d->parties[i].entity].name);
+            nf_buf_printf(b, ",\"role\":\"%s\"}", nf_role_name(d->parties[i].role));
+        }
+        nf_buf_puts(b, "]");
+        if (d->amount >= 0) {
+            nf_buf_puts(b, ",\"amount\":");
+            put_money(b, &ex->amounts[d->amount]);
+        }
+        if (d->status != NF_STATUS_NONE)
+            nf_buf_printf(b, ",\"status\":\"%s\"", nf_deal_status_name(d->status));
+        nf_buf_puts(b, "}");
+    }
+    if (ex->funding.present) {
+        const nf_funding_t *fu = &ex->funding;
+        const char *sep = "";
+        nf_buf_puts(b, ",\"funding\":{");
+        if (fu->company >= 0) {
+            nf_buf_puts(b, "\"company\":");
+            nf_json_string(b, ex->entities[fu->company].name);
+            sep = ",";
+        }
+        if (fu->round) {
+            nf_buf_printf(b, "%s\"round\":", sep);
+            nf_json_string(b, fu->round);
+            sep = ",";
+        }
+        if (fu->amount >= 0) {
+            nf_buf_printf(b, "%s\"amount\":", sep);
+            put_money(b, &ex->amounts[fu->amount]);
+            sep = ",";
+        }
+        if (fu->valuation >= 0) {
+            nf_buf_printf(b, "%s\"valuation\":", sep);
+            put_money(b, &ex->amounts[fu->valuation]);
+            sep = ",";
+        }
+        nf_buf_printf(b, "%s\"investors\":", sep);
+        put_names(b, ex, fu->investors, fu->investors_n);
+        nf_buf_puts(b, ",\"lead_investors\":");
+        put_names(b, ex, fu->leads, fu->leads_n);
+        nf_buf_puts(b, "}");
+    }
+    if (ex->infra.present) {
+        const nf_infra_t *in = &ex->infra;
+        nf_buf_printf(b, ",\"infrastructure\":{\"asset\":\"%s\"", nf_asset_name(in->asset));
+        if (in->operator_ >= 0) {
+            nf_buf_puts(b, ",\"operator\":");
+            nf_json_string(b, ex->entities[in->operator_].name);
+        }
+        if (in->location) {
+            nf_buf_puts(b, ",\"location\":");
+            nf_json_string(b, in->location);
+        }
+        if (in->amount >= 0) {
+            nf_buf_puts(b, ",\"amount\":");
+            put_money(b, &ex->amounts[in->amount]);
+        }
+        if (in->capacity) {
+            nf_buf_puts(b, ",\"capacity\":");
+            nf_json_string(b, in->capacity);
+        }
+        nf_buf_puts(b, "}");
+    }
+}

@@ -1,0 +1,547 @@
+/*
+ * tokens: the one pass over each text field that every extractor shares.
+ *
+ * Words are runs of ASCII letters and digits and of non-ASCII letters; a '.' between
+ * two word characters stays inside the word ("3.9", "Amazon.com", "U.S"), as does a ','
+ * between digits ("1,052.86") and an apostrophe inside a name ("D'Ieteren"). The
+ * possessive "'s" becomes a token of its own so that "OpenAI's" names OpenAI. Every
+ * other character (hyphen, '&', '$', '€', quotes, dashes) is a one-character token.
+ * The lexicon is an open-addressing table of word hashes to cue bits; a word can carry
+ * several cues ("deal" is both a contract word and a commitment cue for amounts).
+ */
+#include "tokens.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+
+struct nf_lexicon {
+    uint64_t *keys;
+    uint64_t *cues;
+    size_t mask;
+};
+
+typedef struct lex_list {
+    int cue;
+    const char *const *words;
+} lex_list_t;
+
+#define L(name, ...) static const char *const name[] = {__VA_ARGS__, NULL}
+
+L(W_VALUATION, "valuation", "valuations", "valued", "valuing", "values", "value", "post-money",
+  "pre-money", "postmoney", "premoney", "capitalization", "capitalisation", "cap", "worth");
+L(W_ROUND, "round", "rounds", "series", "seed", "pre-seed", "preseed", "funding", "financing",
+  "fundraise", "fundraising", "raise", "raises", "raised", "raising", "venture", "backed",
+  "extension", "tranche");
+L(W_INVEST, "invest", "invests", "invested", "investing", "investment", "investments", "backs",
+  "injects", "inject", "pours", "pour", "check", "cheque", "bet", "infusion", "stake", "takes",
+  "take");
+L(W_BUILD, "build", "builds", "building", "built", "construct", "constructing", "construction",
+  "expand", "expands", "expanding", "expansion", "facility", "facilities", "plant", "plants",
+  "factory", "campus", "infrastructure", "capex", "develop", "deploy", "deploying", "deployment",
+  "upgrade", "project", "megafab", "fab", "manufacturing", "site", "hub", "centre", "center",
+  "centers", "centres", "datacenter", "datacentre", "datacenters", "datacentres", "locations",
+  "spend", "spending", "cluster", "supercomputer");
+L(W_REVENUE, "revenue", "revenues", "sales", "profit", "profits", "loss", "losses", "earnings",
+  "eps", "ffo", "income", "shr", "net", "turnover", "quarter", "quarterly", "beats", "misses",
+  "ebitda", "margin", "sales", "billings", "arr", "bookings", "q1", "q2", "q3", "q4", "fiscal",
+  "annual", "record");
+L(W_COMMIT, "contract", "contracts", "deal", "agreement", "commitment", "commitments", "commit",
+  "commits", "committed", "committing", "pledge", "pledges", "pledged", "lease", "leases",
+  "spending", "spend", "procurement", "purchase", "month", "monthly", "annually", "year", "years",
+  "multiyear", "multi-year", "order", "orders", "award", "awarded", "capacity", "compute", "cloud",
+  "computing", "buy", "rocket", "launches");
+L(W_PRICE, "price", "priced", "pricing", "pay", "pays", "paid", "paying", "offer", "offers",
+  "offered", "bid", "bids", "per", "share", "cash-and-stock", "consideration", "for", "valuing",
+  "redeem", "redemption", "exercise");
+L(W_OTHERMONEY, "loan", "loans", "bond", "bonds", "debt", "notes", "note", "ipo", "offering",
+  "grant", "grants", "donation", "donate", "donates", "fund", "funds", "dividend", "dividends",
+  "distribution", "proceeds", "cash", "credit", "incentives", "subsidy", "subsidies", "budget",
+  "tax", "fine", "fined", "penalty", "settlement", "salary", "prices", "charges", "market",
+  "placement", "convertible", "financing", "lend", "lending", "borrow", "raises", "aid",
+  "emergency", "bailout", "reserves", "assets", "total", "spent", "costs", "cost", "cut", "cuts",
+  "savings", "loan-", "wealth", "billionaire", "fortune", "taxpayer");
+L(W_ACQUIRE, "acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "buy",
+  "buys", "bought", "buying", "buyout", "purchase", "purchases", "purchased", "purchasing",
+  "takeover", "takeovers", "snaps", "picks", "scoops", "merger", "snap", "pick", "absorb",
+  "absorbs", "gobble", "gobbles", "nab", "nabs");
+L(W_SELL, "sell", "sells", "sold", "selling", "sale", "divest", "divests", "divested",
+  "divestiture", "offload", "offloads", "spin", "spins", "dispose", "disposal");
+L(W_MERGE, "merge", "merges", "merged", "merger", "mergers", "merging", "combine", "combines",
+  "combination", "tie-up");
+L(W_PARTNER, "partner", "partners", "partnered", "partnering", "partnership", "partnerships",
+  "teams", "team", "collaborate", "collaborates", "collaboration", "alliance", "allies",
+  "cooperation", "joins", "tie-up", "pact");
+L(W_CONTRACT, "deal", "deals", "agreement", "agreements", "contract", "contracts", "signs",
+  "signed", "sign", "inks", "ink", "inked", "wins", "win", "won", "awarded", "award", "supply",
+  "licensing", "license", "licence", "distribute", "distribution", "lease", "leaseback", "offtake",
+  "ppa", "order", "tap", "taps", "selects", "chooses", "picks");
+L(W_RAISE, "raise", "raises", "raised", "raising", "lands", "land", "landed", "secures", "secure",
+  "secured", "closes", "closed", "nabs", "bags", "gets", "got", "pulls", "pulled", "takes",
+  "receives", "received", "snags", "scores", "grabs", "collects", "attracts", "emerges",
+  "announces", "completes", "completion", "funding", "funds", "hauls", "rakes");
+L(W_STAKE, "stake", "stakes", "share", "shares", "holding", "equity", "interest");
+L(W_LEAD, "led", "leads", "lead", "co-led", "co-leads", "leading", "spearheaded");
+L(W_SUPPLY, "supply", "supplier", "supplies", "license", "licensing", "licence", "distribute",
+  "distributor", "distribution", "cloud", "compute", "computing", "chips", "chip", "gpus", "gpu",
+  "accelerators", "capacity", "servers", "reseller", "provider", "vendor", "power", "energy",
+  "electricity", "nuclear", "paint");
+L(W_JV, "joint", "jv", "venture");
+L(W_TALKS, "talks", "negotiations", "negotiating", "negotiate", "negotiates", "discussions",
+  "discussing", "in-talks", "nearing", "nears", "close");
+L(W_RUMOR, "reportedly", "report", "reports", "reported", "sources", "source", "considering",
+  "considers", "weighing", "weighs", "exploring", "explores", "eyes", "eyeing", "mulls", "mulling",
+  "wsj", "bloomberg", "reuters", "rumor", "rumored", "rumour", "rumoured", "possible", "potential",
+  "could", "may", "might", "plans", "wants", "preparing", "seeking", "seeks", "said");
+L(W_COMPLETE, "completes", "completed", "complete", "completion", "closes", "closed", "closing",
+  "finalizes", "finalises", "finalized", "finalised", "concludes", "concluded");
+L(W_TERMINATE, "terminated", "terminate", "terminates", "termination", "abandon", "abandons",
+  "abandoned", "abandoning", "scrapped", "scraps", "scrap", "called", "calls", "cancel", "cancels",
+  "cancelled", "canceled", "walk", "walks", "walking", "collapse", "collapsed", "collapses", "ends",
+  "ended", "drops", "dropped", "pulls", "pull", "plug");
+L(W_BLOCK, "blocks", "blocked", "block", "blocking", "rejects", "rejected", "vetoes", "vetoed",
+  "prohibits", "prohibited", "bars", "barred");
+L(W_PENDING, "pending", "pause", "paused", "pauses", "approval", "approve", "approves", "approved",
+  "expected", "awaiting", "await", "review", "reviews", "probe", "antitrust", "regulatory",
+  "clearance", "subject", "lawsuit", "suit", "sues", "court", "judge", "enforce");
+L(W_ANNOUNCE, "announces", "announced", "announce", "agrees", "agreed", "agree", "signs", "signed",
+  "definitive", "unveils", "unveiled", "confirms", "confirmed", "inks", "strikes", "struck",
+  "will");
+L(W_DC, "datacenter", "datacentre", "datacenters", "datacentres", "data-center", "campus",
+  "campuses", "colocation", "hyperscale", "centre", "center", "centers", "centres", "stargate");
+L(W_COMPUTE, "computing", "supercomputer", "supercomputers", "cluster", "clusters", "supercluster",
+  "gpus", "gpu", "exascale", "compute", "accelerators", "colossus", "superpod", "petaflops",
+  "exaflops");
+L(W_FAB, "fab", "fabs", "megafab", "foundry", "foundries", "semiconductor", "chipmaking", "wafer",
+  "wafers");
+L(W_REGION, "region", "regions", "availability", "zone", "zones");
+L(W_NETWORK, "fiber", "fibre", "broadband", "ftth", "subsea", "undersea", "submarine", "cable",
+  "cables", "5g", "lte", "network", "networks", "towers", "tower", "satellite", "satellites",
+  "constellation", "backhaul", "internet", "multi-gig", "gigabit", "wireless", "spectrum");
+L(W_POWER, "power", "nuclear", "reactor", "reactors", "smr", "smrs", "ppa", "electricity", "solar",
+  "wind", "geothermal", "gas-fired", "fusion", "megawatts", "gigawatts", "grid", "energy",
+  "substation");
+L(W_FUNC, "the", "a", "an", "of", "to", "in", "on", "for", "with", "from", "by", "at", "as", "and",
+  "or", "is", "are", "was", "were", "be", "been", "its", "their", "his", "her", "it", "they",
+  "will", "would", "has", "have", "had", "that", "this", "these", "those", "new", "after", "amid",
+  "over", "into", "about", "than", "up", "out", "says", "said", "say", "not", "but", "also", "more",
+  "most", "all", "some", "any", "each", "other", "which", "who", "whom", "what", "when", "where",
+  "why", "how", "can", "could", "should", "may", "might", "must", "do", "does", "did", "so", "if",
+  "then", "just", "now", "today", "yesterday", "tomorrow", "monday", "tuesday", "wednesday",
+  "thursday", "friday", "saturday", "sunday", "we", "our", "us", "you", "your", "i", "my", "he",
+  "she", "him", "them", "there", "here", "via", "per", "while", "despite", "under", "against",
+  "between", "through", "during", "before", "ahead", "within", "without", "across", "behind",
+  "beyond", "toward", "towards", "upon", "off", "near", "set", "first", "second", "third", "last",
+  "next", "another", "both", "such", "only", "reportedly", "report", "update", "watch", "breaking",
+  "exclusive", "why", "inside", "here's", "big", "huge", "major", "massive", "latest", "deal",
+  "deals", "sources", "plan", "plans", "agreement", "talks", "report", "its", "what", "whats");
+L(W_DESC, "startup", "start-up", "startups", "firm", "firms", "company", "companies", "maker",
+  "makers", "chipmaker", "automaker", "carmaker", "provider", "providers", "platform", "giant",
+  "giants", "operator", "developer", "unit", "subsidiary", "division", "business", "service",
+  "services", "owner", "rival", "retailer", "insurer", "lender", "carrier", "app", "brand",
+  "specialist", "player", "outfit", "group's", "parent", "holder", "manufacturer", "supplier",
+  "designer", "producer", "distributor", "builder", "creator", "pioneer", "leader", "vendor",
+  "spinout", "spin-off", "spinoff", "venture", "arm", "affiliate", "network", "site", "website",
+  "marketplace", "exchange", "bank", "fund", "investor", "investors", "billionaire", "founder",
+  "co-founder", "ceo", "chief", "ai", "tech", "fintech", "biotech", "healthtech", "edtech",
+  "proptech", "insurtech", "saas", "software", "cybersecurity", "security", "crypto", "blockchain",
+  "robotics", "analytics", "media", "energy", "delivery", "health", "data");
+L(W_FROM, "from");
+L(W_BY, "by");
+L(W_WITH, "with", "alongside");
+L(W_IN, "in", "into");
+L(W_TO, "to");
+L(W_FOR, "for");
+L(W_AND, "and", "&", "plus");
+L(W_AT, "at");
+L(W_OF, "of");
+L(W_VERB, "says", "said", "say", "plans", "planned", "plan", "opens", "opened", "open", "launches",
+  "launched", "launch", "unveils", "unveiled", "announces", "announced", "announce", "reports",
+  "reported", "files", "filed", "hires", "hired", "names", "named", "gets", "got", "wins", "won",
+  "makes", "made", "will", "would", "to", "is", "are", "was", "were", "has", "have", "had",
+  "becomes", "became", "expands", "expanded", "starts", "started", "begins", "began", "breaks",
+  "broke", "switches", "switched", "brings", "brought", "deploys", "deployed", "invests",
+  "invested", "leads", "led", "agrees", "agreed", "signs", "signed", "inks", "inked", "teams",
+  "joins", "joined", "partners", "partnered", "buys", "bought", "acquires", "acquired", "sells",
+  "sold", "raises", "raised", "closes", "closed", "lands", "landed", "secures", "secured", "takes",
+  "took", "completes", "completed", "receives", "received", "debuts", "goes", "went", "pulls",
+  "eyes", "weighs", "mulls", "considers", "explores", "nears", "offers", "offered", "bids",
+  "confirms", "confirmed", "collaborates", "picks", "snaps", "taps", "selects", "backs", "backed",
+  "emerges", "nabs", "bags", "scores", "grabs", "hauls", "rakes", "attracts", "collects", "snags",
+  "pays", "paid", "builds", "built", "begins", "kicks", "breaks", "moves", "seeks", "wants",
+  "drops", "cancels", "scraps", "abandons", "blocks", "approves", "rejects", "terminates", "ends",
+  "could", "may", "might", "can", "should", "must", "does", "did", "do", "been", "being", "be",
+  "hits", "tops", "reaches", "surges", "soars", "jumps", "falls", "plunges", "valued", "valuing",
+  "worth", "commits", "pledges", "unveiling", "announcing", "raising", "acquiring", "buying",
+  "selling", "investing", "partnering", "building", "expanding", "launching", "opening", "taking",
+  "making", "signing", "closing", "completing", "preparing", "walking", "calls", "called", "gives",
+  "gave", "puts", "put", "adds", "added", "cuts", "cut");
+L(W_GOV, "government", "governments", "state", "states", "ministry", "minister", "council",
+  "councillors", "councils", "regulator", "regulators", "authority", "board", "commission",
+  "county", "city", "department", "agency", "administration", "parliament", "senate", "congress",
+  "court", "judge", "president", "governor", "mayor", "federal", "national", "eu", "doe", "fcc",
+  "ftc", "sec", "doj", "cma", "cfius");
+L(W_CUSTOMER, "customer", "customers", "client", "clients", "lessee", "tenant", "buyer");
+
+static const lex_list_t LEX[] = {
+    {NF_CUE_VALUATION, W_VALUATION},
+    {NF_CUE_ROUND, W_ROUND},
+    {NF_CUE_INVEST, W_INVEST},
+    {NF_CUE_BUILD, W_BUILD},
+    {NF_CUE_REVENUE, W_REVENUE},
+    {NF_CUE_COMMIT, W_COMMIT},
+    {NF_CUE_PRICE, W_PRICE},
+    {NF_CUE_OTHERMONEY, W_OTHERMONEY},
+    {NF_CUE_ACQUIRE, W_ACQUIRE},
+    {NF_CUE_SELL, W_SELL},
+    {NF_CUE_MERGE, W_MERGE},
+    {NF_CUE_PARTNER, W_PARTNER},
+    {NF_CUE_CONTRACT, W_CONTRACT},
+    {NF_CUE_RAISE, W_RAISE},
+    {NF_CUE_STAKE, W_STAKE},
+    {NF_CUE_LEAD, W_LEAD},
+    {NF_CUE_SUPPLY, W_SUPPLY},
+    {NF_CUE_JV, W_JV},
+    {NF_CUE_TALKS, W_TALKS},
+    {NF_CUE_RUMOR, W_RUMOR},
+    {NF_CUE_COMPLETE, W_COMPLETE},
+    {NF_CUE_TERMINATE, W_TERMINATE},
+    {NF_CUE_BLOCK, W_BLOCK},
+    {NF_CUE_PENDING, W_PENDING},
+    {NF_CUE_ANNOUNCE, W_ANNOUNCE},
+    {NF_CUE_DC, W_DC},
+    {NF_CUE_COMPUTE, W_COMPUTE},
+    {NF_CUE_FAB, W_FAB},
+    {NF_CUE_REGION, W_REGION},
+    {NF_CUE_NETWORK, W_NETWORK},
+    {NF_CUE_POWER, W_POWER},
+    {NF_CUE_FUNC, W_FUNC},
+    {NF_CUE_DESC, W_DESC},
+    {NF_CUE_FROM, W_FROM},
+    {NF_CUE_BY, W_BY},
+    {NF_CUE_WITH, W_WITH},
+    {NF_CUE_IN, W_IN},
+    {NF_CUE_TO, W_TO},
+    {NF_CUE_FOR, W_FOR},
+    {NF_CUE_AND, W_AND},
+    {NF_CUE_AT, W_AT},
+    {NF_CUE_OF, W_OF},
+    {NF_CUE_VERB, W_VERB},
+    {NF_CUE_GOV, W_GOV},
+    {NF_CUE_CUSTOMER, W_CUSTOMER},
+};
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Length of a UTF-8 letter at p (0 when the sequence there is punctuation, a currency
+ * sign, a space or invalid). General punctuation (U+2000..U+206F), currency signs
+ * (U+20A0..U+20CF) and Latin-1 symbols (U+00A0..U+00BF, U+00D7, U+00F7) are not letters.
+ */
+static size_t utf8_letter(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n;
+    if (c < 0xc2)
+        return 0;
+    n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if (c == 0xc2)
+        return 0;
+    if (c == 0xc3 && (p[1] == 0x97 || p[1] == 0xb7))
+        return 0;
+    if (c == 0xe2 && (p[1] == 0x80 || p[1] == 0x81 || p[1] == 0x82))
+        return 0;
+    if (c == 0xe3 && p[1] == 0x80)
+        return 0;
+    if (c == 0xef && (p[1] == 0xbb || p[1] == 0xbc || p[1] == 0xbf))
+        return 0;
+    return n;
+}
+
+/* Length of any UTF-8 sequence at p (1 for ASCII or a stray byte). */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned char c = p[0];
+    size_t n = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    if ((size_t)(end - p) < n)
+        n = (size_t)(end - p);
+    return n ? n : 1;
+}
+
+static bool is_apostrophe(const unsigned char *p, const unsigned char *end, size_t *n)
+{
+    if (p[0] == '\'') {
+        *n = 1;
+        return true;
+    }
+    if (end - p >= 3 && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x99) {
+        *n = 3;
+        return true;
+    }
+    return false;
+}
+
+static unsigned char fold(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+uint64_t nf_tok_hash(const char *ptr, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const unsigned char *p = (const unsigned char *)ptr;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = p[i];
+        if (c == '.' && len > 1)
+            continue;
+        if (c == 0xc3 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9e && p[i + 1] != 0x97) {
+            /* Latin-1 capitals (U+00C0..U+00DE) fold to their small letters */
+            h ^= c;
+            h *= 0x100000001b3ull;
+            h ^= (unsigned char)(p[i + 1] + 0x20);
+            h *= 0x100000001b3ull;
+            i++;
+            continue;
+        }
+        if (c == 0xe2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x99) {
+            c = '\''; /* the typographic apostrophe hashes as ' */
+            i += 2;
+        }
+        h ^= fold(c);
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str)
+{
+    size_t n = strlen(str);
+    if (n != tok->len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)text[tok->start + i]) != fold((unsigned char)str[i]))
+            return false;
+    return true;
+}
+
+static int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags)
+{
+    if (toks->n == toks->cap) {
+        size_t cap = toks->cap ? toks->cap * 2 : 256;
+        nf_tok_t *v = realloc(toks->v, cap * sizeof(*v));
+        if (!v)
+            return NF_ENOMEM;
+        toks->v = v;
+        toks->cap = cap;
+    }
+    nf_tok_t *t = &toks->v[toks->n++];
+    t->start = start;
+    t->len = len;
+    t->flags = flags;
+    t->hash = 0;
+    t->cues = 0;
+    return 0;
+}
+
+/* Case flags of a word: capitalised, camel-case brand (eBay, xAI) or all upper case. */
+static uint16_t case_flags(const unsigned char *p, size_t n)
+{
+    size_t upper = 0, lower = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 'A' && p[i] <= 'Z')
+            upper++;
+        else if (p[i] >= 'a' && p[i] <= 'z')
+            lower++;
+        else if (p[i] == 0xc3 && i + 1 < n) {
+            if (p[i + 1] >= 0x80 && p[i + 1] <= 0x9e)
+                upper++;
+            else
+                lower++;
+            i++;
+        }
+    }
+    uint16_t f = 0;
+    bool first_upper = (p[0] >= 'A' && p[0] <= 'Z') || (p[0] == 0xc3 && n > 1 && p[1] < 0x9f);
+    if (first_upper || (upper && p[0] >= 'a' && p[0] <= 'z'))
+        f |= NF_TOK_CAP;
+    if (upper >= 2 && !lower)
+        f |= NF_TOK_UPPER;
+    return f;
+}
+
+/* A '.' ends a sentence unless it closes a known abbreviation or an initial. */
+static bool ends_sentence(const char *text, const nf_toks_t *toks)
+{
+    static const char *const abbrev[] = {"inc", "corp", "co",  "ltd", "mr",  "mrs", "ms",  "dr",
+                                         "st",  "jr",   "sr",  "vs",  "no",  "u.s", "u.k", "e.g",
+                                         "i.e", "gov",  "sen", "rep", "gen", "mt",  "ft",  NULL};
+    if (!toks->n)
+        return false;
+    const nf_tok_t *prev = &toks->v[toks->n - 1];
+    if (prev->len == 1 && (prev->flags & NF_TOK_WORD))
+        return false;
+    for (size_t i = 0; abbrev[i]; i++)
+        if (nf_tok_is(text, prev, abbrev[i]))
+            return false;
+    return true;
+}
+
+int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
+{
+    const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
+    bool space = true, sent = true;
+    while (p < end) {
+        unsigned char c = *p;
+        size_t n;
+        if (c <= ' ' || c == 0x7f) {
+            space = true;
+            p++;
+            continue;
+        }
+        if (end - p >= 2 && c == 0xc2 && p[1] == 0xa0) { /* NBSP */
+            space = true;
+            p += 2;
+            continue;
+        }
+        const unsigned char *w = p;
+        if (is_word_byte(c) || (n = utf8_letter(p, end)) > 0) {
+            bool num = c >= '0' && c <= '9';
+            while (p < end) {
+                size_t k;
+                if (is_word_byte(*p)) {
+                    p++;
+                } else if ((k = utf8_letter(p, end)) > 0) {
+                    p += k;
+                } else if (*p == '.' && p + 1 < end && is_word_byte(p[1]) && p > w &&
+                           is_word_byte(p[-1])) {
+                    p++;
+                } else if (*p == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' &&
+                           p[2] >= '0' && p[2] <= '9' && p[3] >= '0' && p[3] <= '9' &&
+                           (p + 4 == end || !is_word_byte(p[4]) || p[4] == ',')) {
+                    p++;
+                } else if (is_apostrophe(p, end, &k) && p + k < end && is_word_byte(p[k])) {
+                    /* possessive 's (or s'): stop; other apostrophes stay in the word */
+                    if ((p[k] == 's' || p[k] == 'S') &&
+                        (p + k + 1 == end || !is_word_byte(p[k + 1])))
+                        break;
+                    p += k;
+                } else {
+                    break;
+                }
+            }
+            /* "U.S." and "Inc." keep their final period when it follows an initial */
+            if (p < end && *p == '.' && p - w >= 3 && p[-2] == '.')
+                p++;
+            uint16_t f = (uint16_t)((num ? NF_TOK_NUM : NF_TOK_WORD) |
+                                    (num ? 0 : case_flags(w, (size_t)(p - w))));
+            if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f) != 0)
+                return NF_ENOMEM;
+        } else {
+            size_t k;
+            if (is_apostrophe(p, end, &k) && p + k < end && (p[k] == 's' || p[k] == 'S') &&
+                (p + k + 1 == end || !is_word_byte(p[k + 1])) && toks->n && !space) {
+                p += k + 1;
+                if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), NF_TOK_WORD | NF_TOK_POSS))
+                    return NF_ENOMEM;
+            } else {
+                p += utf8_len(p, end);
+                if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), NF_TOK_PUNCT) != 0)
+                    return NF_ENOMEM;
+            }
+        }
+        nf_tok_t *t = &toks->v[toks->n - 1];
+        if (space)
+            t->flags |= NF_TOK_SPACE;
+        if (sent)
+            t->flags |= NF_TOK_SENT;
+        sent = false;
+        space = false;
+        if (t->flags & NF_TOK_PUNCT) {
+            char ch = text[t->start];
+            if ((ch == '.' && toks->n >= 2 &&
+                 ends_sentence(text, &(nf_toks_t){toks->v, toks->n - 1, 0})) ||
+                ch == '!' || ch == '?' || ch == ';')
+                sent = true;
+        }
+        t->hash = nf_tok_hash(text + t->start, t->len);
+        if (lexicon && !(t->flags & NF_TOK_POSS))
+            t->cues = nf_lexicon_cues(lexicon, t->hash);
+    }
+    return 0;
+}
+
+void nf_toks_free(nf_toks_t *toks)
+{
+    if (!toks)
+        return;
+    free(toks->v);
+    memset(toks, 0, sizeof(*toks));
+}
+
+static int lex_add(nf_lexicon_t *lexicon, const char *word, int cue)
+{
+    uint64_t h = nf_tok_hash(word, strlen(word));
+    if (!h)
+        h = 1;
+    size_t i = (size_t)(h ^ (h >> 29)) & lexicon->mask;
+    while (lexicon->keys[i] && lexicon->keys[i] != h)
+        i = (i + 1) & lexicon->mask;
+    lexicon->keys[i] = h;
+    lexicon->cues[i] |= NF_CUE(cue);
+    return 0;
+}
+
+nf_lexicon_t *nf_lexicon_new(void)
+{
+    nf_lexicon_t *lexicon = calloc(1, sizeof(*lexicon));
+    size_t words = 0, size = 64;
+    if (!lexicon)
+        return NULL;
+    for (size_t l = 0; l < sizeof(LEX) / sizeof(LEX[0]); l++)
+        for (size_t i = 0; LEX[l].words[i]; i++)
+            words++;
+    while (size < words * 3)
+        size *= 2;
+    lexicon->keys = calloc(size, sizeof(uint64_t));
+    lexicon->cues = calloc(size, sizeof(uint64_t));
+    if (!lexicon->keys || !lexicon->cues) {
+        nf_lexicon_destroy(lexicon);
+        return NULL;
+    }
+    lexicon->mask = size - 1;
+    for (size_t l = 0; l < sizeof(LEX) / sizeof(LEX[0]); l++)
+        for (size_t i = 0; LEX[l].words[i]; i++)
+            lex_add(lexicon, LEX[l].words[i], LEX[l].cue);
+    return lexicon;
+}
+
+void nf_lexicon_destroy(nf_lexicon_t *lexicon)
+{
+    if (!lexicon)
+        return;
+    free(lexicon->keys);
+    free(lexicon->cues);
+    free(lexicon);
+}
+
+uint64_t nf_lexicon_cues(const nf_lexicon_t *lexicon, uint64_t hash)
+{
+    if (!hash)
+        hash = 1;
+    size_t i = (size_t)(hash ^ (hash >> 29)) & lexicon->mask;
+    while (lexicon->keys[i]) {
+        if (lexicon->keys[i] == hash)
+            return lexicon->cues[i];
+        i = (i + 1) & lexicon->mask;
+    }
+    return 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * tokens: splits a normalised text field into word, number and punctuation tokens in
+ * one pass, and tags each word with its lexical cues from a fixed English lexicon
+ * (acquisition verbs, funding words, infrastructure nouns, status words, ...). The
+ * extractors work on these tokens and never re-scan the text.
+ *
+ * A token's hash is FNV-1a over its lower-cased bytes with '.' left out, so "U.S." and
+ * "US", "Amazon.com" and "amazoncom" hash alike; the gazetteer hashes its names through
+ * the same tokeniser. The lexicon is built once and is read-only afterwards.
+ */
+#ifndef NF_TOKENS_H
+#define NF_TOKENS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Token flags. */
+#define NF_TOK_WORD  0x0001u /* starts with a letter */
+#define NF_TOK_NUM   0x0002u /* starts with a digit */
+#define NF_TOK_PUNCT 0x0004u /* anything else, one character */
+#define NF_TOK_CAP   0x0008u /* capitalised (or a camel-case name such as eBay) */
+#define NF_TOK_UPPER 0x0010u /* at least two letters, all upper case */
+#define NF_TOK_SENT  0x0020u /* first token of a sentence */
+#define NF_TOK_SPACE 0x0040u /* preceded by white space */
+#define NF_TOK_POSS  0x0080u /* the possessive "'s" split off a word */
+
+typedef struct nf_tok {
+    uint32_t start, len; /* bytes in the field */
+    uint64_t hash;       /* normalised hash, see above */
+    uint64_t cues;       /* NF_CUE_* bits from the lexicon */
+    uint16_t flags;
+} nf_tok_t;
+
+/* A growable token array; zero-initialise, reuse across texts, free with nf_toks_free. */
+typedef struct nf_toks {
+    nf_tok_t *v;
+    size_t n, cap;
+} nf_toks_t;
+
+/* Lexical cue classes (bits of nf_tok_t.cues). */
+enum {
+    NF_CUE_VALUATION = 0,
+    NF_CUE_ROUND,      /* round, series, seed, funding, financing */
+    NF_CUE_INVEST,     /* invest, investment, backs */
+    NF_CUE_BUILD,      /* build, construction, expand, facility */
+    NF_CUE_REVENUE,    /* revenue, sales, profit, EPS */
+    NF_CUE_COMMIT,     /* contract, commitment, pledge, lease, spending */
+    NF_CUE_PRICE,      /* price, per share, pay */
+    NF_CUE_OTHERMONEY, /* loan, bond, IPO, grant, dividend, fund */
+    NF_CUE_ACQUIRE,    /* acquire, buy, purchase, takeover */
+    NF_CUE_SELL,       /* sell, divest, sale */
+    NF_CUE_MERGE,      /* merge, merger */
+    NF_CUE_PARTNER,    /* partner, team up, collaborate, alliance */
+    NF_CUE_CONTRACT,   /* deal, agreement, contract, signs */
+    NF_CUE_RAISE,      /* raise, land, secure, close (a round) */
+    NF_CUE_STAKE,      /* stake, share, holding */
+    NF_CUE_LEAD,       /* led, leads, co-led */
+    NF_CUE_SUPPLY,     /* supply, license, distribute, cloud, compute, chips */
+    NF_CUE_JV,         /* joint (venture) */
+    NF_CUE_TALKS,      /* talks, negotiations */
+    NF_CUE_RUMOR,      /* reportedly, report, sources, weighing, eyes */
+    NF_CUE_COMPLETE,   /* completes, completed, closes */
+    NF_CUE_TERMINATE,  /* terminated, abandon, walk away, scrapped */
+    NF_CUE_BLOCK,      /* blocks, blocked, rejects */
+    NF_CUE_PENDING,    /* pending, pause, approval, expected */
+    NF_CUE_ANNOUNCE,   /* announces, agrees, signs, definitive */
+    NF_CUE_DC,         /* data (center), datacenter, campus */
+    NF_CUE_COMPUTE,    /* supercomputer, cluster, GPUs, exascale */
+    NF_CUE_FAB,        /* fab, foundry, chip plant, megafab */
+    NF_CUE_REGION,     /* (cloud) region */
+    NF_CUE_NETWORK,    /* fiber, broadband, subsea, cable, 5G, towers */
+    NF_CUE_POWER,      /* power, nuclear, reactor, PPA */
+    NF_CUE_FUNC,       /* function word: the, of, to, and, is, ... */
+    NF_CUE_DESC,       /* descriptor noun: startup, firm, maker, giant, ... */
+    NF_CUE_FROM,       /* from */
+    NF_CUE_BY,         /* by */
+    NF_CUE_WITH,       /* with, alongside */
+    NF_CUE_IN,         /* in, into */
+    NF_CUE_TO,         /* to */
+    NF_CUE_FOR,        /* for */
+    NF_CUE_AND,        /* and, & */
+    NF_CUE_AT,         /* at */
+    NF_CUE_OF,         /* of */
+    NF_CUE_VERB,       /* any other verb that ends a subject name: says, plans, ... */
+    NF_CUE_GOV,        /* government, state, ministry, council, regulator */
+    NF_CUE_CUSTOMER,   /* customer, client, buyer of services */
+    NF_CUE__CNT
+};
+#define NF_CUE(c) (1ull << (c))
+
+typedef struct nf_lexicon nf_lexicon_t;
+
+/* Builds the lexicon; NULL when out of memory. */
+nf_lexicon_t *nf_lexicon_new(void);
+void nf_lexicon_destroy(nf_lexicon_t *lexicon);
+/* Cue bits of a token hash (0 when the word is not in the lexicon). */
+uint64_t nf_lexicon_cues(const nf_lexicon_t *lexicon, uint64_t hash);
+
+/*
+ * Tokenises <text, len> into toks (appending; reset toks->n first to start over).
+ * lexicon may be NULL (cues stay 0). Returns 0 or NF_ENOMEM.
+ */
+int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks);
+
+void nf_toks_free(nf_toks_t *toks);
+
+/* Hash of one token's bytes as nf_tokenise computes it. */
+uint64_t nf_tok_hash(const char *ptr, size_t len);
+
+/* Chains token hashes into the key of a token sequence. */
+static inline uint64_t nf_tok_chain(uint64_t key, uint64_t tok_hash)
+{
+    key ^= tok_hash + 0x9e3779b97f4a7c15ull + (key << 6) + (key >> 2);
+    return key * 0xff51afd7ed558ccdull;
+}
+
+/* true if the token's text equals str (case-insensitive, ASCII). */
+bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str);
+
+#endif

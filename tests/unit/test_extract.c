@@ -1,0 +1,552 @@
+/*
+ * test_extract: the enrichment extractors (pipeline/extract.h): every money form the
+ * issue lists, kinds from context, ranges, entities and roles, per-category details, the
+ * DESIGN.md example, the golden fixtures in tests/fixtures/extract/ (articles written for
+ * these tests), the encoded JSON, and bad input (empty and missing fields, control
+ * characters, invalid UTF-8, a 1 MiB body, more amounts and names than fit).
+ */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "err.h"
+#include "extract.h"
+#include "test.h"
+#include "util.h"
+
+static char rules_dir[4096];
+static char fixtures_dir[4096];
+
+/* The repository root, from this file's path (CMake passes absolute paths). */
+static void find_dirs(void)
+{
+    char root[2048];
+    snprintf(root, sizeof(root), "%s", __FILE__);
+    char *p = strstr(root, "/tests/unit/");
+    if (p) {
+        *p = '\0';
+    } else {
+        const char *home = getenv("NEWSFLOW_HOME"); /* <root>/deploy */
+        snprintf(root, sizeof(root), "%s/..", home ? home : ".");
+    }
+    snprintf(rules_dir, sizeof(rules_dir), "%s/rules", root);
+    snprintf(fixtures_dir, sizeof(fixtures_dir), "%s/tests/fixtures/extract", root);
+}
+
+static nf_extractor_t *x;
+static nf_extraction_t ex;
+
+static void run(const char *title, const char *body, unsigned mask)
+{
+    nf_article_t a = {0};
+    a.id = "t";
+    a.title = (char *)title;
+    a.body = (char *)body;
+    CHECK_INT(nf_extract(x, &a, mask, &ex), 0);
+}
+
+static const nf_amount_t *amount_of(double value, const char *currency)
+{
+    for (size_t i = 0; i < ex.amounts_n; i++) {
+        double d = ex.amounts[i].value - value;
+        if (d < 0)
+            d = -d;
+        if (!strcmp(ex.amounts[i].currency, currency) && d <= 0.005 * (value < 0 ? -value : value))
+            return &ex.amounts[i];
+    }
+    return NULL;
+}
+
+static int entity_named(const char *name)
+{
+    for (size_t i = 0; i < ex.entities_n; i++)
+        if (!strcmp(ex.entities[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static bool has_party(const char *name, nf_role_t role)
+{
+    for (size_t i = 0; i < ex.deal.parties_n; i++)
+        if (ex.deal.parties[i].role == role &&
+            !strcmp(ex.entities[ex.deal.parties[i].entity].name, name))
+            return true;
+    return false;
+}
+
+/* Money forms ------------------------------------------------------------------------- */
+
+typedef struct form {
+    const char *text;
+    double value, high;
+    const char *currency;
+} form_t;
+
+static void test_forms(void)
+{
+    static const form_t forms[] = {
+        {"Acme gets $50B", 50e9, 0, "USD"},
+        {"Acme gets $50 billion", 50e9, 0, "USD"},
+        {"Acme gets $50bn", 50e9, 0, "USD"},
+        {"Acme gets US$1.2 million", 1.2e6, 0, "USD"},
+        {"Acme gets €300m", 300e6, 0, "EUR"},
+        {"Acme gets £2 bn", 2e9, 0, "GBP"},
+        {"Acme gets ¥1.5 trillion", 1.5e12, 0, "JPY"},
+        {"Acme gets 50 billion dollars", 50e9, 0, "USD"},
+        {"Acme gets $1-2 billion", 1e9, 2e9, "USD"},
+        {"Acme gets up to $10B", 10e9, 0, "USD"},
+        {"Acme posts $7.6 billion in revenue", 7.6e9, 0, "USD"},
+        {"ACME SAYS NET 75 MLN DLRS", 75e6, 0, "USD"},
+        {"Acme pays 15.6 mln U.S. dlr", 15.6e6, 0, "USD"},
+        {"Acme pays 17 cts a share", 0.17, 0, "USD"},
+        {"Acme pays A$3.5 million", 3.5e6, 0, "AUD"},
+        {"Acme pays C$40 million", 40e6, 0, "CAD"},
+        {"Acme pays NZ$12m", 12e6, 0, "NZD"},
+        {"Acme pays HK$8 billion", 8e9, 0, "HKD"},
+        {"Acme gets 1 billion euro", 1e9, 0, "EUR"},
+        {"Acme gets 300 million euros", 300e6, 0, "EUR"},
+        {"Acme gets Rs 325 crore", 3.25e9, 0, "INR"},
+        {"Acme gets USD 40 billion", 40e9, 0, "USD"},
+        {"Acme shr 20.9p", 0.209, 0, "GBP"},
+        {"The dollar fell to 1.7720 marks", 1.772, 0, "DEM"},
+        {"Acme gets 11 Million Dollars", 11e6, 0, "USD"},
+        {"Acme gets $195k", 195e3, 0, "USD"},
+        {"Acme is worth $4T", 4e12, 0, "USD"},
+        {"Acme gets $26.5 mln", 26.5e6, 0, "USD"},
+        {"Acme pays 1,052.86 dlrs", 1052.86, 0, "USD"},
+        {"Acme values it at $40 to $50 billion", 40e9, 50e9, "USD"},
+        {"Acme gets ₹500 crore", 5e9, 0, "INR"},
+        {"Acme raises $3.9M", 3.9e6, 0, "USD"},
+        {"Acme raises $0.51M", 0.51e6, 0, "USD"},
+    };
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        run(forms[i].text, NULL, 0);
+        const nf_amount_t *a = amount_of(forms[i].value, forms[i].currency);
+        if (!a)
+            fprintf(stderr, "form %zu not found: %s\n", i, forms[i].text);
+        CHECK(a != NULL);
+        CHECK_INT(ex.amounts_n, 1);
+        if (a && forms[i].high > 0)
+            CHECK(a->value_high > forms[i].high * 0.999 && a->value_high < forms[i].high * 1.001);
+        if (a && forms[i].high == 0)
+            CHECK(a->value_high == 0);
+    }
+    /* not money: cashtags, percentages, bare numbers, vague sizes, years */
+    static const char *const none[] = {
+        "$TMUS jumps 5%",        "Turnover 9.42 billion",      "Acme raises millions",
+        "Sales rose 12 percent", "2024 marks a turning point", "Acme hires 5,000 people",
+        "A 5G network in 2025",
+    };
+    for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        run(none[i], NULL, 0);
+        if (ex.amounts_n)
+            fprintf(stderr, "unexpected amount in: %s\n", none[i]);
+        CHECK_INT(ex.amounts_n, 0);
+    }
+    /* the same amount twice is one amount; title offsets are kept */
+    run("Acme raises $5M", "Acme said it raised $5 million from investors.", 0);
+    CHECK_INT(ex.amounts_n, 1);
+    CHECK_INT(ex.amounts[0].field, NF_TEXT_TITLE);
+    CHECK_INT(ex.amounts[0].start, 12);
+    CHECK_INT(ex.amounts[0].end, 15);
+    CHECK_STR(ex.amounts[0].text, "$5M");
+    /* the same figure in two currencies is two amounts */
+    run("EU lends Ukraine 1 billion euro ($1.1 billion)", NULL, 0);
+    CHECK_INT(ex.amounts_n, 2);
+}
+
+/* Kinds from context ------------------------------------------------------------------ */
+
+typedef struct kind_case {
+    const char *title;
+    unsigned mask;
+    double value;
+    nf_amount_kind_t kind;
+} kind_case_t;
+
+static void test_kinds(void)
+{
+    static const kind_case_t cases[] = {
+        {"Zentry raises $13B Series F at $183B post-money valuation", NF_EXTRACT_FUNDING, 13e9,
+         NF_KIND_ROUND_SIZE},
+        {"Zentry raises $13B Series F at $183B post-money valuation", NF_EXTRACT_FUNDING, 183e9,
+         NF_KIND_VALUATION},
+        {"Holt Labs valued at $12B in early-stage funding", NF_EXTRACT_FUNDING, 12e9,
+         NF_KIND_VALUATION},
+        {"Brandt to acquire Ocelot for $410 million", NF_EXTRACT_DEAL, 410e6, NF_KIND_PRICE},
+        {"Gamma makes $55.5B takeover offer for Delta", NF_EXTRACT_DEAL, 55.5e9, NF_KIND_PRICE},
+        {"Orbit signs $38B cloud computing deal with Amazon", NF_EXTRACT_DEAL, 38e9,
+         NF_KIND_COMMITMENT},
+        {"Google to pay Corvex $920M a month for compute capacity", NF_EXTRACT_DEAL, 920e6,
+         NF_KIND_COMMITMENT},
+        {"Amazon will invest $10 billion to expand data centers in Ohio", NF_EXTRACT_INFRA, 10e9,
+         NF_KIND_CAPEX},
+        {"Visa takes a $200M stake in Pinto", NF_EXTRACT_DEAL, 200e6, NF_KIND_INVESTMENT},
+        {"Acme reports $7.6 billion in revenue", 0, 7.6e9, NF_KIND_REVENUE},
+        {"Acme EPS of $0.80 beats estimates", 0, 0.8, NF_KIND_REVENUE},
+        {"Acme prices $750 million bond offering", 0, 750e6, NF_KIND_OTHER},
+        {"City wins $5 million grant for fiber", 0, 5e6, NF_KIND_OTHER},
+        {"Acme declares dividend of $0.105 per share", 0, 0.105, NF_KIND_OTHER},
+        {"Acme pledges $100B in cloud spending", NF_EXTRACT_DEAL, 100e9, NF_KIND_COMMITMENT},
+        {"Soyle Micro to build $1.8B semiconductor manufacturing facility", NF_EXTRACT_INFRA, 1.8e9,
+         NF_KIND_CAPEX},
+        {"Microsoft tops $4T in market value", 0, 4e12, NF_KIND_VALUATION},
+        {"Army contract worth up to $21.9 billion goes to Microsoft", NF_EXTRACT_DEAL, 21.9e9,
+         NF_KIND_COMMITMENT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run(cases[i].title, NULL, cases[i].mask);
+        const nf_amount_t *a = amount_of(cases[i].value, "USD");
+        CHECK(a != NULL);
+        if (a && a->kind != cases[i].kind)
+            fprintf(stderr, "kind case %zu (%s): got %s, want %s\n", i, cases[i].title,
+                    nf_amount_kind_name(a->kind), nf_amount_kind_name(cases[i].kind));
+        CHECK(a && a->kind == cases[i].kind);
+    }
+}
+
+/* Entities and roles ------------------------------------------------------------------- */
+
+static void test_entities(void)
+{
+    run("Pat Vance, chief executive of Ferro Labs GmbH, met Nvidia in Berlin", NULL, 0);
+    int p = entity_named("Pat Vance"), o = entity_named("Ferro Labs GmbH"),
+        n = entity_named("Nvidia"), l = entity_named("Berlin");
+    CHECK(p >= 0 && ex.entities[p].type == NF_ENTITY_PERSON);
+    CHECK(o >= 0 && ex.entities[o].type == NF_ENTITY_ORGANIZATION);
+    CHECK(n >= 0 && ex.entities[n].type == NF_ENTITY_ORGANIZATION);
+    CHECK(l >= 0 && ex.entities[l].type == NF_ENTITY_LOCATION);
+
+    /* aliases and tickers resolve to the canonical name; mentions are counted */
+    run("AWS and Amazon Web Services (NASDAQ: AMZN)", "Facebook owner Meta said so.", 0);
+    int a = entity_named("Amazon Web Services"), m = entity_named("Meta Platforms");
+    CHECK(a >= 0 && ex.entities[a].mentions == 2);
+    CHECK(entity_named("Amazon") >= 0);
+    CHECK(m >= 0 && ex.entities[m].mentions == 2);
+
+    /* a common word that is also a company is a name only mid-sentence and capitalised */
+    run("Shoppers target bargains", "They hit the block.", 0);
+    CHECK_INT(ex.entities_n, 0);
+
+    run("Grammarly acquires Superhuman", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Grammarly", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Superhuman", NF_ROLE_TARGET));
+    CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    CHECK_INT(ex.deal.status, NF_STATUS_ANNOUNCED);
+
+    run("Oakridge Partners sells Lindell Software to Carver Holdings", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Oakridge Partners", NF_ROLE_SELLER));
+    CHECK(has_party("Carver Holdings", NF_ROLE_ACQUIRER));
+
+    run("Visa invests in Replit", NULL, NF_EXTRACT_DEAL | NF_EXTRACT_FUNDING);
+    CHECK(has_party("Visa", NF_ROLE_INVESTOR));
+    CHECK(has_party("Replit", NF_ROLE_TARGET));
+    CHECK(ex.funding.present && ex.funding.company >= 0 &&
+          !strcmp(ex.entities[ex.funding.company].name, "Replit"));
+
+    run("Tallis Corp and Merrow Inc agree to merge", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Tallis Corp", NF_ROLE_PARTNER));
+    CHECK(has_party("Merrow Inc", NF_ROLE_PARTNER));
+    CHECK_INT(ex.deal.kind, NF_DEAL_MERGER);
+
+    run("Chevron signs power agreement with Microsoft for Texas data center", NULL,
+        NF_EXTRACT_DEAL | NF_EXTRACT_INFRA);
+    CHECK(has_party("Chevron", NF_ROLE_SUPPLIER));
+    CHECK(has_party("Microsoft", NF_ROLE_CUSTOMER));
+    CHECK_INT(ex.infra.asset, NF_ASSET_POWER);
+
+    run("Kestrel Foods reportedly in talks to buy Pomona Farms", NULL, NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.status, NF_STATUS_IN_TALKS);
+    run("Brill Media completes acquisition of Tonic Studios", NULL, NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.status, NF_STATUS_COMPLETED);
+    CHECK(has_party("Tonic Studios", NF_ROLE_TARGET));
+    run("Vantor walks away from its deal to buy Quell Energy", NULL, NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.status, NF_STATUS_TERMINATED);
+
+    /* no round is invented */
+    run("Pivotal Loop raises $62 million", NULL, NF_EXTRACT_FUNDING);
+    CHECK(ex.funding.present && ex.funding.round == NULL);
+    /* details are filled only for the categories asked */
+    run("Grammarly acquires Superhuman", NULL, 0);
+    CHECK(!ex.deal.present && !ex.funding.present && !ex.infra.present);
+}
+
+/* Fixtures: articles with expectations ------------------------------------------------ */
+
+static double num(const cJSON *j)
+{
+    return cJSON_IsNumber(j) ? j->valuedouble : 0;
+}
+
+static bool name_is(int e, const char *name)
+{
+    return e >= 0 && name && !strcmp(ex.entities[e].name, name);
+}
+
+static bool amount_is(int idx, double v)
+{
+    return idx >= 0 && ex.amounts[idx].value > v * 0.995 && ex.amounts[idx].value < v * 1.005;
+}
+
+static bool in_list(const int *ents, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (name_is(ents[i], name))
+            return true;
+    return false;
+}
+
+static nf_role_t role_parse(const char *s)
+{
+    for (int r = 0; r < NF_ROLE__CNT; r++)
+        if (!strcmp(nf_role_name((nf_role_t)r), s))
+            return (nf_role_t)r;
+    return NF_ROLE__CNT;
+}
+
+static void check_fixture(const char *id, const cJSON *want)
+{
+    int before = test_failures;
+    const cJSON *amounts = cJSON_GetObjectItemCaseSensitive(want, "amounts"), *a;
+    cJSON_ArrayForEach(a, amounts)
+    {
+        const char *cur = cJSON_GetArrayItem(a, 1)->valuestring;
+        const nf_amount_t *got = amount_of(num(cJSON_GetArrayItem(a, 0)), cur);
+        CHECK(got != NULL);
+        if (got)
+            CHECK_STR(nf_amount_kind_name(got->kind), cJSON_GetArrayItem(a, 2)->valuestring);
+    }
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(want, "amounts_exact")))
+        CHECK_INT(ex.amounts_n, cJSON_GetArraySize(amounts));
+    const cJSON *parties = cJSON_GetObjectItemCaseSensitive(want, "parties");
+    cJSON_ArrayForEach(a, parties)
+    {
+        CHECK(has_party(cJSON_GetArrayItem(a, 0)->valuestring,
+                        role_parse(cJSON_GetArrayItem(a, 1)->valuestring)));
+    }
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(want, "status");
+    if (cJSON_IsString(status))
+        CHECK_STR(nf_deal_status_name(ex.deal.status), status->valuestring);
+    const cJSON *fu = cJSON_GetObjectItemCaseSensitive(want, "funding");
+    if (fu) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(fu, "company");
+        CHECK(ex.funding.present);
+        if (cJSON_IsString(c))
+            CHECK(name_is(ex.funding.company, c->valuestring));
+        c = cJSON_GetObjectItemCaseSensitive(fu, "round");
+        if (cJSON_IsString(c))
+            CHECK_STR(ex.funding.round, c->valuestring);
+        c = cJSON_GetObjectItemCaseSensitive(fu, "amount");
+        if (c)
+            CHECK(amount_is(ex.funding.amount, num(c)));
+        c = cJSON_GetObjectItemCaseSensitive(fu, "valuation");
+        if (c)
+            CHECK(amount_is(ex.funding.valuation, num(c)));
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(fu, "investors"))
+        {
+            CHECK(in_list(ex.funding.investors, ex.funding.investors_n, c->valuestring));
+        }
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(fu, "leads"))
+        {
+            CHECK(in_list(ex.funding.leads, ex.funding.leads_n, c->valuestring));
+        }
+    }
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(want, "infra");
+    if (in) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(in, "asset");
+        CHECK(ex.infra.present);
+        if (cJSON_IsString(c))
+            CHECK_STR(nf_asset_name(ex.infra.asset), c->valuestring);
+        c = cJSON_GetObjectItemCaseSensitive(in, "operator");
+        if (cJSON_IsString(c)) {
+            /* a fuller name of the operator is as good ("Northbeam Data" for "Northbeam") */
+            bool ok = ex.infra.operator_ >= 0 && !strncmp(ex.entities[ex.infra.operator_].name,
+                                                          c->valuestring, strlen(c->valuestring));
+            CHECK(ok);
+        }
+        c = cJSON_GetObjectItemCaseSensitive(in, "location");
+        if (cJSON_IsString(c))
+            CHECK_STR(ex.infra.location, c->valuestring);
+        c = cJSON_GetObjectItemCaseSensitive(in, "amount");
+        if (c)
+            CHECK(amount_is(ex.infra.amount, num(c)));
+        c = cJSON_GetObjectItemCaseSensitive(in, "capacity");
+        if (cJSON_IsString(c))
+            CHECK_STR(ex.infra.capacity, c->valuestring);
+    }
+    cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(want, "persons"))
+    {
+        int e = entity_named(a->valuestring);
+        CHECK(e >= 0 && ex.entities[e].type == NF_ENTITY_PERSON);
+    }
+    if (test_failures != before)
+        fprintf(stderr, "  (in fixture %s)\n", id);
+}
+
+static unsigned mask_of(const cJSON *labels)
+{
+    unsigned mask = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, labels)
+    {
+        if (!cJSON_IsString(l))
+            continue;
+        if (!strcmp(l->valuestring, "deal"))
+            mask |= NF_EXTRACT_DEAL;
+        else if (!strcmp(l->valuestring, "funding"))
+            mask |= NF_EXTRACT_FUNDING;
+        else if (!strcmp(l->valuestring, "infrastructure"))
+            mask |= NF_EXTRACT_INFRA;
+    }
+    return mask;
+}
+
+static void test_fixture_file(const char *name)
+{
+    char path[4200], line[8192], err[256];
+    snprintf(path, sizeof(path), "%s/%s", fixtures_dir, name);
+    FILE *fp = fopen(path, "r");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    nf_decode_opts_t opts = {.max_bytes = 1 << 20};
+    int n = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        cJSON *j = cJSON_Parse(line);
+        nf_article_t a = {0};
+        CHECK(j != NULL);
+        if (!j)
+            continue;
+        CHECK_INT(nf_decode(line, strlen(line), &opts, &a, err, sizeof(err)), NF_REJECT_NONE);
+        CHECK_INT(nf_extract(x, &a, mask_of(cJSON_GetObjectItemCaseSensitive(j, "labels")), &ex),
+                  0);
+        check_fixture(a.id, cJSON_GetObjectItemCaseSensitive(j, "expect"));
+        /* the encoded fields are valid JSON inside an object */
+        nf_buf_t b = {0};
+        nf_buf_puts(&b, "{\"id\":1");
+        nf_extraction_encode(&ex, &b);
+        nf_buf_puts(&b, "}");
+        cJSON *ev = cJSON_Parse(b.data);
+        CHECK(ev != NULL);
+        CHECK(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(ev, "amounts")));
+        CHECK(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(ev, "entities")));
+        cJSON_Delete(ev);
+        nf_buf_free(&b);
+        nf_article_clear(&a);
+        cJSON_Delete(j);
+        n++;
+    }
+    fclose(fp);
+    CHECK(n > 0);
+}
+
+/* Encoding ------------------------------------------------------------------------------ */
+
+static void test_encode(void)
+{
+    run("Zentry raises $1-2 billion Series A led by \"Quote\" Capital at a $9.5B valuation",
+        "Zentry, based in Austin, Texas, is building a data center.",
+        NF_EXTRACT_FUNDING | NF_EXTRACT_INFRA | NF_EXTRACT_DEAL);
+    nf_buf_t b = {0};
+    nf_buf_puts(&b, "{");
+    nf_extraction_encode(&ex, &b);
+    CHECK(b.len > 1 && b.data[1] == ',');
+    b.data[1] = ' ';
+    nf_buf_puts(&b, "}");
+    cJSON *ev = cJSON_Parse(b.data);
+    CHECK(ev != NULL);
+    const cJSON *amounts = cJSON_GetObjectItemCaseSensitive(ev, "amounts");
+    const cJSON *first = cJSON_GetArrayItem(amounts, 0);
+    CHECK(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(first, "value")));
+    CHECK(num(cJSON_GetObjectItemCaseSensitive(first, "value")) == 1e9);
+    CHECK(num(cJSON_GetObjectItemCaseSensitive(first, "value_high")) == 2e9);
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(first, "currency")->valuestring, "USD");
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(first, "field")->valuestring, "title");
+    const cJSON *fu = cJSON_GetObjectItemCaseSensitive(ev, "funding");
+    CHECK(cJSON_IsObject(fu));
+    CHECK_STR(cJSON_GetObjectItemCaseSensitive(fu, "round")->valuestring, "Series A");
+    CHECK(num(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(fu, "valuation"),
+                                               "value")) == 9.5e9);
+    CHECK(cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(ev, "infrastructure")));
+    cJSON_Delete(ev);
+    nf_buf_free(&b);
+}
+
+/* Bad input ------------------------------------------------------------------------------ */
+
+static void test_bad_input(void)
+{
+    nf_article_t a = {0};
+    CHECK_INT(nf_extract(NULL, &a, 0, &ex), NF_EINVAL);
+    CHECK_INT(nf_extract(x, NULL, 0, &ex), NF_EINVAL);
+    CHECK_INT(nf_extract(x, &a, 7, NULL), NF_EINVAL);
+    CHECK_INT(nf_extract(x, &a, 7, &ex), 0); /* every field NULL */
+    CHECK_INT(ex.amounts_n, 0);
+    run("", "", 7);
+    CHECK_INT(ex.amounts_n + ex.entities_n, 0);
+    run("$", "$$ $- € £ 5 - to $ ,", 7);
+    run("\x01\x02$5\x7f billion\x1b", "Acme\x03 raises \t\r\n $3M", 7);
+    /* invalid UTF-8 and truncated sequences (the decoder rejects these; be robust anyway) */
+    run("\xff\xfe\xe2\x82 Acme \xc3", "\xe2\x82\xac", 7);
+    run("Acme raises $5", "€", 7);
+    /* a 1 MiB body full of names, money and sentences; more than the tables hold */
+    size_t size = 1u << 20;
+    char *body = malloc(size + 1);
+    const char *piece = "Zanta Labs raises $12.5 million from Orbit Capital, Nvidia and SoftBank. "
+                        "Amazon buys Qorvo Systems for €3bn in Dublin, Ireland. \x02 ";
+    size_t pl = strlen(piece), off = 0;
+    CHECK(body != NULL);
+    if (!body)
+        return;
+    for (int k = 0; off + pl + 32 < size; k++)
+        off +=
+            (size_t)snprintf(body + off, size - off, "%s Firm%d Corp pays $%d.5M. ", piece, k, k);
+    memset(body + off, 'a', size - off);
+    body[size] = '\0';
+    int64_t t0 = nf_mono_us();
+    run("Huge", body, 7);
+    int64_t dt = nf_mono_us() - t0;
+    CHECK(ex.amounts_n >= 20 && ex.amounts_n <= NF_EXTRACT_MAX_AMOUNTS);
+    CHECK(ex.entities_n <= NF_EXTRACT_MAX_ENTITIES);
+    fprintf(stderr, "1 MiB body: %lld us\n", (long long)dt);
+    /* reuse after a huge article, and clear */
+    run("Acme raises $5M", NULL, 7);
+    CHECK_INT(ex.amounts_n, 1);
+    nf_extraction_clear(&ex);
+    CHECK_INT(ex.amounts_n, 0);
+    free(body);
+    /* a freshly zeroed extraction can be freed and cleared without use */
+    nf_extraction_t fresh = {0};
+    nf_extraction_clear(&fresh);
+    nf_extraction_free(&fresh);
+    nf_extraction_free(NULL);
+    nf_extraction_clear(NULL);
+    nf_extractor_destroy(NULL);
+    char err[256];
+    CHECK(nf_extractor_new("/nonexistent", err, sizeof(err)) == NULL);
+    CHECK(strstr(err, "organizations.tsv") != NULL);
+}
+
+int main(void)
+{
+    char err[512];
+    find_dirs();
+    x = nf_extractor_new(rules_dir, err, sizeof(err));
+    if (!x) {
+        fprintf(stderr, "extractor: %s\n", err);
+        return 1;
+    }
+    CHECK(nf_extractor_names(x) > 3000);
+    test_forms();
+    test_kinds();
+    test_entities();
+    test_fixture_file("design-example.jsonl");
+    test_fixture_file("articles.jsonl");
+    test_encode();
+    test_bad_input();
+    nf_extraction_free(&ex);
+    nf_extractor_destroy(x);
+    TEST_DONE();
+}
