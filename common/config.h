@@ -35,6 +35,7 @@ typedef struct nf_config {
     char *group_id;
     char *enriched_topic;
     char *dlq_topic;
+    char *route_topic[4]; /* deal, funding, infrastructure, other; "" = not routed */
     int64_t input_max_bytes;
     int64_t max_inflight;
     int64_t max_inflight_bytes;

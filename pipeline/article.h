@@ -24,6 +24,7 @@ typedef struct nf_article {
     char **authors; /* array of author names */
     size_t authors_n;
     int id_derived; /* 1 if id was derived from url */
+    int deleted;    /* 1 for a deletion event ({"deleted": true} or {"op": "delete"}) */
 } nf_article_t;
 
 /* Where an input message came from (Kafka coordinates, or file name and line). */

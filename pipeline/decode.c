@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -695,6 +696,30 @@ static nf_reject_t take_authors(decode_ctx_t *ctx, const cJSON *root, nf_article
  * would decode it to a NUL and so silently cut the string short. Returns its offset, or
  * len if there is none. An escaped backslash followed by "u0000" is plain text.
  */
+/*
+ * A deletion event: {"id": ..., "deleted": true} or {"id": ..., "op": "delete"}. It
+ * needs only an id; its text fields, if any, are ignored downstream.
+ */
+static nf_reject_t take_deleted(decode_ctx_t *ctx, const cJSON *root, int *deleted)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "deleted");
+    if (item && !cJSON_IsNull(item)) {
+        if (!cJSON_IsBool(item))
+            return reject(ctx, NF_REJECT_WRONG_TYPE, "field \"deleted\" must be a boolean, got %s",
+                          json_type_name(item));
+        *deleted = cJSON_IsTrue(item);
+    }
+    item = cJSON_GetObjectItemCaseSensitive(root, "op");
+    if (item && !cJSON_IsNull(item)) {
+        if (!cJSON_IsString(item))
+            return reject(ctx, NF_REJECT_WRONG_TYPE, "field \"op\" must be a string, got %s",
+                          json_type_name(item));
+        if (!strcasecmp(item->valuestring, "delete"))
+            *deleted = 1;
+    }
+    return NF_REJECT_NONE;
+}
+
 static size_t find_nul_escape(const char *s, size_t len)
 {
     bool in_string = false;
@@ -799,7 +824,8 @@ nf_reject_t nf_decode(const char *buf, size_t len, const nf_decode_opts_t *opts,
             NF_REJECT_NONE ||
         (reason = take_string(&ctx, root, language_aliases, false, &a.language)) !=
             NF_REJECT_NONE ||
-        (reason = take_authors(&ctx, root, &a)) != NF_REJECT_NONE)
+        (reason = take_authors(&ctx, root, &a)) != NF_REJECT_NONE ||
+        (reason = take_deleted(&ctx, root, &a.deleted)) != NF_REJECT_NONE)
         goto out;
 
     if (!a.id) {
@@ -817,7 +843,7 @@ nf_reject_t nf_decode(const char *buf, size_t len, const nf_decode_opts_t *opts,
         }
         a.id_derived = 1;
     }
-    if (!a.title && !a.body) {
+    if (!a.title && !a.body && !a.deleted) {
         reason = reject(&ctx, NF_REJECT_MISSING_TEXT,
                         "neither \"title\" nor \"body\" (or an alias) has any text");
         goto out;

@@ -71,7 +71,10 @@ void nf_encode_enriched(const nf_article_t *a, const nf_encode_info_t *info, nf_
 {
     const nf_source_t *src = info->source;
     char evid[32], ts[40];
-    nf_event_id(a, src, evid, sizeof(evid));
+    if (info->event_id)
+        snprintf(evid, sizeof(evid), "%s", info->event_id);
+    else
+        nf_event_id(a, src, evid, sizeof(evid));
 
     nf_buf_puts(out, "{\"schema\":\"newsflow.enriched.v1\",\"event_id\":");
     nf_json_string(out, evid);

@@ -17,6 +17,7 @@
 
 typedef struct nf_encode_info {
     const nf_source_t *source;
+    const char *event_id;    /* NULL: computed with nf_event_id() */
     int64_t processed_at_ms; /* wall clock */
     int64_t processing_us;   /* time spent in the pipeline for this article */
     bool replay;

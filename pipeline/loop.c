@@ -14,6 +14,7 @@
  */
 #include "loop.h"
 #include "consumer.h"
+#include "encode.h"
 #include "err.h"
 #include "log.h"
 #include "offsets.h"
@@ -56,6 +57,7 @@ struct nf_loop {
     size_t pending_n;
     nf_eof_part_t *parts; /* assigned partitions, for run.exit.on.eof */
     int parts_n, parts_cap;
+    char ce_source[300];
     bool print;
     bool failed;
     nf_loop_state_t state;
@@ -211,6 +213,104 @@ static void emit_dlq(nf_loop_t *loop, const void *key, size_t key_len, const voi
     }
 }
 
+/*
+ * CloudEvents 1.0 attributes in Kafka binary mode (ce_ headers, the event itself as the
+ * value), plus where the input came from, so standard tooling can route and trace.
+ */
+static rd_kafka_headers_t *ce_headers(nf_loop_t *loop, const char *type, const char *id,
+                                      const char *subject, const nf_source_t *src)
+{
+    char ts[40], num[32];
+    rd_kafka_headers_t *h = rd_kafka_headers_new(10);
+    nf_rfc3339_ms(nf_wall_ms(), ts, sizeof(ts));
+    rd_kafka_header_add(h, "ce_specversion", -1, "1.0", -1);
+    rd_kafka_header_add(h, "ce_id", -1, id, -1);
+    rd_kafka_header_add(h, "ce_source", -1, loop->ce_source, -1);
+    rd_kafka_header_add(h, "ce_type", -1, type, -1);
+    rd_kafka_header_add(h, "ce_time", -1, ts, -1);
+    rd_kafka_header_add(h, "ce_subject", -1, subject, -1);
+    rd_kafka_header_add(h, "content-type", -1, "application/json", -1);
+    rd_kafka_header_add(h, "newsflow.source.topic", -1, src->topic, -1);
+    snprintf(num, sizeof(num), "%" PRId32, src->partition);
+    rd_kafka_header_add(h, "newsflow.source.partition", -1, num, -1);
+    snprintf(num, sizeof(num), "%" PRId64, src->offset);
+    rd_kafka_header_add(h, "newsflow.source.offset", -1, num, -1);
+    return h;
+}
+
+/*
+ * Sends the same value to every topic in topics[0..n), each with its own copy of
+ * headers (which this takes ownership of). Returns NF_EREJECTED if Kafka refused it
+ * for any topic (the others are sent anyway).
+ */
+static int emit_all(nf_loop_t *loop, const char *const *topics, int n, const char *key,
+                    const void *value, size_t len, rd_kafka_headers_t *headers,
+                    nf_inflight_t *inflight)
+{
+    int result = NF_OK;
+    for (int i = 0; i < n; i++) {
+        rd_kafka_headers_t *h = i == n - 1 ? headers : rd_kafka_headers_copy(headers);
+        int err = emit(loop, topics[i], key, strlen(key), value, len, h, inflight);
+        if (err == NF_EREJECTED)
+            result = err;
+        else if (err)
+            return err;
+    }
+    return result;
+}
+
+/* The enriched event goes to output.enriched.topic and to the topic of each assigned
+ * category (output.other.topic when there is none), all keyed by article id. */
+static int emit_routed(nf_loop_t *loop, const nf_result_t *res, const nf_source_t *src,
+                       nf_inflight_t *inflight)
+{
+    const char *topics[5];
+    int n = 0;
+    topics[n++] = loop->conf->enriched_topic;
+    for (int i = 0; i < 3; i++)
+        if ((res->categories & (1u << i)) && *loop->conf->route_topic[i])
+            topics[n++] = loop->conf->route_topic[i];
+    if (!res->categories && *loop->conf->route_topic[3])
+        topics[n++] = loop->conf->route_topic[3];
+    return emit_all(
+        loop, topics, n, res->article.id, res->enriched.data, res->enriched.len,
+        ce_headers(loop, "newsflow.article.enriched.v1", res->event_id, res->article.id, src),
+        inflight);
+}
+
+/* A deletion becomes a tombstone (null value) under the article id on every keyed
+ * output topic, since the categories of the version being deleted are not known. */
+static void emit_tombstones(nf_loop_t *loop, const nf_result_t *res, const nf_source_t *src,
+                            nf_inflight_t *inflight)
+{
+    const char *topics[5];
+    int n = 0;
+    topics[n++] = loop->conf->enriched_topic;
+    for (int i = 0; i < 4; i++)
+        if (*loop->conf->route_topic[i])
+            topics[n++] = loop->conf->route_topic[i];
+    loop->stats.deleted++;
+    if (emit_all(
+            loop, topics, n, res->article.id, NULL, 0,
+            ce_headers(loop, "newsflow.article.deleted.v1", res->event_id, res->article.id, src),
+            inflight) == NF_EREJECTED)
+        loop_fail(loop, nf_producer_last_error(loop->producer));
+}
+
+/* A null-value input message with a key is the input topic's own tombstone: treat it as
+ * a deletion of the article whose id is the key. */
+static int deletion_by_key(nf_result_t *res, const void *key, size_t key_len,
+                           const nf_source_t *src)
+{
+    nf_result_clear(res);
+    res->article.id = strndup(key, key_len);
+    if (!res->article.id)
+        return NF_ENOMEM;
+    res->deleted = true;
+    nf_event_id(&res->article, src, res->event_id, sizeof(res->event_id));
+    return NF_OK;
+}
+
 static nf_eof_part_t *eof_part_find(nf_loop_t *loop, const char *topic, int32_t partition)
 {
     for (int i = 0; i < loop->parts_n; i++)
@@ -259,10 +359,16 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         .timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype),
     };
     nf_result_t *res = &loop->result;
-    if (nf_pipeline_process(loop->pipeline, rkm->payload, rkm->len, &src, res) == NF_OK) {
+    int rc;
+    if (!rkm->payload && rkm->key_len > 0)
+        rc = deletion_by_key(res, rkm->key, rkm->key_len, &src);
+    else
+        rc = nf_pipeline_process(loop->pipeline, rkm->payload, rkm->len, &src, res);
+    if (rc == NF_OK && res->deleted) {
+        emit_tombstones(loop, res, &src, inflight);
+    } else if (rc == NF_OK) {
         loop->stats.enriched++;
-        if (emit(loop, loop->conf->enriched_topic, res->article.id, strlen(res->article.id),
-                 res->enriched.data, res->enriched.len, NULL, inflight) == NF_EREJECTED) {
+        if (emit_routed(loop, res, &src, inflight) == NF_EREJECTED) {
             loop->stats.produce_failed++;
             nf_dlq_info_t info = {
                 .reason = "produce_failed",
@@ -525,6 +631,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
     loop->base = base;
     loop->pipeline = pipeline;
     loop->started_ms = nf_mono_ms();
+    snprintf(loop->ce_source, sizeof(loop->ce_source), "/newsflow/%s", conf->input_topic);
     TAILQ_INIT(&loop->pending);
     loop->offsets = nf_offsets_new(on_store, loop);
     loop->ev_shutdown_timer = evtimer_new(base, on_shutdown_timeout, loop);

@@ -24,6 +24,7 @@ typedef struct nf_loop nf_loop_t;
 typedef struct nf_loop_stats {
     uint64_t consumed;       /* input messages handled */
     uint64_t enriched;       /* enriched events produced */
+    uint64_t deleted; /* deletion events turned into tombstones */
     uint64_t dead_lettered;  /* dead letters produced */
     uint64_t delivered;      /* output deliveries confirmed */
     uint64_t resent;         /* outputs sent again after a transient delivery failure */

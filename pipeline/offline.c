@@ -34,6 +34,11 @@ static int classify_one(nf_pipeline_t *pipeline, const char *path, FILE *out,
                     res->reason, res->error);
             continue;
         }
+        if (res->deleted) {
+            fprintf(stderr, "%s:%lld: deletion of article %s (tombstones are Kafka-only)\n",
+                    nf_lines_name(lines), (long long)lineno, res->article.id);
+            continue;
+        }
         stats->enriched++;
         if (fwrite(res->enriched.data, 1, res->enriched.len, out) != res->enriched.len ||
             fputc('\n', out) == EOF) {

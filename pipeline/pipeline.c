@@ -61,6 +61,9 @@ void nf_result_clear(nf_result_t *res)
     res->reject = NF_REJECT_NONE;
     res->reason = NULL;
     res->error[0] = '\0';
+    res->deleted = false;
+    res->categories = 0;
+    res->event_id[0] = '\0';
 }
 
 void nf_result_free(nf_result_t *res)
@@ -80,6 +83,11 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
         res->reason = nf_reject_name(res->reject);
         return NF_EDECODE;
     }
+    nf_event_id(&res->article, src, res->event_id, sizeof(res->event_id));
+    if (res->article.deleted) {
+        res->deleted = true;
+        return NF_OK;
+    }
     for (int i = 0; i < p->stages_n; i++) {
         char err[200] = "";
         if (p->stages[i].run(p->stages[i].state, &res->article, err, sizeof(err))) {
@@ -95,6 +103,7 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
     }
     nf_encode_info_t info = {
         .source = src,
+        .event_id = res->event_id,
         .processed_at_ms = nf_wall_ms(),
         .processing_us = nf_mono_us() - t0,
         .replay = p->replay,

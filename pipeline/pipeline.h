@@ -39,6 +39,9 @@ typedef struct nf_result {
     char error[256];      /* detail when rejected */
     nf_article_t article; /* the decoded article (valid when not rejected) */
     nf_buf_t enriched;    /* the enriched event JSON (valid when not rejected) */
+    bool deleted;         /* a deletion event: no enriched JSON, tombstones downstream */
+    unsigned categories;  /* assigned categories, bit i = category i (0: other) */
+    char event_id[24];    /* "evt-<16 hex>" (valid when not rejected) */
 } nf_result_t;
 
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);

@@ -191,6 +191,7 @@ void nf_test_read_all(const char *bootstrap, const char *topic, const char *isol
             memset(r, 0, sizeof(*r));
             r->key = m->key ? dup_n(m->key, m->key_len) : NULL;
             r->value = dup_n(m->payload, m->len);
+            r->tombstone = m->payload == NULL;
             r->len = m->len;
             r->partition = m->partition;
             r->offset = m->offset;
@@ -200,6 +201,9 @@ void nf_test_read_all(const char *bootstrap, const char *topic, const char *isol
             if (!rd_kafka_message_headers(m, &hdrs) &&
                 !rd_kafka_header_get_last(hdrs, "newsflow.reason", &val, &vlen))
                 r->reason = dup_n(val, vlen);
+            if (!rd_kafka_message_headers(m, &hdrs) &&
+                !rd_kafka_header_get_last(hdrs, "ce_type", &val, &vlen))
+                r->ce_type = dup_n(val, vlen);
             if (high[m->partition] >= 0 && m->offset + 1 >= high[m->partition]) {
                 high[m->partition] = -1;
                 remaining--;
@@ -220,6 +224,7 @@ void nf_test_recs_free(nf_test_recs_t *recs)
         free(recs->v[i].key);
         free(recs->v[i].value);
         free(recs->v[i].reason);
+        free(recs->v[i].ce_type);
     }
     free(recs->v);
     memset(recs, 0, sizeof(*recs));

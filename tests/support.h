@@ -31,7 +31,9 @@ typedef struct nf_test_rec {
     char *key;   /* NUL-terminated copy (or NULL) */
     char *value; /* NUL-terminated copy */
     size_t len;
-    char *reason; /* newsflow.reason header, if any */
+    char *reason;   /* newsflow.reason header, if any */
+    char *ce_type;  /* ce_type header, if any */
+    bool tombstone; /* null value */
     int32_t partition;
     int64_t offset;
 } nf_test_rec_t;

@@ -9,7 +9,9 @@
  *      comes back;
  *   2. bursts of retriable produce errors (timeouts, leader changes, not enough
  *      replicas) at the start and in the middle;
- *   3. one output larger than the producer accepts: dead-lettered as produce_failed.
+ *   3. one output larger than the producer accepts: dead-lettered as produce_failed;
+ *   4. deletion events become tombstones on every keyed output topic, and outputs
+ *      carry CloudEvents headers.
  */
 #include "log.h"
 #include "loop.h"
@@ -96,6 +98,9 @@ static int run_loop(scenario_t *sc, const char *group, const char *input, const 
         {"run.exit.on.eof", "true"},
         {"output.print", "false"},
         {"log.level", "warn"},
+        {"output.deal.topic", ""},
+        {"output.funding.topic", ""},
+        {"output.infrastructure.topic", ""},
     };
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
         if (nf_config_set(conf, sets[i][0], sets[i][1], "test", errstr, sizeof(errstr)))
@@ -244,6 +249,61 @@ static void test_too_large(void)
     nf_test_recs_free(&dead);
 }
 
+/* Deletion events (JSON and the input's own null-value tombstones) become tombstones
+ * on every keyed output topic; every output carries CloudEvents headers. */
+static void test_deletions(void)
+{
+    char in[64], out[64], dlq[64];
+    create_topics("del", in, out, dlq, sizeof(in));
+    rd_kafka_mock_topic_create(mcluster, "del.deal", 2, 1);
+    nf_test_seed(bootstrap, in, 0, 20, 0, 0, 0);
+    char errstr[256];
+    rd_kafka_conf_t *pc = rd_kafka_conf_new();
+    rd_kafka_conf_set(pc, "bootstrap.servers", bootstrap, errstr, sizeof(errstr));
+    rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, pc, errstr, sizeof(errstr));
+    const char *json_del = "{\"id\":\"art-3\",\"deleted\":true}";
+    const char *op_del = "{\"id\":\"art-7\",\"op\":\"delete\"}";
+    rd_kafka_producev(p, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_KEY("x", 1),
+                      RD_KAFKA_V_VALUE((void *)json_del, strlen(json_del)),
+                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_producev(p, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_KEY("art-5", 5),
+                      RD_KAFKA_V_VALUE(NULL, 0), RD_KAFKA_V_END);
+    rd_kafka_producev(p, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_KEY("y", 1),
+                      RD_KAFKA_V_VALUE((void *)op_del, strlen(op_del)),
+                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_flush(p, 10000);
+    rd_kafka_destroy(p);
+
+    const char *extra[] = {"output.deal.topic", "del.deal", NULL};
+    scenario_t sc = {.name = "deletions"};
+    CHECK_INT(run_loop(&sc, "g-del", in, out, dlq, extra), 0);
+
+    nf_test_recs_t enriched = {0}, deal = {0};
+    nf_test_read_all(bootstrap, out, NULL, &enriched);
+    nf_test_read_all(bootstrap, "del.deal", NULL, &deal);
+    int tombstones = 0, events = 0, other = 0;
+    for (size_t i = 0; i < enriched.n; i++) {
+        nf_test_rec_t *r = &enriched.v[i];
+        if (r->tombstone && r->ce_type && !strcmp(r->ce_type, "newsflow.article.deleted.v1") &&
+            (!strcmp(r->key, "art-3") || !strcmp(r->key, "art-5") || !strcmp(r->key, "art-7")))
+            tombstones++;
+        else if (!r->tombstone && r->ce_type && !strcmp(r->ce_type, "newsflow.article.enriched.v1"))
+            events++;
+        else
+            other++;
+    }
+    CHECK_INT(tombstones, 3);
+    CHECK_INT(events, 20);
+    CHECK_INT(other, 0);
+    int deal_tombstones = 0;
+    for (size_t i = 0; i < deal.n; i++)
+        deal_tombstones += deal.v[i].tombstone;
+    CHECK_INT(deal_tombstones, 3);
+    CHECK_INT(nf_test_group_lag(bootstrap, "g-del", in), 0);
+    nf_test_recs_free(&enriched);
+    nf_test_recs_free(&deal);
+}
+
 int main(void)
 {
     char errstr[256];
@@ -256,6 +316,7 @@ int main(void)
     test_broker_down();
     test_produce_errors();
     test_too_large();
+    test_deletions();
 
     rd_kafka_mock_cluster_destroy(mcluster);
     rd_kafka_destroy(owner);

@@ -774,6 +774,28 @@ static void test_mutations(void)
     CHECK(accepted > 0);
 }
 
+/* Deletion events need only an id; a malformed "deleted" or "op" is wrong_type. */
+static void test_deletions(void)
+{
+    nf_article_t a = {0};
+    if (ACCEPT("{\"id\":\"d1\",\"deleted\":true}", &a))
+        CHECK(a.deleted && str_eq(a.id, "d1") && !a.title);
+    nf_article_clear(&a);
+    if (ACCEPT("{\"url\":\"https://x.example/a\",\"op\":\"DELETE\"}", &a))
+        CHECK(a.deleted && a.id_derived);
+    nf_article_clear(&a);
+    if (ACCEPT("{\"id\":\"d2\",\"deleted\":false,\"title\":\"kept\"}", &a))
+        CHECK(!a.deleted);
+    nf_article_clear(&a);
+    if (ACCEPT("{\"id\":\"d3\",\"op\":\"upsert\",\"title\":\"kept\"}", &a))
+        CHECK(!a.deleted);
+    nf_article_clear(&a);
+    REJECT("{\"id\":\"d4\",\"deleted\":\"yes\"}", NF_REJECT_WRONG_TYPE, "\"deleted\"");
+    REJECT("{\"id\":\"d5\",\"op\":1}", NF_REJECT_WRONG_TYPE, "\"op\"");
+    REJECT("{\"deleted\":true}", NF_REJECT_MISSING_ID, NULL);
+    REJECT("{\"id\":\"d6\",\"deleted\":false}", NF_REJECT_MISSING_TEXT, NULL);
+}
+
 int main(void)
 {
     test_reject_names();
@@ -792,6 +814,7 @@ int main(void)
     test_encodings();
     test_normalise();
     test_mutations();
+    test_deletions();
 
     if (failures) {
         fprintf(stderr, "test_decode: %d of %d checks failed\n", failures, checks);
