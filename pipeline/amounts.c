@@ -78,6 +78,9 @@ static const scale_t SCALES[] = {
 
 static const char *lookup(const sym_t *table, const char *text, const nf_tok_t *tok)
 {
+    /* words are tried only when the lexicon knows them as currency words */
+    if ((tok->flags & NF_TOK_WORD) && !(tok->cues & C(CURRENCY)))
+        return NULL;
     for (size_t i = 0; table[i].text; i++)
         if (nf_tok_is(text, tok, table[i].text))
             return table[i].iso;
@@ -86,6 +89,8 @@ static const char *lookup(const sym_t *table, const char *text, const nf_tok_t *
 
 static double scale_of(const char *text, const nf_tok_t *tok)
 {
+    if ((tok->flags & NF_TOK_WORD) && !(tok->cues & C(CURRENCY)))
+        return 0;
     for (size_t i = 0; SCALES[i].text; i++)
         if (nf_tok_is(text, tok, SCALES[i].text))
             return SCALES[i].mult;
@@ -264,9 +269,10 @@ static uint64_t cues_between(const nf_toks_t *toks, size_t a, size_t b)
     return c;
 }
 
-static bool word_at(const char *text, const nf_toks_t *toks, size_t i, const char *w)
+static bool word_at(const char *text, const nf_toks_t *toks, size_t i, unsigned w)
 {
-    return i < toks->n && nf_tok_is(text, &toks->v[i], w);
+    (void)text;
+    return i < toks->n && toks->v[i].word == w;
 }
 
 /* Next word token after i, skipping punctuation like ")" and quotes; n if none. */
@@ -314,30 +320,30 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
     size_t p3 = p2 != (size_t)-1 ? prev_word(toks, p2, lo) : (size_t)-1;
     /* skip qualifiers: "up to", "more than", "nearly", "about", "as much as" */
     while (p1 != (size_t)-1 &&
-           ((word_at(text, toks, p1, "to") && word_at(text, toks, p2, "up")) ||
-            word_at(text, toks, p1, "than") || word_at(text, toks, p1, "nearly") ||
-            word_at(text, toks, p1, "about") || word_at(text, toks, p1, "approximately") ||
-            word_at(text, toks, p1, "around") || word_at(text, toks, p1, "almost") ||
-            word_at(text, toks, p1, "roughly") || word_at(text, toks, p1, "some") ||
-            word_at(text, toks, p1, "over") || word_at(text, toks, p1, "least") ||
-            (word_at(text, toks, p1, "as") && word_at(text, toks, p2, "much")) ||
-            word_at(text, toks, p1, "additional") || word_at(text, toks, p1, "extra") ||
-            word_at(text, toks, p1, "another") || word_at(text, toks, p1, "new") ||
-            word_at(text, toks, p1, "a") || word_at(text, toks, p1, "an") ||
-            word_at(text, toks, p1, "the") || word_at(text, toks, p1, "its") ||
-            word_at(text, toks, p1, "much") || word_at(text, toks, p1, "more") ||
-            word_at(text, toks, p1, "up") || word_at(text, toks, p1, "at"))) {
-        if (word_at(text, toks, p1, "at") &&
-            !(word_at(text, toks, p2, "least") || word_at(text, toks, p2, "valued") ||
-              word_at(text, toks, p2, "it") || word_at(text, toks, p2, "company")))
+           ((word_at(text, toks, p1, NF_W_TO) && word_at(text, toks, p2, NF_W_UP)) ||
+            word_at(text, toks, p1, NF_W_THAN) || word_at(text, toks, p1, NF_W_NEARLY) ||
+            word_at(text, toks, p1, NF_W_ABOUT) || word_at(text, toks, p1, NF_W_APPROXIMATELY) ||
+            word_at(text, toks, p1, NF_W_AROUND) || word_at(text, toks, p1, NF_W_ALMOST) ||
+            word_at(text, toks, p1, NF_W_ROUGHLY) || word_at(text, toks, p1, NF_W_SOME) ||
+            word_at(text, toks, p1, NF_W_OVER) || word_at(text, toks, p1, NF_W_LEAST) ||
+            (word_at(text, toks, p1, NF_W_AS) && word_at(text, toks, p2, NF_W_MUCH)) ||
+            word_at(text, toks, p1, NF_W_ADDITIONAL) || word_at(text, toks, p1, NF_W_EXTRA) ||
+            word_at(text, toks, p1, NF_W_ANOTHER) || word_at(text, toks, p1, NF_W_NEW) ||
+            word_at(text, toks, p1, NF_W_A) || word_at(text, toks, p1, NF_W_AN) ||
+            word_at(text, toks, p1, NF_W_THE) || word_at(text, toks, p1, NF_W_ITS) ||
+            word_at(text, toks, p1, NF_W_MUCH) || word_at(text, toks, p1, NF_W_MORE) ||
+            word_at(text, toks, p1, NF_W_UP) || word_at(text, toks, p1, NF_W_AT))) {
+        if (word_at(text, toks, p1, NF_W_AT) &&
+            !(word_at(text, toks, p2, NF_W_LEAST) || word_at(text, toks, p2, NF_W_VALUED) ||
+              word_at(text, toks, p2, NF_W_IT) || word_at(text, toks, p2, NF_W_COMPANY)))
             break;
         p1 = p2;
         p2 = p3;
         p3 = p2 != (size_t)-1 ? prev_word(toks, p2, lo) : (size_t)-1;
     }
     /* "post-money valuation": look past "post-money" */
-    if ((word_at(text, toks, n1, "post") || word_at(text, toks, n1, "pre")) &&
-        word_at(text, toks, n2, "money")) {
+    if ((word_at(text, toks, n1, NF_W_POST) || word_at(text, toks, n1, NF_W_PRE)) &&
+        word_at(text, toks, n2, NF_W_MONEY)) {
         n1 = n2 < hi ? next_word(toks, n2, hi) : hi;
         n2 = n1 < hi ? next_word(toks, n1, hi) : hi;
     }
@@ -351,20 +357,20 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
     m->confidence = 10;
     /* "$4T in market value", "market cap of $X" */
     size_t n3 = n2 < hi ? next_word(toks, n2, hi) : hi;
-    if ((word_at(text, toks, n1, "market") && (c_n2 & C(VALUATION))) ||
-        (word_at(text, toks, n2, "market") && n3 < hi && (toks->v[n3].cues & C(VALUATION))) ||
-        (word_at(text, toks, p2, "market") && (c_p1 & C(VALUATION)))) {
+    if ((word_at(text, toks, n1, NF_W_MARKET) && (c_n2 & C(VALUATION))) ||
+        (word_at(text, toks, n2, NF_W_MARKET) && n3 < hi && (toks->v[n3].cues & C(VALUATION))) ||
+        (word_at(text, toks, p2, NF_W_MARKET) && (c_p1 & C(VALUATION)))) {
         m->kind = NF_KIND_VALUATION;
         return;
     }
     /* revenue words right before or after: "revenue of $X", "$X in revenue", "EPS $X" */
-    if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, "in") ? c_n2 : 0)) & C(REVENUE) &&
+    if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, NF_W_IN) ? c_n2 : 0)) & C(REVENUE) &&
         !((c_p1 | c_n1) & (C(VALUATION) | C(ROUND)))) {
         m->kind = NF_KIND_REVENUE;
         return;
     }
     /* "dividend of 5.1p", "loan", "IPO", "bond": other */
-    if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, "in") ? c_n2 : 0)) & C(OTHERMONEY) &&
+    if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, NF_W_IN) ? c_n2 : 0)) & C(OTHERMONEY) &&
         !((c_p1 | c_n1) & (C(VALUATION) | C(ROUND) | C(INVEST) | C(ACQUIRE)))) {
         if (!((c_n1 & C(ROUND)) || (c_p1 & C(RAISE) && !(after & C(OTHERMONEY))))) {
             m->kind = NF_KIND_OTHER;
@@ -372,13 +378,14 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
         }
     }
     /* valuation: "valued at $X", "valuation of $X", "$X valuation", "valuation to $X" */
-    if ((c_n1 & C(VALUATION)) || (word_at(text, toks, n1, "post") && (c_n2 & C(VALUATION))) ||
+    if ((c_n1 & C(VALUATION)) || (word_at(text, toks, n1, NF_W_POST) && (c_n2 & C(VALUATION))) ||
         (c_p1 & C(VALUATION)) || (c_p2 & C(VALUATION) && !(c_p1 & C(VERB) && c_p1 & C(RAISE))) ||
-        (c_p3 & C(VALUATION) && word_at(text, toks, p1, "to"))) {
+        (c_p3 & C(VALUATION) && word_at(text, toks, p1, NF_W_TO))) {
         /* "valuing X at $Y" in an acquisition is the price */
-        bool valuing = word_at(text, toks, p1, "valuing") || word_at(text, toks, p2, "valuing") ||
-                       word_at(text, toks, p3, "valuing");
-        bool worth = word_at(text, toks, p1, "worth") || word_at(text, toks, n1, "worth");
+        bool valuing = word_at(text, toks, p1, NF_W_VALUING) ||
+                       word_at(text, toks, p2, NF_W_VALUING) ||
+                       word_at(text, toks, p3, NF_W_VALUING);
+        bool worth = word_at(text, toks, p1, NF_W_WORTH) || word_at(text, toks, n1, NF_W_WORTH);
         if (valuing && acq_sent)
             m->kind = NF_KIND_PRICE;
         else if (worth && sent & (C(CONTRACT) | C(SUPPLY)))
@@ -390,56 +397,56 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
         return;
     }
     /* "market cap of $X" */
-    if (word_at(text, toks, p1, "cap") || word_at(text, toks, p2, "cap")) {
+    if (word_at(text, toks, p1, NF_W_CAP) || word_at(text, toks, p2, NF_W_CAP)) {
         m->kind = NF_KIND_VALUATION;
         return;
     }
     /* "raises $X at $Y": the second is the valuation */
-    if (word_at(text, toks, p1, "at") && k > 0 && out[k - 1].kind == NF_KIND_ROUND_SIZE &&
+    if (word_at(text, toks, p1, NF_W_AT) && k > 0 && out[k - 1].kind == NF_KIND_ROUND_SIZE &&
         out[k - 1].last + 6 >= m->first) {
         m->kind = NF_KIND_VALUATION;
         return;
     }
     /* price: "for $X" after an acquisition verb, "$X takeover/acquisition/offer/bid" */
-    if ((c_n1 & (C(ACQUIRE) | C(MERGE))) || word_at(text, toks, n1, "offer") ||
-        word_at(text, toks, n1, "bid") || word_at(text, toks, n1, "buyout") ||
-        (word_at(text, toks, n1, "deal") && acq_sent && !(sent & C(SUPPLY))) ||
-        (word_at(text, toks, p1, "for") && (before & (C(ACQUIRE) | C(SELL) | C(MERGE)))) ||
-        (word_at(text, toks, n1, "per") && word_at(text, toks, n2, "share")) ||
-        word_at(text, toks, n1, "a-share") || (c_p1 & C(ACQUIRE)) || (c_p1 & C(SELL)) ||
-        word_at(text, toks, p1, "pay") || word_at(text, toks, p1, "paid") ||
-        word_at(text, toks, p1, "pays")) {
-        if (!(sent & (C(CONTRACT) | C(SUPPLY) | C(COMPUTE)) && word_at(text, toks, p1, "pay")) ||
-            !word_at(text, toks, p1, "pay")) {
+    if ((c_n1 & (C(ACQUIRE) | C(MERGE))) || word_at(text, toks, n1, NF_W_OFFER) ||
+        word_at(text, toks, n1, NF_W_BID) || word_at(text, toks, n1, NF_W_BUYOUT) ||
+        (word_at(text, toks, n1, NF_W_DEAL) && acq_sent && !(sent & C(SUPPLY))) ||
+        (word_at(text, toks, p1, NF_W_FOR) && (before & (C(ACQUIRE) | C(SELL) | C(MERGE)))) ||
+        (word_at(text, toks, n1, NF_W_PER) && word_at(text, toks, n2, NF_W_SHARE)) ||
+        word_at(text, toks, n1, NF_W_A_SHARE) || (c_p1 & C(ACQUIRE)) || (c_p1 & C(SELL)) ||
+        word_at(text, toks, p1, NF_W_PAY) || word_at(text, toks, p1, NF_W_PAID) ||
+        word_at(text, toks, p1, NF_W_PAYS)) {
+        if (!(sent & (C(CONTRACT) | C(SUPPLY) | C(COMPUTE)) && word_at(text, toks, p1, NF_W_PAY)) ||
+            !word_at(text, toks, p1, NF_W_PAY)) {
             m->kind = NF_KIND_PRICE;
             /* "net income of $410 million, or $1.12 per share" is earnings per share */
-            if (word_at(text, toks, n1, "per") && (sent & C(REVENUE)) && !acq_sent)
+            if (word_at(text, toks, n1, NF_W_PER) && (sent & C(REVENUE)) && !acq_sent)
                 m->kind = NF_KIND_REVENUE;
-            if (word_at(text, toks, n1, "month") || word_at(text, toks, n2, "month") ||
-                word_at(text, toks, n2, "year"))
+            if (word_at(text, toks, n1, NF_W_MONTH) || word_at(text, toks, n2, NF_W_MONTH) ||
+                word_at(text, toks, n2, NF_W_YEAR))
                 m->kind = NF_KIND_COMMITMENT;
             return;
         }
     }
     /* round size: "$X Series B", "$X in seed funding", "raises $X" */
-    if ((c_n1 & C(ROUND)) || (word_at(text, toks, n1, "in") && (c_n2 & C(ROUND))) ||
+    if ((c_n1 & C(ROUND)) || (word_at(text, toks, n1, NF_W_IN) && (c_n2 & C(ROUND))) ||
         (c_p1 & C(ROUND) && !(c_p1 & C(VERB)) && !(before & C(OTHERMONEY))) ||
-        (word_at(text, toks, p1, "of") && (c_p2 & C(ROUND)))) {
+        (word_at(text, toks, p1, NF_W_OF) && (c_p2 & C(ROUND)))) {
         m->kind = NF_KIND_ROUND_SIZE;
-        if (word_at(text, toks, p1, "total") || word_at(text, toks, p2, "total"))
+        if (word_at(text, toks, p1, NF_W_TOTAL) || word_at(text, toks, p2, NF_W_TOTAL))
             m->kind = NF_KIND_OTHER;
         return;
     }
-    if ((c_p1 & C(RAISE)) && !(after & C(OTHERMONEY)) && !(word_at(text, toks, p1, "takes")) &&
-        !(word_at(text, toks, p1, "gets") && after & C(FROM) && !(mask & NF_EXTRACT_FUNDING))) {
+    if ((c_p1 & C(RAISE)) && !(after & C(OTHERMONEY)) && !(word_at(text, toks, p1, NF_W_TAKES)) &&
+        !(word_at(text, toks, p1, NF_W_GETS) && after & C(FROM) && !(mask & NF_EXTRACT_FUNDING))) {
         m->kind = NF_KIND_ROUND_SIZE;
         if (sent & C(OTHERMONEY) && !(sent & C(ROUND)) && !(mask & NF_EXTRACT_FUNDING))
             m->kind = NF_KIND_OTHER;
         return;
     }
     /* investment vs capex: "invest $X in data centers" is capex */
-    if ((c_p1 | c_n1 | c_p2) & C(INVEST) || word_at(text, toks, p1, "takes") ||
-        word_at(text, toks, p1, "gets")) {
+    if ((c_p1 | c_n1 | c_p2) & C(INVEST) || word_at(text, toks, p1, NF_W_TAKES) ||
+        word_at(text, toks, p1, NF_W_GETS)) {
         if ((sent & (C(DC) | C(FAB) | C(NETWORK) | C(BUILD) | C(COMPUTE))) &&
             !(sent & (C(ROUND) | C(STAKE))) &&
             (mask & NF_EXTRACT_INFRA || !mask || !(mask & (NF_EXTRACT_DEAL | NF_EXTRACT_FUNDING))))
@@ -449,12 +456,12 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
         return;
     }
     /* commitments: "$X a month", "$X contract", "$X cloud deal", "pledges $X" */
-    if (word_at(text, toks, n1, "month") || word_at(text, toks, n2, "month") ||
-        ((word_at(text, toks, n1, "a") || word_at(text, toks, n1, "per")) &&
-         word_at(text, toks, n2, "year")) ||
-        word_at(text, toks, n1, "annually") || (c_n1 & (C(CONTRACT) | C(SUPPLY))) ||
+    if (word_at(text, toks, n1, NF_W_MONTH) || word_at(text, toks, n2, NF_W_MONTH) ||
+        ((word_at(text, toks, n1, NF_W_A) || word_at(text, toks, n1, NF_W_PER)) &&
+         word_at(text, toks, n2, NF_W_YEAR)) ||
+        word_at(text, toks, n1, NF_W_ANNUALLY) || (c_n1 & (C(CONTRACT) | C(SUPPLY))) ||
         (c_n2 & C(CONTRACT) && c_n1 & (C(SUPPLY) | C(COMPUTE) | C(COMMIT))) ||
-        (c_p1 & C(COMMIT) && !(c_p1 & C(BUILD))) || word_at(text, toks, p1, "worth")) {
+        (c_p1 & C(COMMIT) && !(c_p1 & C(BUILD))) || word_at(text, toks, p1, NF_W_WORTH)) {
         m->kind = NF_KIND_COMMITMENT;
         return;
     }
@@ -504,7 +511,17 @@ size_t nf_amounts_find(const char *text, const nf_toks_t *toks, unsigned mask, n
         const nf_tok_t *t = &toks->v[i];
         double v, scale, v2 = 0, scale2 = 0;
         bool pence, pence2;
-        if (!(t->flags & NF_TOK_NUM) || !parse_number(text, t, &v, &scale, &pence))
+        if (!(t->flags & NF_TOK_NUM))
+            continue;
+        /* cheap test first: a currency sign or code before, or a currency word, scale or
+         * pence after; most numbers (years, counts) have none */
+        if (!(i > 0 &&
+              (toks->v[i - 1].flags & NF_TOK_PUNCT || toks->v[i - 1].cues & C(CURRENCY))) &&
+            !(i + 1 < toks->n && toks->v[i + 1].cues & C(CURRENCY)) &&
+            !(i + 2 < toks->n && toks->v[i + 2].cues & C(CURRENCY)) &&
+            !((text[t->start + t->len - 1] | 0x20) == 'p'))
+            continue;
+        if (!parse_number(text, t, &v, &scale, &pence))
             continue;
         /* part of a longer number or code ("1.2.3", "A-1") */
         if (i > 0 && !(t->flags & NF_TOK_SPACE) && (toks->v[i - 1].flags & NF_TOK_WORD))
@@ -514,15 +531,15 @@ size_t nf_amounts_find(const char *text, const nf_toks_t *toks, unsigned mask, n
         double unit = 1;
         /* a range: "$1-2 billion", "$40 to $50 billion", "between $1 and $2 million" */
         size_t r = j;
-        bool between = first >= 1 && word_at(text, toks, first - 1, "between");
+        bool between = first >= 1 && word_at(text, toks, first - 1, NF_W_BETWEEN);
         if (!scale && j < toks->n && scale_of(text, &toks->v[j]) == 0 && !pence) {
             r = j;
         } else if (j < toks->n && !scale && (scale = scale_of(text, &toks->v[j])) > 0) {
             r = ++j;
             last = j - 1;
         }
-        if (r < toks->n && (is_dash(text, &toks->v[r]) || word_at(text, toks, r, "to") ||
-                            (between && word_at(text, toks, r, "and")))) {
+        if (r < toks->n && (is_dash(text, &toks->v[r]) || word_at(text, toks, r, NF_W_TO) ||
+                            (between && word_at(text, toks, r, NF_W_AND)))) {
             size_t q = r + 1;
             if (q < toks->n && tok_char(text, &toks->v[q], '$'))
                 q++;
@@ -530,7 +547,7 @@ size_t nf_amounts_find(const char *text, const nf_toks_t *toks, unsigned mask, n
                 q++;
             if (q < toks->n && (toks->v[q].flags & NF_TOK_NUM) &&
                 parse_number(text, &toks->v[q], &v2, &scale2, &pence2) &&
-                !(first >= 1 && word_at(text, toks, first - 1, "from"))) {
+                !(first >= 1 && word_at(text, toks, first - 1, NF_W_FROM))) {
                 size_t e = q + 1;
                 if (!scale2 && e < toks->n && (scale2 = scale_of(text, &toks->v[e])) > 0)
                     e++;
@@ -561,8 +578,8 @@ size_t nf_amounts_find(const char *text, const nf_toks_t *toks, unsigned mask, n
             continue; /* "$5p" makes no sense */
         }
         /* "$5 %" or "$5 percent" is not money */
-        if (last + 1 < toks->n &&
-            (tok_char(text, &toks->v[last + 1], '%') || word_at(text, toks, last + 1, "percent")))
+        if (last + 1 < toks->n && (tok_char(text, &toks->v[last + 1], '%') ||
+                                   word_at(text, toks, last + 1, NF_W_PERCENT)))
             continue;
         nf_money_t *m = &out[count++];
         memset(m, 0, sizeof(*m));

@@ -168,6 +168,8 @@ static long gaz_match(const nf_gazetteer_t *gz, const char *text, const nf_toks_
 {
     uint64_t key = 0;
     long best = -1;
+    if (i >= toks->n || !nf_gazetteer_may_start(gz, toks->v[i].hash))
+        return -1;
     for (size_t j = i, used = 0; j < toks->n && used < 10; j++) {
         const nf_tok_t *t = &toks->v[j];
         if (is_punct(text, t, '.') && j > i)
@@ -199,6 +201,8 @@ static size_t title_at(const nf_gazetteer_t *gz, const nf_toks_t *toks, size_t i
 {
     uint64_t key = 0;
     size_t best = 0;
+    if (i >= toks->n || !nf_gazetteer_may_start_title(gz, toks->v[i].hash))
+        return 0;
     for (size_t j = i; j < toks->n && j < i + 4; j++) {
         key = nf_tok_chain(key, toks->v[j].hash);
         unsigned f = nf_gazetteer_title(gz, key);
@@ -248,9 +252,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         int32_t entry = -1;
         bool weak = false;
         /* tickers: "$TMUS", "<DEC>", "(NASDAQ: MU)", "(APLD)" */
-        if (i + 1 < n && all_upper_letters(text, &toks->v[i + 1]) &&
-            !(toks->v[i + 1].flags & NF_TOK_SPACE) &&
-            (is_punct(text, t, '$') || is_punct(text, t, '<') || is_punct(text, t, '('))) {
+        if ((t->flags & NF_TOK_PUNCT) && i + 1 < n &&
+            (is_punct(text, t, '$') || is_punct(text, t, '<') || is_punct(text, t, '(')) &&
+            !(toks->v[i + 1].flags & NF_TOK_SPACE) && all_upper_letters(text, &toks->v[i + 1])) {
             bool closed =
                 is_punct(text, t, '$') || (i + 2 < n && (is_punct(text, &toks->v[i + 2], '>') ||
                                                          is_punct(text, &toks->v[i + 2], ')')));
@@ -267,8 +271,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
         }
-        if (i + 3 < n && is_punct(text, t, '(') && toks->v[i + 1].flags & NF_TOK_UPPER &&
-            is_punct(text, &toks->v[i + 2], ':') && all_upper_letters(text, &toks->v[i + 3])) {
+        if ((t->flags & NF_TOK_PUNCT) && i + 3 < n && is_punct(text, t, '(') &&
+            toks->v[i + 1].flags & NF_TOK_UPPER && is_punct(text, &toks->v[i + 2], ':') &&
+            all_upper_letters(text, &toks->v[i + 3])) {
             int32_t e = nf_gazetteer_ticker(gz, toks->v[i + 3].hash);
             if (e >= 0 && add_span(gz, text, toks, ents, spans, (uint32_t)i + 3, (uint32_t)i + 3,
                                    NF_SPAN_ORG, field, e) != 0)
@@ -362,14 +367,14 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         const nf_tok_t *lt = &toks->v[j];
         if (j > i && nf_gazetteer_suffix(gz, lt->hash))
             type = NF_SPAN_ORG;
-        else if (j > i && (nf_tok_is(text, lt, "county") || nf_tok_is(text, lt, "parish")))
+        else if (j > i && (lt->word == NF_W_COUNTY || lt->word == NF_W_PARISH))
             type = NF_SPAN_PLACE;
         else if (j > i && j - i <= 2 && i > 0 && title_at(gz, toks, i - 1) == 1 &&
                  !(toks->v[i - 1].flags & NF_TOK_CAP))
             type = NF_SPAN_PERSON;
         else if (j > i && j - i <= 2 && j + 2 < n && is_punct(text, &toks->v[j + 1], ',') &&
                  (title_at(gz, toks, j + 2) ||
-                  (nf_tok_is(text, &toks->v[j + 2], "the") && title_at(gz, toks, j + 3))))
+                  (toks->v[j + 2].word == NF_W_THE && title_at(gz, toks, j + 3))))
             type = NF_SPAN_PERSON;
         if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)j, type, field, -1) != 0)
             return NF_ENOMEM;

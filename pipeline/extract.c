@@ -193,9 +193,9 @@ static const nf_tok_t *tok(const scratch_t *s, int f, size_t i)
     return &s->toks[f].v[i];
 }
 
-static bool is_word(const scratch_t *s, int f, size_t i, const char *w)
+static bool is_word(const scratch_t *s, int f, size_t i, unsigned w)
 {
-    return i < s->toks[f].n && nf_tok_is(s->text[f], tok(s, f, i), w);
+    return i < s->toks[f].n && tok(s, f, i)->word == w;
 }
 
 static bool is_p(const scratch_t *s, int f, size_t i, char c)
@@ -324,8 +324,8 @@ static long next_in_list(const scratch_t *s, int f, long sp)
 {
     size_t i = s->spans.v[sp].last + 1;
     bool joined = false;
-    while (i < s->se && (is_p(s, f, i, ',') || (cues(s, f, i) & C(AND)) || is_word(s, f, i, "as") ||
-                         is_word(s, f, i, "well"))) {
+    while (i < s->se && (is_p(s, f, i, ',') || (cues(s, f, i) & C(AND)) ||
+                         is_word(s, f, i, NF_W_AS) || is_word(s, f, i, NF_W_WELL))) {
         joined = true;
         i++;
     }
@@ -457,9 +457,10 @@ static void contract_roles(const nf_extractor_t *x, scratch_t *s, nf_extraction_
  */
 static long possessor_before(const scratch_t *s, int f, size_t i)
 {
-    while (i > s->ss + 2 && ((tok(s, f, i - 1)->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') ||
-                             is_word(s, f, i - 1, "billion") || is_word(s, f, i - 1, "million") ||
-                             (tok(s, f, i - 1)->flags & NF_TOK_PUNCT && tok(s, f, i - 1)->len > 1)))
+    while (i > s->ss + 2 &&
+           ((tok(s, f, i - 1)->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') ||
+            is_word(s, f, i - 1, NF_W_BILLION) || is_word(s, f, i - 1, NF_W_MILLION) ||
+            (tok(s, f, i - 1)->flags & NF_TOK_PUNCT && tok(s, f, i - 1)->len > 1)))
         i--;
     if (i < 2 || !(tok(s, f, i - 1)->flags & NF_TOK_POSS))
         return -1;
@@ -478,13 +479,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (!c || span_at(s, f, v) >= 0)
             continue;
         const nf_tok_t *t = tok(s, f, v);
-        bool noun = is_word(s, f, v, "acquisition") || is_word(s, f, v, "takeover") ||
-                    is_word(s, f, v, "buyout") || is_word(s, f, v, "purchase") ||
-                    is_word(s, f, v, "bid") || is_word(s, f, v, "offer") ||
-                    is_word(s, f, v, "sale") || is_word(s, f, v, "merger");
+        bool noun = is_word(s, f, v, NF_W_ACQUISITION) || is_word(s, f, v, NF_W_TAKEOVER) ||
+                    is_word(s, f, v, NF_W_BUYOUT) || is_word(s, f, v, NF_W_PURCHASE) ||
+                    is_word(s, f, v, NF_W_BID) || is_word(s, f, v, NF_W_OFFER) ||
+                    is_word(s, f, v, NF_W_SALE) || is_word(s, f, v, NF_W_MERGER);
         (void)t;
         if (c & (C(ACQUIRE) | C(MERGE)) || (noun && (sent & (C(ACQUIRE) | C(MERGE))))) {
-            bool merge = (c & C(MERGE)) && !(c & C(ACQUIRE) && !is_word(s, f, v, "merger"));
+            bool merge = (c & C(MERGE)) && !(c & C(ACQUIRE) && !is_word(s, f, v, NF_W_MERGER));
             if (merge) {
                 /* "X and Y merge", "X merges with Y", "X-Y merger", "merger of X and Y" */
                 long a = subject_of(s, f, v, 3), b = -1;
@@ -495,7 +496,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     b = span_at(s, f, s->spans.v[a].first - 2);
                 if (b < 0) {
                     size_t w = v + 1;
-                    if (is_word(s, f, w, "with") || is_word(s, f, w, "of"))
+                    if (is_word(s, f, w, NF_W_WITH) || is_word(s, f, w, NF_W_OF))
                         b = after_word(s, f, w, 2);
                     if (b >= 0 && a < 0)
                         a = next_in_list(s, f, b);
@@ -509,18 +510,19 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 continue;
             }
             long subj = -1, obj = -1, seller = -1;
-            if (noun || is_word(s, f, v, "acquisition") || is_word(s, f, v, "takeover")) {
+            if (noun || is_word(s, f, v, NF_W_ACQUISITION) || is_word(s, f, v, NF_W_TAKEOVER)) {
                 /* "X's acquisition of Y", "acquisition of Y by X", "takeover offer for Y" */
                 size_t w = v + 1;
-                while (w < s->se && (is_word(s, f, w, "offer") || is_word(s, f, w, "bid") ||
-                                     is_word(s, f, w, "deal") || is_word(s, f, w, "talks")))
+                while (w < s->se && (is_word(s, f, w, NF_W_OFFER) || is_word(s, f, w, NF_W_BID) ||
+                                     is_word(s, f, w, NF_W_DEAL) || is_word(s, f, w, NF_W_TALKS)))
                     w++;
-                if (is_word(s, f, w, "of") || is_word(s, f, w, "for") || is_word(s, f, w, "to"))
+                if (is_word(s, f, w, NF_W_OF) || is_word(s, f, w, NF_W_FOR) ||
+                    is_word(s, f, w, NF_W_TO))
                     obj = after_word(s, f, w, 3);
                 subj = possessor_before(s, f, v);
                 if (subj < 0) {
                     for (size_t k = v + 1; k < s->se && k < v + 10; k++)
-                        if (is_word(s, f, k, "by")) {
+                        if (is_word(s, f, k, NF_W_BY)) {
                             subj = after_word(s, f, k, 2);
                             break;
                         }
@@ -539,8 +541,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     subj = -1;
             } else {
                 size_t w = v;
-                if (is_word(s, f, v + 1, "up") || is_word(s, f, v + 1, "over") ||
-                    is_word(s, f, v + 1, "out"))
+                if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||
+                    is_word(s, f, v + 1, NF_W_OUT))
                     w = v + 1;
                 subj = subject_of(s, f, v, 6);
                 obj = object_of(s, f, w, 6);
@@ -558,18 +560,19 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     seller = -1;
                 }
                 for (size_t q = k; q < s->se && q < k + 4; q++)
-                    if (is_word(s, f, q, "from")) {
+                    if (is_word(s, f, q, NF_W_FROM)) {
                         seller = after_word(s, f, q, 2);
                         break;
                     }
             }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
             if (es >= 0 || eo >= 0) {
-                bool stake = sent & C(STAKE) && !is_word(s, f, v, "acquisition") &&
-                             !is_word(s, f, v, "takeover");
+                bool stake = sent & C(STAKE) && !is_word(s, f, v, NF_W_ACQUISITION) &&
+                             !is_word(s, f, v, NF_W_TAKEOVER);
                 bool majority = false;
                 for (size_t q = v; q < s->se && q < v + 6; q++)
-                    majority |= is_word(s, f, q, "majority") || is_word(s, f, q, "controlling");
+                    majority |=
+                        is_word(s, f, q, NF_W_MAJORITY) || is_word(s, f, q, NF_W_CONTROLLING);
                 if (stake && !majority) {
                     add_party(out, es, NF_ROLE_INVESTOR);
                     add_party(out, eo, NF_ROLE_TARGET);
@@ -587,7 +590,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             /* "X sells Y to Z", "X sells its stake in Y to Z" */
             long subj = subject_of(s, f, v, 6), obj = object_of(s, f, v, 6), buyer = -1;
             for (size_t k = v + 1; k < s->se && k < v + 14; k++)
-                if (is_word(s, f, k, "to")) {
+                if (is_word(s, f, k, NF_W_TO)) {
                     buyer = after_word(s, f, k, 4);
                     if (buyer >= 0)
                         break;
@@ -604,15 +607,15 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
-        if (c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, "investment")) {
+        if (c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT)) {
             /* "X invests in Y", "X takes a 10% stake in Y", "X leads $N round in Y" */
             long subj = subject_of(s, f, v, 5), obj = -1;
             for (size_t k = v + 1; k < s->se && k < v + 12; k++)
-                if (is_word(s, f, k, "in") || is_word(s, f, k, "into")) {
+                if (is_word(s, f, k, NF_W_IN) || is_word(s, f, k, NF_W_INTO)) {
                     obj = after_word(s, f, k, 6);
                     break;
                 }
-            if (obj < 0 && (is_word(s, f, v, "backs") || is_word(s, f, v, "backed")))
+            if (obj < 0 && (is_word(s, f, v, NF_W_BACKS) || is_word(s, f, v, NF_W_BACKED)))
                 obj = object_of(s, f, v, 4);
             int eo = party_entity(x, s, obj);
             if (subj >= 0 && eo >= 0) {
@@ -623,13 +626,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
-        if (c & C(RAISE) && (is_word(s, f, v, "takes") || is_word(s, f, v, "gets") ||
-                             is_word(s, f, v, "raises") || is_word(s, f, v, "raised") ||
-                             is_word(s, f, v, "receives") || is_word(s, f, v, "lands"))) {
+        if (c & C(RAISE) && (is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_GETS) ||
+                             is_word(s, f, v, NF_W_RAISES) || is_word(s, f, v, NF_W_RAISED) ||
+                             is_word(s, f, v, NF_W_RECEIVES) || is_word(s, f, v, NF_W_LANDS))) {
             /* "Y takes $5B from X": X invests in Y */
             long subj = subject_of(s, f, v, 4), from = -1;
             for (size_t k = v + 1; k < s->se && k < v + 10; k++)
-                if (is_word(s, f, k, "from")) {
+                if (is_word(s, f, k, NF_W_FROM)) {
                     from = after_word(s, f, k, 3);
                     break;
                 }
@@ -645,13 +648,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (c & (C(PARTNER) | C(JV)) || (c & C(CONTRACT) && !(c & C(SUPPLY) && !(c & C(VERB))))) {
             /* "X partners with Y", "X signs deal with Y", "X wins Y contract", "X taps Y" */
             long subj = subject_of(s, f, v, 6), other = -1;
-            bool wins =
-                is_word(s, f, v, "wins") || is_word(s, f, v, "won") || is_word(s, f, v, "awarded");
-            bool taps = is_word(s, f, v, "taps") || is_word(s, f, v, "selects") ||
-                        is_word(s, f, v, "chooses") || is_word(s, f, v, "picks");
+            bool wins = is_word(s, f, v, NF_W_WINS) || is_word(s, f, v, NF_W_WON) ||
+                        is_word(s, f, v, NF_W_AWARDED);
+            bool taps = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_SELECTS) ||
+                        is_word(s, f, v, NF_W_CHOOSES) || is_word(s, f, v, NF_W_PICKS);
             for (size_t k = v + 1; k < s->se && k < v + 10; k++)
-                if (is_word(s, f, k, "with") || is_word(s, f, k, "from") ||
-                    (wins && is_word(s, f, k, "for"))) {
+                if (is_word(s, f, k, NF_W_WITH) || is_word(s, f, k, NF_W_FROM) ||
+                    (wins && is_word(s, f, k, NF_W_FOR))) {
                     other = after_word(s, f, k, 4);
                     break;
                 }
@@ -685,7 +688,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
-        if (is_word(s, f, v, "pay") || is_word(s, f, v, "pays") || is_word(s, f, v, "distribute")) {
+        if (is_word(s, f, v, NF_W_PAY) || is_word(s, f, v, NF_W_PAYS) ||
+            is_word(s, f, v, NF_W_DISTRIBUTE)) {
             /* "X to pay Y $N for compute", "X to distribute Y" */
             long subj = subject_of(s, f, v, 6), obj = object_of(s, f, v, 4);
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
@@ -704,13 +708,13 @@ static nf_deal_status_t status_of(const scratch_t *s, int f, size_t a, size_t b)
     bool walk_away = false, to_acquire = false;
     for (size_t i = a; i < b; i++) {
         all |= cues(s, f, i);
-        walk_away |= is_word(s, f, i, "walk") || is_word(s, f, i, "walking") ||
-                     is_word(s, f, i, "walks") || is_word(s, f, i, "abandon") ||
-                     is_word(s, f, i, "terminated") || is_word(s, f, i, "scrapped") ||
-                     is_word(s, f, i, "terminate") || is_word(s, f, i, "abandons") ||
-                     is_word(s, f, i, "abandoned") || is_word(s, f, i, "cancels") ||
-                     is_word(s, f, i, "cancelled") || is_word(s, f, i, "canceled");
-        to_acquire |= (is_word(s, f, i, "to") || is_word(s, f, i, "will")) &&
+        walk_away |= is_word(s, f, i, NF_W_WALK) || is_word(s, f, i, NF_W_WALKING) ||
+                     is_word(s, f, i, NF_W_WALKS) || is_word(s, f, i, NF_W_ABANDON) ||
+                     is_word(s, f, i, NF_W_TERMINATED) || is_word(s, f, i, NF_W_SCRAPPED) ||
+                     is_word(s, f, i, NF_W_TERMINATE) || is_word(s, f, i, NF_W_ABANDONS) ||
+                     is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
+                     is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED);
+        to_acquire |= (is_word(s, f, i, NF_W_TO) || is_word(s, f, i, NF_W_WILL)) &&
                       (cues(s, f, i + 1) & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST)));
     }
     if (walk_away)
@@ -724,9 +728,9 @@ static nf_deal_status_t status_of(const scratch_t *s, int f, size_t a, size_t b)
     if (all & C(PENDING))
         return NF_STATUS_PENDING;
     for (size_t i = a; i < b; i++)
-        if (is_word(s, f, i, "completes") || is_word(s, f, i, "completed") ||
-            is_word(s, f, i, "closes") || is_word(s, f, i, "closed") ||
-            is_word(s, f, i, "acquired") || is_word(s, f, i, "bought"))
+        if (is_word(s, f, i, NF_W_COMPLETES) || is_word(s, f, i, NF_W_COMPLETED) ||
+            is_word(s, f, i, NF_W_CLOSES) || is_word(s, f, i, NF_W_CLOSED) ||
+            is_word(s, f, i, NF_W_ACQUIRED) || is_word(s, f, i, NF_W_BOUGHT))
             return NF_STATUS_COMPLETED;
     if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(CONTRACT) | C(PARTNER)))
         return NF_STATUS_ANNOUNCED;
@@ -741,7 +745,7 @@ static bool round_at(scratch_t *s, int f, size_t i)
     const char *text = s->text[f];
     const nf_tok_t *t = tok(s, f, i);
     char buf[32];
-    if (is_word(s, f, i, "series") && i + 1 < s->toks[f].n) {
+    if (is_word(s, f, i, NF_W_SERIES) && i + 1 < s->toks[f].n) {
         const nf_tok_t *l = tok(s, f, i + 1);
         if (!(l->flags & NF_TOK_WORD) || l->len > 2 || !(l->flags & NF_TOK_CAP))
             return false;
@@ -753,21 +757,22 @@ static bool round_at(scratch_t *s, int f, size_t i)
             n += (size_t)snprintf(buf + n, sizeof(buf) - n, "-%.*s", (int)tok(s, f, i + 3)->len,
                                   text + tok(s, f, i + 3)->start);
         (void)n;
-    } else if (is_word(s, f, i, "pre") && is_p(s, f, i + 1, '-') && is_word(s, f, i + 2, "seed")) {
+    } else if (is_word(s, f, i, NF_W_PRE) && is_p(s, f, i + 1, '-') &&
+               is_word(s, f, i + 2, NF_W_SEED)) {
         snprintf(buf, sizeof(buf), "pre-seed");
-    } else if (is_word(s, f, i, "pre-seed") || is_word(s, f, i, "preseed")) {
+    } else if (is_word(s, f, i, NF_W_PRE_SEED) || is_word(s, f, i, NF_W_PRESEED)) {
         snprintf(buf, sizeof(buf), "pre-seed");
-    } else if (is_word(s, f, i, "seed") && !(i > 0 && is_p(s, f, i - 1, '-'))) {
+    } else if (is_word(s, f, i, NF_W_SEED) && !(i > 0 && is_p(s, f, i - 1, '-'))) {
         if (!(cues(s, f, i + 1) & (C(ROUND) | C(INVEST))) && !(cues(s, f, i - 1) & C(IN)) &&
-            !is_word(s, f, i - 1, "a") && !(cues(s, f, i - 1) & C(RAISE)) &&
+            !is_word(s, f, i - 1, NF_W_A) && !(cues(s, f, i - 1) & C(RAISE)) &&
             !(i > 0 && tok(s, f, i - 1)->flags & NF_TOK_NUM))
             return false;
         snprintf(buf, sizeof(buf), "seed");
-    } else if ((is_word(s, f, i, "growth") || is_word(s, f, i, "strategic")) &&
+    } else if ((is_word(s, f, i, NF_W_GROWTH) || is_word(s, f, i, NF_W_STRATEGIC)) &&
                (cues(s, f, i + 1) & C(ROUND) ||
                 (cues(s, f, i + 1) & (C(INVEST) | C(STAKE)) && cues(s, f, i + 2) & C(ROUND)) ||
-                is_word(s, f, i + 1, "equity"))) {
-        snprintf(buf, sizeof(buf), "%s", is_word(s, f, i, "growth") ? "growth" : "strategic");
+                is_word(s, f, i + 1, NF_W_EQUITY))) {
+        snprintf(buf, sizeof(buf), "%s", is_word(s, f, i, NF_W_GROWTH) ? "growth" : "strategic");
     } else {
         return false;
     }
@@ -789,12 +794,12 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
         if (!c || span_at(s, f, v) >= 0)
             continue;
         if (c & C(RAISE) && fu->company < 0 && !(c & C(FROM))) {
-            bool raise_verb = !(is_word(s, f, v, "funding") || is_word(s, f, v, "funds") ||
-                                is_word(s, f, v, "completion"));
+            bool raise_verb = !(is_word(s, f, v, NF_W_FUNDING) || is_word(s, f, v, NF_W_FUNDS) ||
+                                is_word(s, f, v, NF_W_COMPLETION));
             long subj = raise_verb ? subject_of(s, f, v, 5) : -1;
-            if (is_word(s, f, v, "closes") || is_word(s, f, v, "announces") ||
-                is_word(s, f, v, "completes") || is_word(s, f, v, "gets") ||
-                is_word(s, f, v, "takes")) {
+            if (is_word(s, f, v, NF_W_CLOSES) || is_word(s, f, v, NF_W_ANNOUNCES) ||
+                is_word(s, f, v, NF_W_COMPLETES) || is_word(s, f, v, NF_W_GETS) ||
+                is_word(s, f, v, NF_W_TAKES)) {
                 /* these verbs are a raise only with money or a round after them */
                 bool money = false;
                 for (size_t k = v + 1; k < s->se && k < v + 8; k++)
@@ -811,7 +816,7 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
         if (c & C(VALUATION) && fu->company < 0) {
             /* "Perplexity AI's valuation", "Thinking Machines valued at" */
             long sp = possessor_before(s, f, v);
-            if (sp < 0 && (is_word(s, f, v, "valued") || is_word(s, f, v, "valuation")))
+            if (sp < 0 && (is_word(s, f, v, NF_W_VALUED) || is_word(s, f, v, NF_W_VALUATION)))
                 sp = subject_of(s, f, v, 3);
             int e = party_entity(x, s, sp);
             if (e >= 0) {
@@ -819,25 +824,26 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
                 add_role(out, e, NF_ROLE_FUNDRAISER);
             }
         }
-        if (is_word(s, f, v, "from") && v > s->ss) {
+        if (is_word(s, f, v, NF_W_FROM) && v > s->ss) {
             /* "raised $1B from A16Z, Nvidia", "participation from X" */
             uint64_t back = 0;
             for (size_t k = v > s->ss + 8 ? v - 8 : s->ss; k < v; k++)
                 back |= cues(s, f, k);
-            if (back & (C(RAISE) | C(ROUND) | C(INVEST)) || is_word(s, f, v - 1, "participation"))
+            if (back & (C(RAISE) | C(ROUND) | C(INVEST)) ||
+                is_word(s, f, v - 1, NF_W_PARTICIPATION))
                 investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 4), false);
         }
-        if (is_word(s, f, v, "by") && v > s->ss &&
-            (cues(s, f, v - 1) & (C(LEAD) | C(INVEST)) || is_word(s, f, v - 1, "backed"))) {
+        if (is_word(s, f, v, NF_W_BY) && v > s->ss &&
+            (cues(s, f, v - 1) & (C(LEAD) | C(INVEST)) || is_word(s, f, v - 1, NF_W_BACKED))) {
             bool lead = cues(s, f, v - 1) & C(LEAD);
             investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 3), lead);
         }
-        if ((is_word(s, f, v, "include") || is_word(s, f, v, "included") ||
-             is_word(s, f, v, "including")) &&
+        if ((is_word(s, f, v, NF_W_INCLUDE) || is_word(s, f, v, NF_W_INCLUDED) ||
+             is_word(s, f, v, NF_W_INCLUDING)) &&
             v > s->ss && cues(s, f, v - 1) & (C(DESC) | C(INVEST)))
             investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 2), false);
-        if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, "led") &&
-            !is_word(s, f, v, "investment") && !is_word(s, f, v, "stake")) {
+        if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_LED) &&
+            !is_word(s, f, v, NF_W_INVESTMENT) && !is_word(s, f, v, NF_W_STAKE)) {
             /* "SoftBank leads $100M investment in OYO", "Visa invests in Replit" */
             long subj = subject_of(s, f, v, 4);
             bool lead = c & C(LEAD);
@@ -847,7 +853,7 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
                     add_investor(out, e, lead);
             }
             for (size_t k = v + 1; k < s->se && k < v + 12; k++)
-                if (is_word(s, f, k, "in") && fu->company < 0) {
+                if (is_word(s, f, k, NF_W_IN) && fu->company < 0) {
                     int e = party_entity(x, s, after_word(s, f, k, 6));
                     if (e >= 0) {
                         fu->company = e;
@@ -866,22 +872,23 @@ static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b)
     int dc = 0, compute = 0, fab = 0, region = 0, net = 0, power = 0;
     for (size_t i = a; i < b; i++) {
         uint64_t c = cues(s, f, i);
-        if (is_word(s, f, i, "data") &&
-            (is_word(s, f, i + 1, "center") || is_word(s, f, i + 1, "centre") ||
-             is_word(s, f, i + 1, "centers") || is_word(s, f, i + 1, "centres")))
+        if (is_word(s, f, i, NF_W_DATA) &&
+            (is_word(s, f, i + 1, NF_W_CENTER) || is_word(s, f, i + 1, NF_W_CENTRE) ||
+             is_word(s, f, i + 1, NF_W_CENTERS) || is_word(s, f, i + 1, NF_W_CENTRES)))
             dc += 2;
-        else if (c & C(DC) && !is_word(s, f, i, "center") && !is_word(s, f, i, "centre") &&
-                 !is_word(s, f, i, "centers") && !is_word(s, f, i, "centres"))
+        else if (c & C(DC) && !is_word(s, f, i, NF_W_CENTER) && !is_word(s, f, i, NF_W_CENTRE) &&
+                 !is_word(s, f, i, NF_W_CENTERS) && !is_word(s, f, i, NF_W_CENTRES))
             dc++;
         if (c & C(COMPUTE))
             compute++;
-        if (c & C(FAB) || ((is_word(s, f, i, "chip") || is_word(s, f, i, "semiconductor")) &&
-                           (is_word(s, f, i + 1, "plant") || is_word(s, f, i + 1, "factory") ||
-                            is_word(s, f, i + 1, "manufacturing"))))
+        if (c & C(FAB) ||
+            ((is_word(s, f, i, NF_W_CHIP) || is_word(s, f, i, NF_W_SEMICONDUCTOR)) &&
+             (is_word(s, f, i + 1, NF_W_PLANT) || is_word(s, f, i + 1, NF_W_FACTORY) ||
+              is_word(s, f, i + 1, NF_W_MANUFACTURING))))
             fab += 2;
-        if ((is_word(s, f, i, "region") || is_word(s, f, i, "regions")) && i > a &&
-            (cues(s, f, i - 1) & (C(SUPPLY) | C(DC)) || is_word(s, f, i - 1, "center") ||
-             is_word(s, f, i - 1, "azure") || is_word(s, f, i - 2, "cloud")))
+        if ((is_word(s, f, i, NF_W_REGION) || is_word(s, f, i, NF_W_REGIONS)) && i > a &&
+            (cues(s, f, i - 1) & (C(SUPPLY) | C(DC)) || is_word(s, f, i - 1, NF_W_CENTER) ||
+             is_word(s, f, i - 1, NF_W_AZURE) || is_word(s, f, i - 2, NF_W_CLOUD)))
             region += 3;
         if (c & C(NETWORK))
             net++;
@@ -890,9 +897,9 @@ static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b)
     }
     if (power && (dc || compute) && power >= 1) {
         for (size_t i = a; i < b; i++)
-            if (cues(s, f, i) & C(CONTRACT) || is_word(s, f, i, "purchase") ||
-                is_word(s, f, i, "restart") || is_word(s, f, i, "reactor") ||
-                is_word(s, f, i, "reactors") || is_word(s, f, i, "nuclear"))
+            if (cues(s, f, i) & C(CONTRACT) || is_word(s, f, i, NF_W_PURCHASE) ||
+                is_word(s, f, i, NF_W_RESTART) || is_word(s, f, i, NF_W_REACTOR) ||
+                is_word(s, f, i, NF_W_REACTORS) || is_word(s, f, i, NF_W_NUCLEAR))
                 return NF_ASSET_POWER;
     }
     if (region)
@@ -922,8 +929,8 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
     const char *text = s->text[f];
     for (size_t i = a; i < b; i++) {
         const nf_tok_t *t = tok(s, f, i);
-        bool number = (t->flags & NF_TOK_NUM) || is_word(s, f, i, "one") ||
-                      is_word(s, f, i, "two") || is_word(s, f, i, "hundreds");
+        bool number = (t->flags & NF_TOK_NUM) || is_word(s, f, i, NF_W_ONE) ||
+                      is_word(s, f, i, NF_W_TWO) || is_word(s, f, i, NF_W_HUNDREDS);
         if (!number)
             continue;
         /* glued: "5GW", "100Gb/s", "800G" */
@@ -941,11 +948,11 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
             }
         }
         for (j = i + 1; !found && j < b && j < i + 4; j++) {
-            if (is_word(s, f, j, "million") || is_word(s, f, j, "thousand") ||
-                (tok(s, f, j)->flags & NF_TOK_CAP && is_word(s, f, j + 1, "gpus")))
+            if (is_word(s, f, j, NF_W_MILLION) || is_word(s, f, j, NF_W_THOUSAND) ||
+                (tok(s, f, j)->flags & NF_TOK_CAP && is_word(s, f, j + 1, NF_W_GPUS)))
                 continue;
             for (size_t u = 0; units[u] && !found; u++)
-                found = is_word(s, f, j, units[u]);
+                found = nf_tok_is(s->text[f], tok(s, f, j), units[u]);
             if (found)
                 end = j;
             break;
@@ -955,7 +962,7 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
         if (end < i)
             end = i;
         /* "Gb/s" */
-        if (is_p(s, f, end + 1, '/') && end + 2 < b && is_word(s, f, end + 2, "s"))
+        if (is_p(s, f, end + 1, '/') && end + 2 < b && is_word(s, f, end + 2, NF_W_S))
             end += 2;
         uint32_t from = t->start, to = tok(s, f, end)->start + tok(s, f, end)->len;
         s->capacity_off = s->arena.len;

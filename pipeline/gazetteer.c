@@ -32,6 +32,12 @@ struct nf_gazetteer {
     size_t entries_n, entries_cap;
     char **parents; /* pending "in=" names while loading */
     table_t names, tickers, titles, suffixes;
+    /*
+     * Bitmaps of the first-token hashes of names and titles: a token whose bit is
+     * clear starts no name, so most tokens cost one bit test instead of a probe into
+     * the large names table.
+     */
+    uint64_t name_first[1024], title_first[64];
     size_t names_n;
     nf_toks_t toks; /* scratch while loading */
 };
@@ -63,7 +69,8 @@ static void table_free(table_t *t)
 
 static size_t slot(const table_t *t, uint64_t key)
 {
-    size_t i = (size_t)(key ^ (key >> 31)) & t->mask;
+    /* the high bits of a multiplicative hash: the low bits of chained keys are poor */
+    size_t i = (size_t)(((key ^ (key >> 29)) * 0x9e3779b97f4a7c15ull) >> 20) & t->mask;
     while (t->keys[i] && t->keys[i] != key)
         i = (i + 1) & t->mask;
     return i;
@@ -145,6 +152,11 @@ static int add_sequence(nf_gazetteer_t *gz, table_t *t, const char *name, int32_
     }
     if (!n)
         return 0;
+    uint64_t first = gz->toks.v[0].hash;
+    if (t == &gz->names)
+        gz->name_first[(first >> 6) & 1023] |= 1ull << (first & 63);
+    else if (t == &gz->titles)
+        gz->title_first[(first >> 6) & 63] |= 1ull << (first & 63);
     for (size_t i = 0; i + 1 < n; i++)
         if (table_put(t, keys[i], -1, NF_GAZ_PREFIX) != 0)
             return NF_ENOMEM;
@@ -363,6 +375,16 @@ void nf_gazetteer_destroy(nf_gazetteer_t *gz)
     table_free(&gz->suffixes);
     nf_toks_free(&gz->toks);
     free(gz);
+}
+
+bool nf_gazetteer_may_start(const nf_gazetteer_t *gz, uint64_t tok_hash)
+{
+    return gz->name_first[(tok_hash >> 6) & 1023] & (1ull << (tok_hash & 63));
+}
+
+bool nf_gazetteer_may_start_title(const nf_gazetteer_t *gz, uint64_t tok_hash)
+{
+    return gz->title_first[(tok_hash >> 6) & 63] & (1ull << (tok_hash & 63));
 }
 
 unsigned nf_gazetteer_name(const nf_gazetteer_t *gz, uint64_t key, int32_t *entry)

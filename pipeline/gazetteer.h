@@ -50,6 +50,10 @@ typedef struct nf_gazetteer nf_gazetteer_t;
 nf_gazetteer_t *nf_gazetteer_load(const char *dir, char *errstr, size_t errstr_size);
 void nf_gazetteer_destroy(nf_gazetteer_t *gazetteer);
 
+/* false when no name (title) starts with this token: the cheap test before a lookup. */
+bool nf_gazetteer_may_start(const nf_gazetteer_t *gazetteer, uint64_t tok_hash);
+bool nf_gazetteer_may_start_title(const nf_gazetteer_t *gazetteer, uint64_t tok_hash);
+
 /* Looks up a chained token key; returns NF_GAZ_* flags (0: unknown) and the entry. */
 unsigned nf_gazetteer_name(const nf_gazetteer_t *gazetteer, uint64_t key, int32_t *entry);
 /* Entry of a ticker symbol (token hash), or -1. */

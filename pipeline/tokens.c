@@ -17,10 +17,23 @@
 #include "err.h"
 
 struct nf_lexicon {
-    uint64_t *keys;
+    uint32_t *keys; /* upper half of the word hash, never 0 */
     uint64_t *cues;
+    uint16_t *words;
     size_t mask;
+    unsigned shift;
 };
+
+/* Table slot of a hash: the high bits of a multiplicative hash, well spread. */
+static size_t lex_slot(const nf_lexicon_t *lexicon, uint64_t h)
+{
+    return (size_t)((h * 0x9e3779b97f4a7c15ull) >> lexicon->shift);
+}
+
+static uint32_t lex_tag(uint64_t h)
+{
+    return (uint32_t)(h >> 32) | 1u;
+}
 
 typedef struct lex_list {
     int cue;
@@ -183,6 +196,15 @@ L(W_GOV, "government", "governments", "state", "states", "ministry", "minister",
   "court", "judge", "president", "governor", "mayor", "federal", "national", "eu", "doe", "fcc",
   "ftc", "sec", "doj", "cma", "cfius");
 L(W_CUSTOMER, "customer", "customers", "client", "clients", "lessee", "tenant", "buyer");
+L(W_CURRENCY, "us", "u.s", "c", "ca", "can", "a", "au", "nz", "hk", "s", "sg", "r", "nt", "mx",
+  "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "inr", "cny", "rmb", "hkd", "sgd", "nzd", "sek",
+  "nok", "dkk", "krw", "brl", "mxn", "zar", "aed", "sar", "rs", "rp", "dollars", "dollar", "dlrs",
+  "dlr", "euros", "euro", "sterling", "pounds", "yen", "yuan", "renminbi", "rupees", "rupee",
+  "marks", "francs", "kronor", "kroner", "won", "baht", "kina", "ringgit", "rand", "lire", "lira",
+  "guilders", "pesos", "riyals", "dirhams", "cts", "cents", "pence", "american", "canadian",
+  "australian", "singapore", "taiwan", "swiss", "french", "german", "thousand", "k", "million",
+  "millions", "mln", "mn", "m", "mil", "billion", "billions", "bln", "bn", "b", "t", "trillion",
+  "tn", "trn", "crore", "crores", "lakh", "lakhs");
 
 static const lex_list_t LEX[] = {
     {NF_CUE_VALUATION, W_VALUATION},
@@ -230,11 +252,43 @@ static const lex_list_t LEX[] = {
     {NF_CUE_VERB, W_VERB},
     {NF_CUE_GOV, W_GOV},
     {NF_CUE_CUSTOMER, W_CUSTOMER},
+    {NF_CUE_CURRENCY, W_CURRENCY},
+};
+
+/* Byte classes: 1 ASCII letter or digit, 2 upper case, 4 lower case, 8 digit. */
+enum { B_ALNUM = 1, B_UPPER = 2, B_LOWER = 4, B_DIGIT = 8 };
+static const uint8_t BYTE_CLASS[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0,
+    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+    0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* ASCII lower-casing; every other byte maps to itself. */
+static const uint8_t FOLD[256] = {
+    0,   1,   2,   3,   4,   5,   6,   7,   8,   9,   10,  11,  12,  13,  14,  15,  16,  17,  18,
+    19,  20,  21,  22,  23,  24,  25,  26,  27,  28,  29,  30,  31,  32,  33,  34,  35,  36,  37,
+    38,  39,  40,  41,  42,  43,  44,  45,  46,  47,  48,  49,  50,  51,  52,  53,  54,  55,  56,
+    57,  58,  59,  60,  61,  62,  63,  64,  97,  98,  99,  100, 101, 102, 103, 104, 105, 106, 107,
+    108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 91,  92,  93,  94,
+    95,  96,  97,  98,  99,  100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113,
+    114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132,
+    133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151,
+    152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170,
+    171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189,
+    190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208,
+    209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227,
+    228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246,
+    247, 248, 249, 250, 251, 252, 253, 254, 255,
 };
 
 static bool is_word_byte(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return BYTE_CLASS[c] & B_ALNUM;
 }
 
 /*
@@ -292,7 +346,7 @@ static bool is_apostrophe(const unsigned char *p, const unsigned char *end, size
 
 static unsigned char fold(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    return FOLD[c];
 }
 
 uint64_t nf_tok_hash(const char *ptr, size_t len)
@@ -303,6 +357,13 @@ uint64_t nf_tok_hash(const char *ptr, size_t len)
         unsigned char c = p[i];
         if (c == '.' && len > 1)
             continue;
+        if (c < 0x80) {
+            if (c == '.' && len > 1)
+                continue;
+            h ^= FOLD[c];
+            h *= 0x100000001b3ull;
+            continue;
+        }
         if (c == 0xc3 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9e && p[i + 1] != 0x97) {
             /* Latin-1 capitals (U+00C0..U+00DE) fold to their small letters */
             h ^= c;
@@ -324,13 +385,11 @@ uint64_t nf_tok_hash(const char *ptr, size_t len)
 
 bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str)
 {
-    size_t n = strlen(str);
-    if (n != tok->len)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (fold((unsigned char)text[tok->start + i]) != fold((unsigned char)str[i]))
+    const char *p = text + tok->start;
+    for (uint32_t i = 0; i < tok->len; i++)
+        if (!str[i] || fold((unsigned char)p[i]) != fold((unsigned char)str[i]))
             return false;
-    return true;
+    return str[tok->len] == '\0';
 }
 
 static int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags)
@@ -349,50 +408,86 @@ static int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags)
     t->flags = flags;
     t->hash = 0;
     t->cues = 0;
+    t->word = NF_W_NONE;
     return 0;
 }
 
-/* Case flags of a word: capitalised, camel-case brand (eBay, xAI) or all upper case. */
-static uint16_t case_flags(const unsigned char *p, size_t n)
-{
-    size_t upper = 0, lower = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 'A' && p[i] <= 'Z')
-            upper++;
-        else if (p[i] >= 'a' && p[i] <= 'z')
-            lower++;
-        else if (p[i] == 0xc3 && i + 1 < n) {
-            if (p[i + 1] >= 0x80 && p[i + 1] <= 0x9e)
-                upper++;
-            else
-                lower++;
-            i++;
-        }
-    }
-    uint16_t f = 0;
-    bool first_upper = (p[0] >= 'A' && p[0] <= 'Z') || (p[0] == 0xc3 && n > 1 && p[1] < 0x9f);
-    if (first_upper || (upper && p[0] >= 'a' && p[0] <= 'z'))
-        f |= NF_TOK_CAP;
-    if (upper >= 2 && !lower)
-        f |= NF_TOK_UPPER;
-    return f;
-}
-
-/* A '.' ends a sentence unless it closes a known abbreviation or an initial. */
-static bool ends_sentence(const char *text, const nf_toks_t *toks)
+/*
+ * A '.' ends a sentence unless it closes a known abbreviation or an initial. Only short
+ * words can be abbreviations, so longer ones skip the comparisons.
+ */
+static bool ends_sentence(const char *text, const nf_tok_t *prev)
 {
     static const char *const abbrev[] = {"inc", "corp", "co",  "ltd", "mr",  "mrs", "ms",  "dr",
                                          "st",  "jr",   "sr",  "vs",  "no",  "u.s", "u.k", "e.g",
                                          "i.e", "gov",  "sen", "rep", "gen", "mt",  "ft",  NULL};
-    if (!toks->n)
-        return false;
-    const nf_tok_t *prev = &toks->v[toks->n - 1];
     if (prev->len == 1 && (prev->flags & NF_TOK_WORD))
         return false;
+    if (prev->len > 4 || !(prev->flags & NF_TOK_WORD))
+        return true;
     for (size_t i = 0; abbrev[i]; i++)
         if (nf_tok_is(text, prev, abbrev[i]))
             return false;
     return true;
+}
+
+#define FNV_PRIME      0x100000001b3ull
+#define FNV_STEP(h, c) (((h) ^ (uint8_t)(c)) * FNV_PRIME)
+
+/*
+ * Scans the word starting at p: ends it, hashes it (exactly as nf_tok_hash does) and
+ * counts its upper- and lower-case letters, all in one pass. Returns the end.
+ */
+static const unsigned char *scan_word(const unsigned char *w, const unsigned char *end, bool num,
+                                      uint64_t *hash, size_t *upper, size_t *lower)
+{
+    const unsigned char *p = w;
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t up = 0, lo = 0;
+    while (p < end) {
+        unsigned char c = *p;
+        uint8_t k = BYTE_CLASS[c];
+        size_t n;
+        if (k & B_ALNUM) {
+            h = FNV_STEP(h, FOLD[c]);
+            up += (k >> 1) & 1;
+            lo += (k >> 2) & 1;
+            p++;
+        } else if (c == '.' && p + 1 < end && is_word_byte(p[1]) && p > w && is_word_byte(p[-1])) {
+            p++; /* inside "3.9", "Amazon.com", "U.S": not hashed */
+        } else if (c == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
+                   p[2] <= '9' && p[3] >= '0' && p[3] <= '9' &&
+                   (p + 4 == end || !is_word_byte(p[4]) || p[4] == ',')) {
+            h = FNV_STEP(h, ',');
+            p++;
+        } else if (is_apostrophe(p, end, &n) && p + n < end && is_word_byte(p[n])) {
+            /* possessive 's (or s'): stop; other apostrophes stay in the word */
+            if ((p[n] == 's' || p[n] == 'S') && (p + n + 1 == end || !is_word_byte(p[n + 1])))
+                break;
+            h = FNV_STEP(h, '\'');
+            p += n;
+        } else if ((n = utf8_letter(p, end)) > 0) {
+            if (c == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
+                h = FNV_STEP(h, c);
+                h = FNV_STEP(h, p[1] + 0x20);
+                up++;
+            } else {
+                for (size_t i = 0; i < n; i++)
+                    h = FNV_STEP(h, p[i]);
+                lo++;
+            }
+            p += n;
+        } else {
+            break;
+        }
+    }
+    /* "U.S." and "M.I.T." keep their final period when it follows an initial */
+    if (p < end && *p == '.' && p - w >= 3 && p[-2] == '.')
+        p++;
+    *hash = h;
+    *upper = up;
+    *lower = lo;
+    return p;
 }
 
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
@@ -401,63 +496,45 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
     bool space = true, sent = true;
     while (p < end) {
         unsigned char c = *p;
-        size_t n;
         if (c <= ' ' || c == 0x7f) {
             space = true;
             p++;
             continue;
         }
-        if (end - p >= 2 && c == 0xc2 && p[1] == 0xa0) { /* NBSP */
+        if (c == 0xc2 && end - p >= 2 && p[1] == 0xa0) { /* NBSP */
             space = true;
             p += 2;
             continue;
         }
         const unsigned char *w = p;
-        if (is_word_byte(c) || (n = utf8_letter(p, end)) > 0) {
+        uint64_t hash;
+        uint16_t f;
+        size_t k;
+        if (is_word_byte(c) || utf8_letter(p, end) > 0) {
             bool num = c >= '0' && c <= '9';
-            while (p < end) {
-                size_t k;
-                if (is_word_byte(*p)) {
-                    p++;
-                } else if ((k = utf8_letter(p, end)) > 0) {
-                    p += k;
-                } else if (*p == '.' && p + 1 < end && is_word_byte(p[1]) && p > w &&
-                           is_word_byte(p[-1])) {
-                    p++;
-                } else if (*p == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' &&
-                           p[2] >= '0' && p[2] <= '9' && p[3] >= '0' && p[3] <= '9' &&
-                           (p + 4 == end || !is_word_byte(p[4]) || p[4] == ',')) {
-                    p++;
-                } else if (is_apostrophe(p, end, &k) && p + k < end && is_word_byte(p[k])) {
-                    /* possessive 's (or s'): stop; other apostrophes stay in the word */
-                    if ((p[k] == 's' || p[k] == 'S') &&
-                        (p + k + 1 == end || !is_word_byte(p[k + 1])))
-                        break;
-                    p += k;
-                } else {
-                    break;
-                }
+            size_t upper, lower;
+            p = scan_word(w, end, num, &hash, &upper, &lower);
+            f = num ? NF_TOK_NUM : NF_TOK_WORD;
+            if (!num) {
+                bool first_upper = (BYTE_CLASS[c] & B_UPPER) ||
+                                   (c == 0xc3 && p - w > 1 && w[1] >= 0x80 && w[1] < 0x9f);
+                if (first_upper || (upper && (BYTE_CLASS[c] & B_LOWER)))
+                    f |= NF_TOK_CAP;
+                if (upper >= 2 && !lower)
+                    f |= NF_TOK_UPPER;
             }
-            /* "U.S." and "Inc." keep their final period when it follows an initial */
-            if (p < end && *p == '.' && p - w >= 3 && p[-2] == '.')
-                p++;
-            uint16_t f = (uint16_t)((num ? NF_TOK_NUM : NF_TOK_WORD) |
-                                    (num ? 0 : case_flags(w, (size_t)(p - w))));
-            if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f) != 0)
-                return NF_ENOMEM;
+        } else if (is_apostrophe(p, end, &k) && p + k < end && (p[k] == 's' || p[k] == 'S') &&
+                   (p + k + 1 == end || !is_word_byte(p[k + 1])) && toks->n && !space) {
+            p += k + 1;
+            f = NF_TOK_WORD | NF_TOK_POSS;
+            hash = nf_tok_hash((const char *)w, (size_t)(p - w));
         } else {
-            size_t k;
-            if (is_apostrophe(p, end, &k) && p + k < end && (p[k] == 's' || p[k] == 'S') &&
-                (p + k + 1 == end || !is_word_byte(p[k + 1])) && toks->n && !space) {
-                p += k + 1;
-                if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), NF_TOK_WORD | NF_TOK_POSS))
-                    return NF_ENOMEM;
-            } else {
-                p += utf8_len(p, end);
-                if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), NF_TOK_PUNCT) != 0)
-                    return NF_ENOMEM;
-            }
+            p += utf8_len(p, end);
+            f = NF_TOK_PUNCT;
+            hash = nf_tok_hash((const char *)w, (size_t)(p - w));
         }
+        if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f) != 0)
+            return NF_ENOMEM;
         nf_tok_t *t = &toks->v[toks->n - 1];
         if (space)
             t->flags |= NF_TOK_SPACE;
@@ -465,16 +542,16 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
             t->flags |= NF_TOK_SENT;
         sent = false;
         space = false;
-        if (t->flags & NF_TOK_PUNCT) {
+        t->hash = hash;
+        if (f & NF_TOK_PUNCT) {
             char ch = text[t->start];
-            if ((ch == '.' && toks->n >= 2 &&
-                 ends_sentence(text, &(nf_toks_t){toks->v, toks->n - 1, 0})) ||
-                ch == '!' || ch == '?' || ch == ';')
+            if ((ch == '.' && toks->n >= 2 && ends_sentence(text, t - 1)) || ch == '!' ||
+                ch == '?' || ch == ';')
                 sent = true;
         }
-        t->hash = nf_tok_hash(text + t->start, t->len);
-        if (lexicon && !(t->flags & NF_TOK_POSS))
-            t->cues = nf_lexicon_cues(lexicon, t->hash);
+        if (lexicon &&
+            ((f & NF_TOK_WORD) ? !(f & NF_TOK_POSS) && t->len <= 16 : text[t->start] == '&'))
+            t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
     }
     return 0;
 }
@@ -487,16 +564,25 @@ void nf_toks_free(nf_toks_t *toks)
     memset(toks, 0, sizeof(*toks));
 }
 
-static int lex_add(nf_lexicon_t *lexicon, const char *word, int cue)
+static const char *const WORD_STRINGS[] = {"",
+#define NF_W_STR(id, str) str,
+                                           NF_WORD_LIST(NF_W_STR)
+#undef NF_W_STR
+};
+
+/* Adds a word with a cue (cue < 0: none) or a word id (id > 0). */
+static int lex_add(nf_lexicon_t *lexicon, const char *word, int cue, uint16_t id)
 {
     uint64_t h = nf_tok_hash(word, strlen(word));
-    if (!h)
-        h = 1;
-    size_t i = (size_t)(h ^ (h >> 29)) & lexicon->mask;
-    while (lexicon->keys[i] && lexicon->keys[i] != h)
+    uint32_t tag = lex_tag(h);
+    size_t i = lex_slot(lexicon, h);
+    while (lexicon->keys[i] && lexicon->keys[i] != tag)
         i = (i + 1) & lexicon->mask;
-    lexicon->keys[i] = h;
-    lexicon->cues[i] |= NF_CUE(cue);
+    lexicon->keys[i] = tag;
+    if (cue >= 0)
+        lexicon->cues[i] |= NF_CUE(cue);
+    if (id)
+        lexicon->words[i] = id;
     return 0;
 }
 
@@ -509,18 +595,25 @@ nf_lexicon_t *nf_lexicon_new(void)
     for (size_t l = 0; l < sizeof(LEX) / sizeof(LEX[0]); l++)
         for (size_t i = 0; LEX[l].words[i]; i++)
             words++;
-    while (size < words * 3)
+    words += NF_W__CNT;
+    while (size < words * 2)
         size *= 2;
-    lexicon->keys = calloc(size, sizeof(uint64_t));
+    lexicon->keys = calloc(size, sizeof(uint32_t));
     lexicon->cues = calloc(size, sizeof(uint64_t));
-    if (!lexicon->keys || !lexicon->cues) {
+    lexicon->words = calloc(size, sizeof(uint16_t));
+    if (!lexicon->keys || !lexicon->cues || !lexicon->words) {
         nf_lexicon_destroy(lexicon);
         return NULL;
     }
     lexicon->mask = size - 1;
+    lexicon->shift = 64;
+    for (size_t v = size; v > 1; v >>= 1)
+        lexicon->shift--;
     for (size_t l = 0; l < sizeof(LEX) / sizeof(LEX[0]); l++)
         for (size_t i = 0; LEX[l].words[i]; i++)
-            lex_add(lexicon, LEX[l].words[i], LEX[l].cue);
+            lex_add(lexicon, LEX[l].words[i], LEX[l].cue, 0);
+    for (uint16_t w = 1; w < NF_W__CNT; w++)
+        lex_add(lexicon, WORD_STRINGS[w], -1, w);
     return lexicon;
 }
 
@@ -530,18 +623,27 @@ void nf_lexicon_destroy(nf_lexicon_t *lexicon)
         return;
     free(lexicon->keys);
     free(lexicon->cues);
+    free(lexicon->words);
     free(lexicon);
 }
 
 uint64_t nf_lexicon_cues(const nf_lexicon_t *lexicon, uint64_t hash)
 {
-    if (!hash)
-        hash = 1;
-    size_t i = (size_t)(hash ^ (hash >> 29)) & lexicon->mask;
+    uint16_t word;
+    return nf_lexicon_lookup(lexicon, hash, &word);
+}
+
+uint64_t nf_lexicon_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t *word)
+{
+    uint32_t tag = lex_tag(hash);
+    size_t i = lex_slot(lexicon, hash);
     while (lexicon->keys[i]) {
-        if (lexicon->keys[i] == hash)
+        if (lexicon->keys[i] == tag) {
+            *word = lexicon->words[i];
             return lexicon->cues[i];
+        }
         i = (i + 1) & lexicon->mask;
     }
+    *word = NF_W_NONE;
     return 0;
 }

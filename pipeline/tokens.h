@@ -30,6 +30,7 @@ typedef struct nf_tok {
     uint64_t hash;       /* normalised hash, see above */
     uint64_t cues;       /* NF_CUE_* bits from the lexicon */
     uint16_t flags;
+    uint16_t word; /* NF_W_* id of a word the extractors test for, NF_W_NONE */
 } nf_tok_t;
 
 /* A growable token array; zero-initialise, reuse across texts, free with nf_toks_free. */
@@ -85,9 +86,175 @@ enum {
     NF_CUE_VERB,       /* any other verb that ends a subject name: says, plans, ... */
     NF_CUE_GOV,        /* government, state, ministry, council, regulator */
     NF_CUE_CUSTOMER,   /* customer, client, buyer of services */
+    NF_CUE_CURRENCY,   /* currency words, codes and scales: "dlrs", "euros", "USD", "bn" */
     NF_CUE__CNT
 };
 #define NF_CUE(c) (1ull << (c))
+
+/*
+ * Words the extractors test for by identity ("to", "from", "series", ...). The
+ * tokeniser stores each one's id in nf_tok_t.word with the same lexicon probe that
+ * finds the cues, so a test is an integer compare instead of a string compare.
+ */
+#define NF_WORD_LIST(X)                                                                            \
+    X(A, "a")                                                                                      \
+    X(A_SHARE, "a-share")                                                                          \
+    X(ABANDON, "abandon")                                                                          \
+    X(ABANDONED, "abandoned")                                                                      \
+    X(ABANDONS, "abandons")                                                                        \
+    X(ABOUT, "about")                                                                              \
+    X(ACQUIRED, "acquired")                                                                        \
+    X(ACQUISITION, "acquisition")                                                                  \
+    X(ADDITIONAL, "additional")                                                                    \
+    X(ALMOST, "almost")                                                                            \
+    X(AN, "an")                                                                                    \
+    X(AND, "and")                                                                                  \
+    X(ANNOUNCES, "announces")                                                                      \
+    X(ANNUALLY, "annually")                                                                        \
+    X(ANOTHER, "another")                                                                          \
+    X(APPROXIMATELY, "approximately")                                                              \
+    X(AROUND, "around")                                                                            \
+    X(AS, "as")                                                                                    \
+    X(AT, "at")                                                                                    \
+    X(AWARDED, "awarded")                                                                          \
+    X(AZURE, "azure")                                                                              \
+    X(BACKED, "backed")                                                                            \
+    X(BACKS, "backs")                                                                              \
+    X(BETWEEN, "between")                                                                          \
+    X(BID, "bid")                                                                                  \
+    X(BILLION, "billion")                                                                          \
+    X(BOUGHT, "bought")                                                                            \
+    X(BUYOUT, "buyout")                                                                            \
+    X(BY, "by")                                                                                    \
+    X(CANCELED, "canceled")                                                                        \
+    X(CANCELLED, "cancelled")                                                                      \
+    X(CANCELS, "cancels")                                                                          \
+    X(CAP, "cap")                                                                                  \
+    X(CENTER, "center")                                                                            \
+    X(CENTERS, "centers")                                                                          \
+    X(CENTRE, "centre")                                                                            \
+    X(CENTRES, "centres")                                                                          \
+    X(CHIP, "chip")                                                                                \
+    X(CHOOSES, "chooses")                                                                          \
+    X(CLOSED, "closed")                                                                            \
+    X(CLOSES, "closes")                                                                            \
+    X(CLOUD, "cloud")                                                                              \
+    X(COMPANY, "company")                                                                          \
+    X(COMPLETED, "completed")                                                                      \
+    X(COMPLETES, "completes")                                                                      \
+    X(COMPLETION, "completion")                                                                    \
+    X(CONTROLLING, "controlling")                                                                  \
+    X(COUNTY, "county")                                                                            \
+    X(DATA, "data")                                                                                \
+    X(DEAL, "deal")                                                                                \
+    X(DISTRIBUTE, "distribute")                                                                    \
+    X(EQUITY, "equity")                                                                            \
+    X(EXTRA, "extra")                                                                              \
+    X(FACTORY, "factory")                                                                          \
+    X(FOR, "for")                                                                                  \
+    X(FROM, "from")                                                                                \
+    X(FUNDING, "funding")                                                                          \
+    X(FUNDS, "funds")                                                                              \
+    X(GETS, "gets")                                                                                \
+    X(GPUS, "gpus")                                                                                \
+    X(GROWTH, "growth")                                                                            \
+    X(HUNDREDS, "hundreds")                                                                        \
+    X(IN, "in")                                                                                    \
+    X(INCLUDE, "include")                                                                          \
+    X(INCLUDED, "included")                                                                        \
+    X(INCLUDING, "including")                                                                      \
+    X(INTO, "into")                                                                                \
+    X(INVESTMENT, "investment")                                                                    \
+    X(IT, "it")                                                                                    \
+    X(ITS, "its")                                                                                  \
+    X(LANDS, "lands")                                                                              \
+    X(LEAST, "least")                                                                              \
+    X(LED, "led")                                                                                  \
+    X(MAJORITY, "majority")                                                                        \
+    X(MANUFACTURING, "manufacturing")                                                              \
+    X(MARKET, "market")                                                                            \
+    X(MERGER, "merger")                                                                            \
+    X(MILLION, "million")                                                                          \
+    X(MONEY, "money")                                                                              \
+    X(MONTH, "month")                                                                              \
+    X(MORE, "more")                                                                                \
+    X(MUCH, "much")                                                                                \
+    X(NEARLY, "nearly")                                                                            \
+    X(NEW, "new")                                                                                  \
+    X(NUCLEAR, "nuclear")                                                                          \
+    X(OF, "of")                                                                                    \
+    X(OFFER, "offer")                                                                              \
+    X(ONE, "one")                                                                                  \
+    X(OUT, "out")                                                                                  \
+    X(OVER, "over")                                                                                \
+    X(PAID, "paid")                                                                                \
+    X(PARISH, "parish")                                                                            \
+    X(PARTICIPATION, "participation")                                                              \
+    X(PAY, "pay")                                                                                  \
+    X(PAYS, "pays")                                                                                \
+    X(PER, "per")                                                                                  \
+    X(PERCENT, "percent")                                                                          \
+    X(PICKS, "picks")                                                                              \
+    X(PLANT, "plant")                                                                              \
+    X(POST, "post")                                                                                \
+    X(PRE, "pre")                                                                                  \
+    X(PRE_SEED, "pre-seed")                                                                        \
+    X(PRESEED, "preseed")                                                                          \
+    X(PURCHASE, "purchase")                                                                        \
+    X(RAISED, "raised")                                                                            \
+    X(RAISES, "raises")                                                                            \
+    X(REACTOR, "reactor")                                                                          \
+    X(REACTORS, "reactors")                                                                        \
+    X(RECEIVES, "receives")                                                                        \
+    X(REGION, "region")                                                                            \
+    X(REGIONS, "regions")                                                                          \
+    X(RESTART, "restart")                                                                          \
+    X(ROUGHLY, "roughly")                                                                          \
+    X(S, "s")                                                                                      \
+    X(SALE, "sale")                                                                                \
+    X(SCRAPPED, "scrapped")                                                                        \
+    X(SEED, "seed")                                                                                \
+    X(SELECTS, "selects")                                                                          \
+    X(SEMICONDUCTOR, "semiconductor")                                                              \
+    X(SERIES, "series")                                                                            \
+    X(SHARE, "share")                                                                              \
+    X(SOME, "some")                                                                                \
+    X(STAKE, "stake")                                                                              \
+    X(STRATEGIC, "strategic")                                                                      \
+    X(TAKEOVER, "takeover")                                                                        \
+    X(TAKES, "takes")                                                                              \
+    X(TALKS, "talks")                                                                              \
+    X(TAPS, "taps")                                                                                \
+    X(TERMINATE, "terminate")                                                                      \
+    X(TERMINATED, "terminated")                                                                    \
+    X(THAN, "than")                                                                                \
+    X(THE, "the")                                                                                  \
+    X(THOUSAND, "thousand")                                                                        \
+    X(TO, "to")                                                                                    \
+    X(TOTAL, "total")                                                                              \
+    X(TWO, "two")                                                                                  \
+    X(UP, "up")                                                                                    \
+    X(VALUATION, "valuation")                                                                      \
+    X(VALUED, "valued")                                                                            \
+    X(VALUING, "valuing")                                                                          \
+    X(WALK, "walk")                                                                                \
+    X(WALKING, "walking")                                                                          \
+    X(WALKS, "walks")                                                                              \
+    X(WELL, "well")                                                                                \
+    X(WILL, "will")                                                                                \
+    X(WINS, "wins")                                                                                \
+    X(WITH, "with")                                                                                \
+    X(WON, "won")                                                                                  \
+    X(WORTH, "worth")                                                                              \
+    X(YEAR, "year")
+
+enum {
+    NF_W_NONE = 0,
+#define NF_W_ENUM(id, str) NF_W_##id,
+    NF_WORD_LIST(NF_W_ENUM)
+#undef NF_W_ENUM
+        NF_W__CNT
+};
 
 typedef struct nf_lexicon nf_lexicon_t;
 
@@ -96,6 +263,8 @@ nf_lexicon_t *nf_lexicon_new(void);
 void nf_lexicon_destroy(nf_lexicon_t *lexicon);
 /* Cue bits of a token hash (0 when the word is not in the lexicon). */
 uint64_t nf_lexicon_cues(const nf_lexicon_t *lexicon, uint64_t hash);
+/* Cue bits and (in *word) the NF_W_* id of a token hash. */
+uint64_t nf_lexicon_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t *word);
 
 /*
  * Tokenises <text, len> into toks (appending; reset toks->n first to start over).
