@@ -363,6 +363,38 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
         m->kind = NF_KIND_VALUATION;
         return;
     }
+    size_t n3b = n2 < hi ? next_word(toks, n2, hi) : hi;
+    uint64_t c_n3 = n3b < hi ? toks->v[n3b].cues : 0;
+    /* "valuing the maker at about $2.1 billion", "a deal valued at $X" */
+    for (size_t q = m->first, steps = 0; q > lo && steps < 7; steps++) {
+        q--;
+        if (word_at(text, toks, q, NF_W_VALUING) ||
+            (word_at(text, toks, q, NF_W_VALUED) && q > lo &&
+             (word_at(text, toks, q - 1, NF_W_DEAL) ||
+              word_at(text, toks, q - 1, NF_W_TRANSACTION)))) {
+            m->kind = acq_sent ? NF_KIND_PRICE : NF_KIND_VALUATION;
+            return;
+        }
+    }
+    /* a price: "for $X" after an acquisition verb, "$X takeover bid", "second-round bid" */
+    if ((word_at(text, toks, p1, NF_W_FOR) && (before & (C(ACQUIRE) | C(SELL) | C(MERGE)))) ||
+        word_at(text, toks, n1, NF_W_BID) || word_at(text, toks, n2, NF_W_BID) ||
+        word_at(text, toks, n3b, NF_W_BID) || word_at(text, toks, n1, NF_W_TAKEOVER) ||
+        word_at(text, toks, n2, NF_W_TAKEOVER)) {
+        m->kind = NF_KIND_PRICE;
+        return;
+    }
+    /* debt, grants and dividends: "$1.8 billion high-yield bond", "raise $4B from banks" */
+    if (((c_p1 | c_n1 | c_n2 | c_n3 | c_p2) & C(DEBT) && !(c_n1 & (C(ROUND) | C(REVENUE)))) ||
+        ((c_p1 & C(RAISE)) && (sent & C(DEBT)) && !(sent & C(ROUND)))) {
+        m->kind = NF_KIND_OTHER;
+        return;
+    }
+    /* "SoftBank leads $100M investment in OYO": the round */
+    if (c_p1 & C(LEAD)) {
+        m->kind = NF_KIND_ROUND_SIZE;
+        return;
+    }
     /* revenue words right before or after: "revenue of $X", "$X in revenue", "EPS $X" */
     if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, NF_W_IN) ? c_n2 : 0)) & C(REVENUE) &&
         !((c_p1 | c_n1) & (C(VALUATION) | C(ROUND)))) {
@@ -372,7 +404,7 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
     /* "dividend of 5.1p", "loan", "IPO", "bond": other */
     if ((c_p1 | c_n1 | c_p2 | (word_at(text, toks, n1, NF_W_IN) ? c_n2 : 0)) & C(OTHERMONEY) &&
         !((c_p1 | c_n1) & (C(VALUATION) | C(ROUND) | C(INVEST) | C(ACQUIRE)))) {
-        if (!((c_n1 & C(ROUND)) || (c_p1 & C(RAISE) && !(after & C(OTHERMONEY))))) {
+        if (!((c_n1 & C(ROUND)) || (c_p1 & C(RAISE) && !(after & C(DEBT))))) {
             m->kind = NF_KIND_OTHER;
             return;
         }

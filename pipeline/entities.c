@@ -80,6 +80,7 @@ static int spans_push(nf_spans_t *spans, uint32_t first, uint32_t last, int type
     s->field = (uint8_t)field;
     s->gaz = gaz;
     s->entity = -1;
+    s->ticker = 0;
     return 0;
 }
 
@@ -149,8 +150,9 @@ int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_tok
     ents->norm[e] = key;
     ents->first_field[e] = s->field;
     ents->first_tok[e] = s->first;
+    /* the name as written (what a reader and the annotators see), the canonical beside it */
     ents->name_off[e] = ents->arena->len;
-    if (s->gaz >= 0) {
+    if (s->gaz >= 0 && s->ticker) {
         nf_buf_puts(ents->arena, nf_gazetteer_entry(gz, s->gaz)->name);
     } else {
         uint32_t a = toks->v[s->first].start;
@@ -158,6 +160,12 @@ int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_tok
         nf_buf_append(ents->arena, text + a, b - a);
     }
     nf_buf_append(ents->arena, "", 1); /* keep the NUL inside the arena */
+    ents->canon_off[e] = (size_t)-1;
+    if (s->gaz >= 0) {
+        ents->canon_off[e] = ents->arena->len;
+        nf_buf_puts(ents->arena, nf_gazetteer_entry(gz, s->gaz)->name);
+        nf_buf_append(ents->arena, "", 1);
+    }
     s->entity = (int32_t)e;
     return s->entity;
 }
@@ -242,6 +250,49 @@ static int add_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t 
     return 0;
 }
 
+/* A company named by its ticker ("<DEC>", "$BRDG"): reported under its canonical name. */
+static int add_ticker(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                      nf_ents_t *ents, nf_spans_t *spans, uint32_t at, int field, int32_t entry)
+{
+    if (spans_push(spans, at, at, NF_SPAN_ORG, field, entry) != 0)
+        return NF_ENOMEM;
+    spans->v[spans->n - 1].ticker = 1;
+    nf_entities_of_span(gz, text, toks, ents, &spans->v[spans->n - 1]);
+    return 0;
+}
+
+/* Legal-form suffixes, which belong to any company's name ("Nvidia Corp"). */
+static bool legal_suffix(const nf_tok_t *t)
+{
+    switch (t->word) {
+    case NF_W_INC:
+    case NF_W_CORP:
+    case NF_W_LTD:
+    case NF_W_CO:
+    case NF_W_LLC:
+    case NF_W_PLC:
+    case NF_W_AG:
+    case NF_W_SA:
+    case NF_W_NV:
+    case NF_W_SE:
+    case NF_W_GMBH:
+    case NF_W_HOLDINGS:
+    case NF_W_GROUP:
+    case NF_W_LIMITED:
+    case NF_W_CORPORATION:
+    case NF_W_COMPANY:
+    case NF_W_INCORPORATED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Words that are never a name by themselves: "Dutch", "March", "Startup", "Says". */
+static const uint64_t NOT_A_NAME = C(FUNC) | C(DESC) | C(VERB) | C(GOV) | C(NATION) | C(TO) |
+                                   C(FROM) | C(WITH) | C(BY) | C(IN) | C(FOR) | C(AND) | C(AT) |
+                                   C(OF);
+
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
                      const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
 {
@@ -260,8 +311,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                                                          is_punct(text, &toks->v[i + 2], ')')));
             int32_t e = closed ? nf_gazetteer_ticker(gz, toks->v[i + 1].hash) : -1;
             if (e >= 0) {
-                if (add_span(gz, text, toks, ents, spans, (uint32_t)i + 1, (uint32_t)i + 1,
-                             NF_SPAN_ORG, field, e) != 0)
+                if (add_ticker(gz, text, toks, ents, spans, (uint32_t)i + 1, field, e) != 0)
                     return NF_ENOMEM;
                 i++;
                 continue;
@@ -295,10 +345,15 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 ok = false;
             if (ok) {
                 size_t l = (size_t)last;
-                /* "Nvidia Corp", "Amazon.com Inc." */
+                bool other_name = false;
+                /* "Nvidia Corp", "Amazon.com Inc."; but "Lumen Energy" is not Lumen Technologies */
                 while (l + 1 < n && nf_gazetteer_suffix(gz, toks->v[l + 1].hash) &&
-                       (toks->v[l + 1].flags & NF_TOK_CAP) && e->kind <= NF_GAZ_PUBLIC_BODY)
+                       (toks->v[l + 1].flags & NF_TOK_CAP) && e->kind <= NF_GAZ_PUBLIC_BODY) {
+                    other_name |= !legal_suffix(&toks->v[l + 1]);
                     l++;
+                }
+                if (other_name)
+                    entry = -1;
                 int type = e->kind >= NF_GAZ_COUNTRY ? NF_SPAN_PLACE : NF_SPAN_ORG;
                 if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)l, type, field,
                              entry) != 0)
@@ -349,20 +404,35 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             if (!headline && (u->cues & (C(FUNC) | C(VERB))) && !suffix &&
                 !(u->flags & NF_TOK_UPPER))
                 break;
-            /* a known name starts here: end the run before it */
+            /* a known organisation starts here: end the run before it (a place does not:
+             * "Spark New Zealand") */
             int32_t e2;
             bool w2;
-            if (!suffix && gaz_match(gz, text, toks, k, &e2, &w2) >= 0 && !w2)
+            if (!suffix && gaz_match(gz, text, toks, k, &e2, &w2) >= 0 && !w2 &&
+                nf_gazetteer_entry(gz, e2)->kind <= NF_GAZ_PUBLIC_BODY)
                 break;
             j = k;
         }
-        /* suffix-only runs ("Group", "Capital") are not names */
+        /* "Velo3D Partners with Hartech": a verb, not a suffix */
+        if (j > i && (toks->v[j].cues & (C(PARTNER) | C(VERB))) && j + 1 < n &&
+            toks->v[j + 1].word == NF_W_WITH)
+            j--;
+        /* runs of suffixes, descriptors, nationalities or months are not names */
         bool named = false;
         for (size_t k = i; k <= j; k++)
-            if ((toks->v[k].flags & NF_TOK_WORD) && !nf_gazetteer_suffix(gz, toks->v[k].hash))
+            if ((toks->v[k].flags & NF_TOK_WORD) && !nf_gazetteer_suffix(gz, toks->v[k].hash) &&
+                !(toks->v[k].cues & NOT_A_NAME))
                 named = true;
-        if (!named)
+        if (!named) {
+            i = j;
             continue;
+        }
+        /* "(SMRs)": an abbreviation defined in brackets is not a party */
+        if (i > 0 && is_punct(text, &toks->v[i - 1], '(') && j + 1 < n &&
+            is_punct(text, &toks->v[j + 1], ')')) {
+            i = j;
+            continue;
+        }
         int type = NF_SPAN_CANDIDATE;
         const nf_tok_t *lt = &toks->v[j];
         if (j > i && nf_gazetteer_suffix(gz, lt->hash))

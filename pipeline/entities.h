@@ -34,6 +34,7 @@ typedef struct nf_span {
     uint32_t first, last; /* token range, inclusive */
     uint8_t type;         /* nf_span_type_t */
     uint8_t field;        /* nf_text_field_t */
+    uint8_t ticker;       /* named by its ticker: report the canonical name */
     int32_t gaz;          /* gazetteer entry, -1 */
     int32_t entity;       /* entity index once an entity, -1 */
 } nf_span_t;
@@ -48,8 +49,9 @@ typedef struct nf_ents {
     nf_extraction_t *out; /* entities are stored in out->entities */
     nf_buf_t *arena;      /* names as written */
     size_t name_off[NF_EXTRACT_MAX_ENTITIES];
-    int32_t gaz[NF_EXTRACT_MAX_ENTITIES];   /* gazetteer entry per entity, -1 */
-    uint64_t norm[NF_EXTRACT_MAX_ENTITIES]; /* key of the normalised name */
+    size_t canon_off[NF_EXTRACT_MAX_ENTITIES]; /* canonical gazetteer name, or (size_t)-1 */
+    int32_t gaz[NF_EXTRACT_MAX_ENTITIES];      /* gazetteer entry per entity, -1 */
+    uint64_t norm[NF_EXTRACT_MAX_ENTITIES];    /* key of the normalised name */
     uint8_t first_field[NF_EXTRACT_MAX_ENTITIES];
     uint32_t first_tok[NF_EXTRACT_MAX_ENTITIES];
 } nf_ents_t;

@@ -245,25 +245,32 @@ static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
  * Tokens a subject may have between it and its verb: auxiliaries, modals, "reportedly",
  * "in talks to", "said it would", day names, closing brackets of an aside.
  */
-static bool skippable_left(const scratch_t *s, int f, size_t i)
+static bool skippable_left(const scratch_t *s, int f, size_t i, size_t *loose)
 {
     const nf_tok_t *t = tok(s, f, i);
     if (t->flags & NF_TOK_POSS)
         return false;
     if (t->flags & NF_TOK_PUNCT)
-        return is_p(s, f, i, ',') || is_p(s, f, i, ')') || is_p(s, f, i, '(') || is_p(s, f, i, '-');
+        return is_p(s, f, i, ',') || is_p(s, f, i, ')') || is_p(s, f, i, '(') ||
+               is_p(s, f, i, '-') || is_p(s, f, i, '$');
     if (t->flags & NF_TOK_NUM)
-        return false;
-    if (t->cues & (C(FUNC) | C(RUMOR) | C(TALKS) | C(TO) | C(VERB) | C(ANNOUNCE)))
-        return !(t->cues & (C(FROM) | C(WITH) | C(BY) | C(FOR) | C(AND) | C(OF))) ||
-               (t->cues & C(VERB));
+        return true; /* an amount: "makes $55.5B takeover offer" */
+    if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(FOR) | C(AND) | C(OF)))
+        return (t->cues & C(VERB)) != 0;
+    if (t->cues & (C(FUNC) | C(RUMOR) | C(TALKS) | C(TO) | C(VERB) | C(ANNOUNCE) | C(CURRENCY)))
+        return true;
+    /* a few plain lower-case words: "quietly", "advanced", "second-round" */
+    if (!(t->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && *loose > 0) {
+        (*loose)--;
+        return true;
+    }
     return false;
 }
 
 /* Nearest span ending before token v within gap skippable tokens (same sentence). */
 static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
 {
-    size_t i = v, skipped = 0;
+    size_t i = v, skipped = 0, loose = 3;
     while (i > s->ss) {
         i--;
         long sp = span_at(s, f, i);
@@ -276,7 +283,7 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
                 i--;
             continue;
         }
-        if (!skippable_left(s, f, i) || ++skipped > gap)
+        if (!skippable_left(s, f, i, &loose) || ++skipped > gap)
             return -1;
     }
     return -1;
@@ -467,6 +474,23 @@ static long possessor_before(const scratch_t *s, int f, size_t i)
     return span_at(s, f, i - 2);
 }
 
+/* A noun for what is bought when it is not a company: "unit", "towers", "assets". */
+static bool asset_noun(const scratch_t *s, int f, size_t i)
+{
+    switch (tok(s, f, i)->word) {
+    case NF_W_UNIT:
+    case NF_W_BUSINESS:
+    case NF_W_ASSETS:
+    case NF_W_TOWERS:
+    case NF_W_DIVISION:
+    case NF_W_PORTFOLIO:
+    case NF_W_OPERATIONS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Reads one sentence [ss, se) of field f for deal roles. */
 static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
@@ -555,9 +579,16 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 size_t k = s->spans.v[obj].last + 1;
                 if (is_p(s, f, k, ',') && k + 2 < s->se && (tok(s, f, k + 2)->flags & NF_TOK_POSS))
                     seller = span_at(s, f, k + 1);
-                if (seller < 0 && k < s->se && (tok(s, f, k)->flags & NF_TOK_POSS)) {
-                    /* "Yahoo's Internet business": Yahoo sells a unit */
-                    seller = -1;
+                /* "235 AT&T towers", "Fox unit", "Yahoo's Internet business": the named
+                 * company owns what is bought, so it sells */
+                size_t an = k < s->se && (tok(s, f, k)->flags & NF_TOK_POSS) ? k + 1 : k;
+                if (seller < 0 && an < s->se &&
+                    (asset_noun(s, f, an) ||
+                     (an + 1 < s->se && !(tok(s, f, an)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+                      (tok(s, f, an)->flags & NF_TOK_WORD) && !cues(s, f, an) &&
+                      asset_noun(s, f, an + 1)))) {
+                    seller = obj;
+                    obj = -1;
                 }
                 for (size_t q = k; q < s->se && q < k + 4; q++)
                     if (is_word(s, f, q, NF_W_FROM)) {
@@ -566,7 +597,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     }
             }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
-            if (es >= 0 || eo >= 0) {
+            if (es >= 0 || eo >= 0 || seller >= 0) {
                 bool stake = sent & C(STAKE) && !is_word(s, f, v, NF_W_ACQUISITION) &&
                              !is_word(s, f, v, NF_W_TAKEOVER);
                 bool majority = false;
@@ -648,6 +679,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (c & (C(PARTNER) | C(JV)) || (c & C(CONTRACT) && !(c & C(SUPPLY) && !(c & C(VERB))))) {
             /* "X partners with Y", "X signs deal with Y", "X wins Y contract", "X taps Y" */
             long subj = subject_of(s, f, v, 6), other = -1;
+            if (subj < 0 &&
+                (is_word(s, f, v, NF_W_DEAL) || is_word(s, f, v, NF_W_AGREEMENT) ||
+                 is_word(s, f, v, NF_W_PARTNERSHIP) || is_word(s, f, v, NF_W_CONTRACT) ||
+                 is_word(s, f, v, NF_W_PACT) || is_word(s, f, v, NF_W_ALLIANCE)))
+                subj = subject_of(s, f, v, 10); /* "X and Y announce expanded licensing deal" */
             bool wins = is_word(s, f, v, NF_W_WINS) || is_word(s, f, v, NF_W_WON) ||
                         is_word(s, f, v, NF_W_AWARDED);
             bool taps = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_SELECTS) ||
@@ -1144,11 +1180,46 @@ static int first_amount(const nf_extraction_t *out, nf_amount_kind_t kind)
 
 /* Details --------------------------------------------------------------------------------- */
 
+/*
+ * When no pattern names the parties, a headline whose subject is a list of companies
+ * ("OpenAI and Broadcom to deploy ...") or that pairs its subject with another company
+ * ("... with Oracle") reports them as partners.
+ */
+static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    int f = NF_TEXT_TITLE;
+    long first = -1, other = -1;
+    if (!s->toks[f].n)
+        return;
+    s->f = f;
+    s->ss = 0;
+    s->se = s->toks[f].n;
+    for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++)
+        if (party_entity(x, s, (long)k) >= 0) {
+            first = (long)k;
+            break;
+        }
+    if (first < 0)
+        return;
+    other = next_in_list(s, f, first);
+    for (size_t i = s->spans.v[first].last + 1; other < 0 && i < s->se; i++)
+        if (is_word(s, f, i, NF_W_WITH))
+            other = after_word(s, f, i, 3);
+    int a = party_entity(x, s, first), b = party_entity(x, s, other);
+    if (a >= 0 && b >= 0 && a != b) {
+        add_party(out, a, NF_ROLE_PARTNER);
+        add_party(out, b, NF_ROLE_PARTNER);
+        set_deal_kind(s, out, NF_DEAL_PARTNERSHIP, 1);
+    }
+}
+
 static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
     s->deal_rank = 0;
     out->deal.kind = NF_DEAL_OTHER;
     each_sentence(x, s, out, NF_EXTRACT_DEAL, deal_fn, 3, deal_done);
+    if (!out->deal.parties_n)
+        partner_fallback(x, s, out);
     if (!out->deal.parties_n)
         s->deal_rank = 0;
     /* status from the headline, else the lead sentence */
@@ -1241,8 +1312,14 @@ static void fix_pointers(scratch_t *s, nf_extraction_t *out)
     const char *base = s->arena.data ? s->arena.data : "";
     for (size_t i = 0; i < out->amounts_n; i++)
         out->amounts[i].text = base + s->amount_text_off[i];
-    for (size_t i = 0; i < out->entities_n; i++)
+    for (size_t i = 0; i < out->entities_n; i++) {
         out->entities[i].name = base + s->ents.name_off[i];
+        out->entities[i].canonical =
+            s->ents.canon_off[i] != NO_OFF &&
+                    strcmp(base + s->ents.canon_off[i], base + s->ents.name_off[i]) != 0
+                ? base + s->ents.canon_off[i]
+                : NULL;
+    }
     out->funding.round = s->round_off != NO_OFF ? base + s->round_off : NULL;
     out->infra.location = s->location_off != NO_OFF ? base + s->location_off : NULL;
     out->infra.capacity = s->capacity_off != NO_OFF ? base + s->capacity_off : NULL;
@@ -1341,6 +1418,10 @@ void nf_extraction_encode(const nf_extraction_t *ex, nf_buf_t *b)
         const nf_entity_t *e = &ex->entities[i];
         nf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
         nf_json_string(b, e->name);
+        if (e->canonical) {
+            nf_buf_puts(b, ",\"canonical\":");
+            nf_json_string(b, e->canonical);
+        }
         nf_buf_printf(b, ",\"type\":\"%s\",\"roles\":[", nf_entity_type_name(e->type));
         bool first = true;
         for (int r = 0; r < NF_ROLE__CNT; r++)

@@ -122,7 +122,8 @@ typedef struct nf_amount {
 } nf_amount_t;
 
 typedef struct nf_entity {
-    const char *name; /* canonical gazetteer name, or as written */
+    const char *name;      /* as first written in the article ("A16Z", "AWS") */
+    const char *canonical; /* the gazetteer's name ("Andreessen Horowitz"), or NULL */
     nf_entity_type_t type;
     unsigned roles;    /* bit (1u << nf_role_t) per role */
     unsigned mentions; /* times named in title, summary and body */

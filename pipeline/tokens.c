@@ -65,16 +65,20 @@ L(W_COMMIT, "contract", "contracts", "deal", "agreement", "commitment", "commitm
   "spending", "spend", "procurement", "purchase", "month", "monthly", "annually", "year", "years",
   "multiyear", "multi-year", "order", "orders", "award", "awarded", "capacity", "compute", "cloud",
   "computing", "buy", "rocket", "launches");
-L(W_PRICE, "price", "priced", "pricing", "pay", "pays", "paid", "paying", "offer", "offers",
-  "offered", "bid", "bids", "per", "share", "cash-and-stock", "consideration", "for", "valuing",
-  "redeem", "redemption", "exercise");
+L(W_PRICE, "price", "priced", "pricing", "pay", "pays", "paid", "paying", "payment", "payments",
+  "offer", "offers", "offered", "bid", "bids", "per", "share", "cash-and-stock", "consideration",
+  "for", "valuing", "redeem", "redemption", "exercise");
 L(W_OTHERMONEY, "loan", "loans", "bond", "bonds", "debt", "notes", "note", "ipo", "offering",
-  "grant", "grants", "donation", "donate", "donates", "fund", "funds", "dividend", "dividends",
-  "distribution", "proceeds", "cash", "credit", "incentives", "subsidy", "subsidies", "budget",
-  "tax", "fine", "fined", "penalty", "settlement", "salary", "prices", "charges", "market",
-  "placement", "convertible", "financing", "lend", "lending", "borrow", "raises", "aid",
-  "emergency", "bailout", "reserves", "assets", "total", "spent", "costs", "cost", "cut", "cuts",
-  "savings", "loan-", "wealth", "billionaire", "fortune", "taxpayer");
+  "grant", "grants", "donation", "donate", "donates", "donated", "fund", "funds", "dividend",
+  "dividends", "div", "distribution", "proceeds", "credit", "incentives", "subsidy", "subsidies",
+  "tax", "fine", "fined", "penalty", "settlement", "salary", "prices", "charges", "placement",
+  "convertible", "lend", "lending", "borrow", "aid", "emergency", "bailout", "reserves", "assets",
+  "spent", "costs", "cost", "savings", "wealth", "billionaire", "fortune", "taxpayer", "debentures",
+  "debenture", "refinance", "refinancing", "high-yield", "yield", "junk", "banks", "lenders");
+L(W_DEBT, "loan", "loans", "bond", "bonds", "debt", "notes", "debentures", "debenture", "ipo",
+  "offering", "convertible", "credit", "placement", "lend", "lending", "borrow", "borrowing",
+  "banks", "lenders", "refinance", "refinancing", "yield", "junk", "grant", "grants", "donation",
+  "donated", "dividend", "dividends", "div", "distribution", "bailout");
 L(W_ACQUIRE, "acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "buy",
   "buys", "bought", "buying", "buyout", "purchase", "purchases", "purchased", "purchasing",
   "takeover", "takeovers", "snaps", "picks", "scoops", "merger", "snap", "pick", "absorb",
@@ -94,7 +98,8 @@ L(W_RAISE, "raise", "raises", "raised", "raising", "lands", "land", "landed", "s
   "secured", "closes", "closed", "nabs", "bags", "gets", "got", "pulls", "pulled", "takes",
   "receives", "received", "snags", "scores", "grabs", "collects", "attracts", "emerges",
   "announces", "completes", "completion", "funding", "funds", "hauls", "rakes");
-L(W_STAKE, "stake", "stakes", "share", "shares", "holding", "equity", "interest");
+L(W_STAKE, "stake", "stakes", "share", "shares", "holding", "equity", "interest", "majority",
+  "minority", "controlling", "remaining", "entire");
 L(W_LEAD, "led", "leads", "lead", "co-led", "co-leads", "leading", "spearheaded");
 L(W_SUPPLY, "supply", "supplier", "supplies", "license", "licensing", "licence", "distribute",
   "distributor", "distribution", "cloud", "compute", "computing", "chips", "chip", "gpus", "gpu",
@@ -195,6 +200,14 @@ L(W_GOV, "government", "governments", "state", "states", "ministry", "minister",
   "county", "city", "department", "agency", "administration", "parliament", "senate", "congress",
   "court", "judge", "president", "governor", "mayor", "federal", "national", "eu", "doe", "fcc",
   "ftc", "sec", "doj", "cma", "cfius");
+L(W_NATION, "american", "british", "chinese", "japanese", "german", "french", "dutch", "canadian",
+  "indian", "italian", "spanish", "swiss", "swedish", "korean", "australian", "brazilian",
+  "mexican", "russian", "israeli", "saudi", "emirati", "european", "asian", "african", "irish",
+  "scottish", "norwegian", "danish", "finnish", "belgian", "austrian", "polish", "turkish",
+  "singaporean", "taiwanese", "vietnamese", "indonesian", "thai", "malaysian", "filipino",
+  "nigerian", "kenyan", "egyptian", "argentine", "chilean", "colombian", "peruvian", "portuguese",
+  "greek", "czech", "hungarian", "ukrainian", "qatari", "western", "eastern", "northern",
+  "southern", "global", "international", "national", "federal", "state", "u.s.-based", "us-based");
 L(W_CUSTOMER, "customer", "customers", "client", "clients", "lessee", "tenant", "buyer");
 L(W_CURRENCY, "us", "u.s", "c", "ca", "can", "a", "au", "nz", "hk", "s", "sg", "r", "nt", "mx",
   "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "inr", "cny", "rmb", "hkd", "sgd", "nzd", "sek",
@@ -253,6 +266,8 @@ static const lex_list_t LEX[] = {
     {NF_CUE_GOV, W_GOV},
     {NF_CUE_CUSTOMER, W_CUSTOMER},
     {NF_CUE_CURRENCY, W_CURRENCY},
+    {NF_CUE_DEBT, W_DEBT},
+    {NF_CUE_NATION, W_NATION},
 };
 
 /* Byte classes: 1 ASCII letter or digit, 2 upper case, 4 lower case, 8 digit. */

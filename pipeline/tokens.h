@@ -87,6 +87,8 @@ enum {
     NF_CUE_GOV,        /* government, state, ministry, council, regulator */
     NF_CUE_CUSTOMER,   /* customer, client, buyer of services */
     NF_CUE_CURRENCY,   /* currency words, codes and scales: "dlrs", "euros", "USD", "bn" */
+    NF_CUE_DEBT,       /* money that is not equity: loan, bond, IPO, grant, dividend */
+    NF_CUE_NATION,     /* nationality and scope adjectives: Chinese, Dutch, global */
     NF_CUE__CNT
 };
 #define NF_CUE(c) (1ull << (c))
@@ -106,6 +108,10 @@ enum {
     X(ACQUIRED, "acquired")                                                                        \
     X(ACQUISITION, "acquisition")                                                                  \
     X(ADDITIONAL, "additional")                                                                    \
+    X(AG, "ag")                                                                                    \
+    X(AGREEMENT, "agreement")                                                                      \
+    X(AGREEMENTS, "agreements")                                                                    \
+    X(ALLIANCE, "alliance")                                                                        \
     X(ALMOST, "almost")                                                                            \
     X(AN, "an")                                                                                    \
     X(AND, "and")                                                                                  \
@@ -115,6 +121,7 @@ enum {
     X(APPROXIMATELY, "approximately")                                                              \
     X(AROUND, "around")                                                                            \
     X(AS, "as")                                                                                    \
+    X(ASSETS, "assets")                                                                            \
     X(AT, "at")                                                                                    \
     X(AWARDED, "awarded")                                                                          \
     X(AZURE, "azure")                                                                              \
@@ -124,6 +131,7 @@ enum {
     X(BID, "bid")                                                                                  \
     X(BILLION, "billion")                                                                          \
     X(BOUGHT, "bought")                                                                            \
+    X(BUSINESS, "business")                                                                        \
     X(BUYOUT, "buyout")                                                                            \
     X(BY, "by")                                                                                    \
     X(CANCELED, "canceled")                                                                        \
@@ -139,15 +147,20 @@ enum {
     X(CLOSED, "closed")                                                                            \
     X(CLOSES, "closes")                                                                            \
     X(CLOUD, "cloud")                                                                              \
+    X(CO, "co")                                                                                    \
     X(COMPANY, "company")                                                                          \
     X(COMPLETED, "completed")                                                                      \
     X(COMPLETES, "completes")                                                                      \
     X(COMPLETION, "completion")                                                                    \
+    X(CONTRACT, "contract")                                                                        \
     X(CONTROLLING, "controlling")                                                                  \
+    X(CORP, "corp")                                                                                \
+    X(CORPORATION, "corporation")                                                                  \
     X(COUNTY, "county")                                                                            \
     X(DATA, "data")                                                                                \
     X(DEAL, "deal")                                                                                \
     X(DISTRIBUTE, "distribute")                                                                    \
+    X(DIVISION, "division")                                                                        \
     X(EQUITY, "equity")                                                                            \
     X(EXTRA, "extra")                                                                              \
     X(FACTORY, "factory")                                                                          \
@@ -156,20 +169,29 @@ enum {
     X(FUNDING, "funding")                                                                          \
     X(FUNDS, "funds")                                                                              \
     X(GETS, "gets")                                                                                \
+    X(GMBH, "gmbh")                                                                                \
     X(GPUS, "gpus")                                                                                \
+    X(GROUP, "group")                                                                              \
     X(GROWTH, "growth")                                                                            \
+    X(HOLDINGS, "holdings")                                                                        \
     X(HUNDREDS, "hundreds")                                                                        \
     X(IN, "in")                                                                                    \
+    X(INC, "inc")                                                                                  \
     X(INCLUDE, "include")                                                                          \
     X(INCLUDED, "included")                                                                        \
     X(INCLUDING, "including")                                                                      \
+    X(INCORPORATED, "incorporated")                                                                \
     X(INTO, "into")                                                                                \
     X(INVESTMENT, "investment")                                                                    \
     X(IT, "it")                                                                                    \
     X(ITS, "its")                                                                                  \
+    X(JOINT, "joint")                                                                              \
     X(LANDS, "lands")                                                                              \
     X(LEAST, "least")                                                                              \
     X(LED, "led")                                                                                  \
+    X(LIMITED, "limited")                                                                          \
+    X(LLC, "llc")                                                                                  \
+    X(LTD, "ltd")                                                                                  \
     X(MAJORITY, "majority")                                                                        \
     X(MANUFACTURING, "manufacturing")                                                              \
     X(MARKET, "market")                                                                            \
@@ -182,20 +204,26 @@ enum {
     X(NEARLY, "nearly")                                                                            \
     X(NEW, "new")                                                                                  \
     X(NUCLEAR, "nuclear")                                                                          \
+    X(NV, "nv")                                                                                    \
     X(OF, "of")                                                                                    \
     X(OFFER, "offer")                                                                              \
     X(ONE, "one")                                                                                  \
+    X(OPERATIONS, "operations")                                                                    \
     X(OUT, "out")                                                                                  \
     X(OVER, "over")                                                                                \
+    X(PACT, "pact")                                                                                \
     X(PAID, "paid")                                                                                \
     X(PARISH, "parish")                                                                            \
     X(PARTICIPATION, "participation")                                                              \
+    X(PARTNERSHIP, "partnership")                                                                  \
     X(PAY, "pay")                                                                                  \
     X(PAYS, "pays")                                                                                \
     X(PER, "per")                                                                                  \
     X(PERCENT, "percent")                                                                          \
     X(PICKS, "picks")                                                                              \
     X(PLANT, "plant")                                                                              \
+    X(PLC, "plc")                                                                                  \
+    X(PORTFOLIO, "portfolio")                                                                      \
     X(POST, "post")                                                                                \
     X(PRE, "pre")                                                                                  \
     X(PRE_SEED, "pre-seed")                                                                        \
@@ -211,8 +239,10 @@ enum {
     X(RESTART, "restart")                                                                          \
     X(ROUGHLY, "roughly")                                                                          \
     X(S, "s")                                                                                      \
+    X(SA, "sa")                                                                                    \
     X(SALE, "sale")                                                                                \
     X(SCRAPPED, "scrapped")                                                                        \
+    X(SE, "se")                                                                                    \
     X(SEED, "seed")                                                                                \
     X(SELECTS, "selects")                                                                          \
     X(SEMICONDUCTOR, "semiconductor")                                                              \
@@ -232,7 +262,10 @@ enum {
     X(THOUSAND, "thousand")                                                                        \
     X(TO, "to")                                                                                    \
     X(TOTAL, "total")                                                                              \
+    X(TOWERS, "towers")                                                                            \
+    X(TRANSACTION, "transaction")                                                                  \
     X(TWO, "two")                                                                                  \
+    X(UNIT, "unit")                                                                                \
     X(UP, "up")                                                                                    \
     X(VALUATION, "valuation")                                                                      \
     X(VALUED, "valued")                                                                            \

@@ -59,10 +59,12 @@ static const nf_amount_t *amount_of(double value, const char *currency)
     return NULL;
 }
 
+/* The entity with this name as written or as the gazetteer's canonical name. */
 static int entity_named(const char *name)
 {
     for (size_t i = 0; i < ex.entities_n; i++)
-        if (!strcmp(ex.entities[i].name, name))
+        if (!strcmp(ex.entities[i].name, name) ||
+            (ex.entities[i].canonical && !strcmp(ex.entities[i].canonical, name)))
             return (int)i;
     return -1;
 }
@@ -223,8 +225,10 @@ static void test_entities(void)
     run("AWS and Amazon Web Services (NASDAQ: AMZN)", "Facebook owner Meta said so.", 0);
     int a = entity_named("Amazon Web Services"), m = entity_named("Meta Platforms");
     CHECK(a >= 0 && ex.entities[a].mentions == 2);
-    CHECK(entity_named("Amazon") >= 0);
+    CHECK(a >= 0 && !strcmp(ex.entities[a].name, "AWS")); /* as first written */
+    CHECK(entity_named("Amazon") >= 0);                   /* the ticker's company */
     CHECK(m >= 0 && ex.entities[m].mentions == 2);
+    CHECK(m >= 0 && !strcmp(ex.entities[m].name, "Facebook"));
 
     /* a common word that is also a company is a name only mid-sentence and capitalised */
     run("Shoppers target bargains", "They hit the block.", 0);
