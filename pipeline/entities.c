@@ -379,6 +379,15 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
         }
+        /* a lower-case brand opening a sentence before a deal verb: "aptihealth raises" */
+        if (!capital(t) && (t->flags & NF_TOK_SENT) && (t->flags & NF_TOK_WORD) && !t->cues &&
+            t->len >= 3 && i + 1 < n &&
+            (toks->v[i + 1].cues & (C(RAISE) | C(ACQUIRE) | C(PARTNER) | C(SELL) | C(INVEST)))) {
+            if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)i, NF_SPAN_CANDIDATE,
+                         field, -1) != 0)
+                return NF_ENOMEM;
+            continue;
+        }
         if (!capital(t))
             continue;
         if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB))) && !headline)
@@ -409,7 +418,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             int32_t e2;
             bool w2;
             if (!suffix && gaz_match(gz, text, toks, k, &e2, &w2) >= 0 && !w2 &&
-                nf_gazetteer_entry(gz, e2)->kind <= NF_GAZ_PUBLIC_BODY)
+                nf_gazetteer_entry(gz, e2)->kind != NF_GAZ_COUNTRY)
                 break;
             j = k;
         }

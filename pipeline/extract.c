@@ -278,6 +278,18 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
             /* "Amazon's Kuiper": the span before 's is a modifier when followed by a name */
             return sp;
         }
+        if (is_p(s, f, i, ',')) {
+            /* "Clover Health, a health insurance startup, raises": the name before the
+             * aside, when the sentence opens with it */
+            size_t c1 = s->ss;
+            while (c1 < i && !is_p(s, f, c1, ','))
+                c1++;
+            if (c1 < i && c1 > s->ss && c1 <= s->ss + 6) {
+                long sp0 = span_at(s, f, c1 - 1);
+                if (sp0 >= 0)
+                    return sp0;
+            }
+        }
         if (is_p(s, f, i, ')')) { /* skip an aside: "Sorcerer (YC S24) raises" */
             while (i > s->ss && !is_p(s, f, i, '('))
                 i--;
@@ -849,6 +861,15 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
                 add_role(out, e, NF_ROLE_FUNDRAISER);
             }
         }
+        if (c & C(ROUND) && fu->company < 0 &&
+            (is_word(s, f, v + 1, NF_W_AT) || is_word(s, f, v + 1, NF_W_FOR))) {
+            /* "strategic investment round at Hulk Labs", "funding round for X" */
+            int e = party_entity(x, s, after_word(s, f, v + 1, 2));
+            if (e >= 0 && !public_body(x, s, e)) {
+                fu->company = e;
+                add_role(out, e, NF_ROLE_FUNDRAISER);
+            }
+        }
         if (c & C(VALUATION) && fu->company < 0) {
             /* "Perplexity AI's valuation", "Thinking Machines valued at" */
             long sp = possessor_before(s, f, v);
@@ -1009,8 +1030,13 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
     return false;
 }
 
-/* The place of an infrastructure item: "Huntsville, Alabama" when a city has its state. */
-static bool location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b)
+/*
+ * The place of an infrastructure item: the most specific place named (a city or county
+ * before a state or region, before a country), headline first; "Huntsville, Alabama"
+ * when a city comes with its state. Returns the specificity found (0: none) and writes
+ * the place into the arena when it beats best.
+ */
+static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b, int best)
 {
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
         const nf_span_t *sp = &s->spans.v[k];
@@ -1019,24 +1045,29 @@ static bool location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, 
         const char *text = s->text[f];
         uint32_t from = tok(s, f, sp->first)->start;
         uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
-        /* skip a nationality-like use: "US takeover", "U.S. President" */
+        int rank = 3; /* a county or an unknown place */
         if (sp->gaz >= 0) {
             const nf_gaz_entry_t *g = nf_gazetteer_entry(x->gz, sp->gaz);
-            if (g && g->kind == NF_GAZ_COUNTRY && sp->last + 1 < s->toks[f].n &&
+            rank = g->kind == NF_GAZ_COUNTRY ? 1 : g->kind == NF_GAZ_CITY ? 3 : 2;
+            /* skip a nationality-like use: "US takeover", "U.S. President Joe Biden" */
+            if (g->kind == NF_GAZ_COUNTRY && sp->last + 1 < s->toks[f].n &&
                 (tok(s, f, sp->last + 1)->flags & NF_TOK_CAP) &&
-                !(tok(s, f, sp->last + 1)->cues & (C(FUNC) | C(AND))) && k + 1 < s->span_hi[f] &&
-                s->spans.v[k + 1].first == sp->last + 1 && s->spans.v[k + 1].type != NF_SPAN_PLACE)
+                !(tok(s, f, sp->last + 1)->cues & (C(FUNC) | C(AND))))
                 continue;
         }
+        if (rank <= best)
+            continue;
         if (k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
             s->spans.v[k + 1].first == sp->last + 2 && s->spans.v[k + 1].type == NF_SPAN_PLACE)
             to = tok(s, f, s->spans.v[k + 1].last)->start + tok(s, f, s->spans.v[k + 1].last)->len;
         s->location_off = s->arena.len;
         nf_buf_append(&s->arena, text + from, to - from);
         nf_buf_append(&s->arena, "", 1);
-        return true;
+        best = rank;
+        if (best == 3)
+            break;
     }
-    return false;
+    return best;
 }
 
 /* The builder or owner: the subject of the sentence's first verb, else its first company. */
@@ -1274,14 +1305,15 @@ static void fill_funding(const nf_extractor_t *x, scratch_t *s, nf_extraction_t 
 static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
     nf_infra_t *in = &out->infra;
+    int loc_rank = 0;
     s->location_off = s->capacity_off = NO_OFF;
     for (int f = 0; f < NF_TEXT__CNT; f++) {
         size_t n = s->toks[f].n;
         size_t lim = f == NF_TEXT_TITLE ? n : (n < 600 ? n : 600);
         if (in->asset == NF_ASSET_NONE)
             in->asset = asset_of(s, f, 0, lim);
-        if (s->location_off == NO_OFF)
-            location_in(x, s, f, 0, lim);
+        if (loc_rank < 3)
+            loc_rank = location_in(x, s, f, 0, lim, loc_rank);
         if (s->capacity_off == NO_OFF)
             capacity_in(s, f, 0, lim);
         if (in->operator_ < 0) {
