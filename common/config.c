@@ -31,6 +31,7 @@ typedef struct nf_conf_entry {
 static const char *const print_values[] = {"auto", "true", "false", NULL};
 static const char *const level_values[] = {"error", "warn", "info", "debug", NULL};
 static const char *const format_values[] = {"text", "json", NULL};
+static const char *const guarantee_values[] = {"at_least_once", "exactly_once", NULL};
 
 #define OFF(f) offsetof(nf_config_t, f)
 
@@ -67,6 +68,14 @@ static const nf_conf_entry_t conf_table[] = {
      "How long a clean shutdown waits for outstanding deliveries before giving up."},
     {"run.exit.on.eof", T_BOOL, "false", OFF(exit_on_eof), 0, 0, NULL,
      "Exit (cleanly, offsets committed) once every assigned partition is at its end and all outputs are delivered."},
+    {"processing.guarantee", T_ENUM, "at_least_once", OFF(guarantee), 0, 0, guarantee_values,
+     "at_least_once: offsets committed after outputs are delivered; exactly_once: outputs and input offsets committed in one Kafka transaction."},
+    {"transactional.id", T_STRING, "", OFF(transactional_id), 0, 0, NULL,
+     "Exactly-once: the producer's transactional id, stable across restarts of this instance and unique among instances. Empty: newsflow-<group.id>-<host name>."},
+    {"transaction.max.messages", T_INT, "1000", OFF(txn_messages), 1, 1000000, NULL,
+     "Exactly-once: commit the open transaction after this many input messages."},
+    {"transaction.interval.ms", T_INT, "100", OFF(txn_interval_ms), 1, 600000, NULL,
+     "Exactly-once: commit the open transaction at least this often (ms). Outputs become visible to read_committed consumers at commit."},
     {"output.print", T_ENUM, "auto", OFF(output_print), 0, 0, print_values,
      "Print each delivered enriched event to stdout: auto (only with the embedded cluster), true, false."},
     {"log.level", T_ENUM, "info", OFF(log_level), 0, 0, level_values,
@@ -289,6 +298,8 @@ static const struct {
     {"enable.idempotence", "the producer is always idempotent"},
     {"partition.assignment.strategy", "newsflow uses cooperative-sticky rebalancing"},
     {"enable.partition.eof", "use run.exit.on.eof"},
+    {"transactional.id", "use the transactional.id key"},
+    {"enable.auto.commit", "newsflow decides how offsets are committed (processing.guarantee)"},
 };
 
 int nf_config_set(nf_config_t *conf, const char *key, const char *value, const char *source,

@@ -24,6 +24,11 @@
 #include <librdkafka/rdkafka.h>
 
 typedef enum {
+    NF_AT_LEAST_ONCE = 0,
+    NF_EXACTLY_ONCE = 1,
+} nf_guarantee_t;
+
+typedef enum {
     NF_OUTPUT_PRINT_AUTO = 0, /* print delivered events only with the embedded cluster */
     NF_OUTPUT_PRINT_ON,
     NF_OUTPUT_PRINT_OFF,
@@ -43,6 +48,10 @@ typedef struct nf_config {
     int64_t poll_interval_ms;
     int64_t shutdown_timeout_ms;
     bool exit_on_eof;
+    int guarantee;          /* nf_guarantee_t */
+    char *transactional_id; /* exactly-once: "" = derived from the host name */
+    int64_t txn_messages;   /* exactly-once: commit after this many input messages */
+    int64_t txn_interval_ms; /* exactly-once: or after this long */
     int output_print; /* nf_output_print_t */
     int log_level;    /* nf_log_level_t */
     int log_format;   /* 0 text, 1 json */

@@ -31,6 +31,8 @@ const char *nf_strerror(int code)
         return "timed out";
     case NF_EREJECTED:
         return "message rejected by Kafka";
+    case NF_EABORT:
+        return "transaction aborted";
     default:
         return "unknown error";
     }

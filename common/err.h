@@ -21,6 +21,7 @@ enum {
     NF_ENOENT = -9,     /* no such file or item */
     NF_ETIMEDOUT = -10, /* operation did not finish in time */
     NF_EREJECTED = -11, /* Kafka will never accept this message (too large, unknown topic) */
+    NF_EABORT = -12,    /* the Kafka transaction must be aborted and the input rewound */
 };
 
 /* Returns a static string describing code (never NULL). */

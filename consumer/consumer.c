@@ -172,7 +172,14 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
                           errstr_size) ||
         nf_kafka_conf_set(rkconf, "enable.auto.offset.store", "false", errstr, errstr_size) ||
         nf_kafka_conf_set(rkconf, "enable.partition.eof", conf->exit_on_eof ? "true" : "false",
-                          errstr, errstr_size)) {
+                          errstr, errstr_size) ||
+        /* Exactly-once: offsets travel in the producer's transactions, and input from
+         * transactional producers is read only once committed. */
+        (conf->guarantee == NF_EXACTLY_ONCE &&
+         (nf_kafka_conf_set(rkconf, "enable.auto.commit", "false", errstr, errstr_size) ||
+          (!nf_config_is_set(conf, "kafka.isolation.level") &&
+           !nf_config_is_set(conf, "kafka.consumer.isolation.level") &&
+           nf_kafka_conf_set(rkconf, "isolation.level", "read_committed", errstr, errstr_size))))) {
         rd_kafka_conf_destroy(rkconf);
         goto err;
     }

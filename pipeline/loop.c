@@ -37,11 +37,24 @@ typedef struct nf_pending {
     nf_inflight_t *inflight;
 } nf_pending_t;
 
-typedef struct nf_eof_part {
+/* An assigned input partition. */
+typedef struct nf_part {
     char *topic;
     int32_t partition;
-    bool eof;
-} nf_eof_part_t;
+    bool eof;          /* at its end (run.exit.on.eof) */
+    int64_t txn_first; /* exactly-once: first offset in the open transaction, or -1 */
+    int64_t txn_next;  /* exactly-once: next offset to consume after it, or -1 */
+} nf_part_t;
+
+/* Exactly-once: an input whose output Kafka refused inside an aborted transaction; on
+ * reprocessing it goes straight to the dead-letter topic. */
+typedef struct nf_poison {
+    int32_t partition;
+    int64_t offset;
+    char error[200];
+} nf_poison_t;
+
+#define POISON_MAX 64
 
 typedef enum { LOOP_RUNNING, LOOP_DRAINING, LOOP_DONE } nf_loop_state_t;
 
@@ -55,7 +68,7 @@ struct nf_loop {
     nf_result_t result; /* reused for every message */
     TAILQ_HEAD(, nf_pending) pending;
     size_t pending_n;
-    nf_eof_part_t *parts; /* assigned partitions, for run.exit.on.eof */
+    nf_part_t *parts; /* assigned partitions */
     int parts_n, parts_cap;
     char ce_source[300];
     bool print;
@@ -67,6 +80,14 @@ struct nf_loop {
     int64_t started_ms;
     int rc;
     nf_loop_stats_t stats;
+    /* exactly-once */
+    bool eos;
+    bool txn_open;
+    int64_t txn_msgs;
+    int64_t txn_started_ms;
+    struct event *ev_txn;
+    nf_poison_t poison[POISON_MAX];
+    int poison_n;
 };
 
 static void loop_check_drained(nf_loop_t *loop);
@@ -76,8 +97,8 @@ static void loop_check_eof(nf_loop_t *loop);
 static void on_store(void *opaque, const char *topic, int32_t partition, int64_t next_offset)
 {
     nf_loop_t *loop = opaque;
-    if (loop->failed)
-        return; /* never move offsets past a failure: restart re-reads from here */
+    if (loop->failed || loop->eos)
+        return; /* never move offsets past a failure; exactly-once commits in transactions */
     nf_consumer_store(loop->consumer, topic, partition, next_offset);
 }
 
@@ -311,7 +332,7 @@ static int deletion_by_key(nf_result_t *res, const void *key, size_t key_len,
     return NF_OK;
 }
 
-static nf_eof_part_t *eof_part_find(nf_loop_t *loop, const char *topic, int32_t partition)
+static nf_part_t *part_find(nf_loop_t *loop, const char *topic, int32_t partition)
 {
     for (int i = 0; i < loop->parts_n; i++)
         if (loop->parts[i].partition == partition && !strcmp(loop->parts[i].topic, topic))
@@ -319,11 +340,108 @@ static nf_eof_part_t *eof_part_find(nf_loop_t *loop, const char *topic, int32_t 
     return NULL;
 }
 
+/*
+ * Exactly-once: commit the open transaction with the next offset of every partition
+ * processed in it. Blocks the loop for the duration of commit_transaction (which
+ * flushes); the longest stall is reported in the statistics.
+ */
+static int txn_commit(nf_loop_t *loop);
+
+/* Aborts the open transaction and seeks every partition that had input in it back to
+ * its first offset in the transaction, so that input is processed again. */
+static void txn_abort(nf_loop_t *loop)
+{
+    loop->stats.txn_aborts++;
+    if (nf_producer_txn_abort(loop->producer)) {
+        loop_fail(loop, "cannot abort the transaction");
+        return;
+    }
+    rd_kafka_topic_partition_list_t *rewind = rd_kafka_topic_partition_list_new(loop->parts_n);
+    for (int i = 0; i < loop->parts_n; i++) {
+        nf_part_t *p = &loop->parts[i];
+        if (p->txn_first >= 0)
+            rd_kafka_topic_partition_list_add(rewind, p->topic, p->partition)->offset =
+                p->txn_first;
+        p->txn_first = p->txn_next = -1;
+    }
+    if (rewind->cnt > 0) {
+        nf_log(NF_LOG_WARN, "loop", "transaction aborted: reprocessing %d partition(s)",
+               rewind->cnt);
+        rd_kafka_error_t *error =
+            rd_kafka_seek_partitions(nf_consumer_handle(loop->consumer), rewind, -1);
+        if (error) {
+            nf_log(NF_LOG_ERROR, "loop", "rewind failed: %s", rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            loop_fail(loop, "cannot rewind the input after an aborted transaction");
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(rewind);
+    loop->txn_open = false;
+    loop->txn_msgs = 0;
+}
+
+static int txn_commit(nf_loop_t *loop)
+{
+    if (!loop->txn_open)
+        return NF_OK;
+    /* Outputs waiting for queue space must be in the transaction before it commits. */
+    while (loop->pending_n && !loop->failed) {
+        pending_flush(loop);
+        if (loop->pending_n)
+            nf_producer_flush(loop->producer, 10);
+    }
+    rd_kafka_topic_partition_list_t *offsets = rd_kafka_topic_partition_list_new(loop->parts_n);
+    for (int i = 0; i < loop->parts_n; i++)
+        if (loop->parts[i].txn_next >= 0)
+            rd_kafka_topic_partition_list_add(offsets, loop->parts[i].topic,
+                                              loop->parts[i].partition)
+                ->offset = loop->parts[i].txn_next;
+    rd_kafka_consumer_group_metadata_t *cgmd =
+        rd_kafka_consumer_group_metadata(nf_consumer_handle(loop->consumer));
+    int64_t t0 = nf_mono_us();
+    int rc = nf_producer_txn_commit(loop->producer, offsets, cgmd);
+    int64_t took = nf_mono_us() - t0;
+    rd_kafka_consumer_group_metadata_destroy(cgmd);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    if (took > loop->stats.txn_commit_max_us)
+        loop->stats.txn_commit_max_us = took;
+    loop->stats.txn_commit_total_us += took;
+    if (rc == NF_OK) {
+        loop->stats.txn_commits++;
+        for (int i = 0; i < loop->parts_n; i++)
+            loop->parts[i].txn_first = loop->parts[i].txn_next = -1;
+        loop->txn_open = false;
+        loop->txn_msgs = 0;
+        loop->poison_n = 0;
+    } else if (rc == NF_EABORT) {
+        txn_abort(loop);
+    } else {
+        loop_fail(loop, "transaction commit failed fatally (see the error above)");
+    }
+    return rc;
+}
+
+static void on_txn_timer(evutil_socket_t fd, short what, void *arg)
+{
+    nf_loop_t *loop = arg;
+    if (loop->state == LOOP_RUNNING && loop->txn_open &&
+        nf_mono_ms() - loop->txn_started_ms >= loop->conf->txn_interval_ms)
+        txn_commit(loop);
+}
+
+static const nf_poison_t *poison_find(nf_loop_t *loop, int32_t partition, int64_t offset)
+{
+    for (int i = 0; i < loop->poison_n; i++)
+        if (loop->poison[i].partition == partition && loop->poison[i].offset == offset)
+            return &loop->poison[i];
+    return NULL;
+}
+
 static void on_message(void *opaque, rd_kafka_message_t *rkm)
 {
     nf_loop_t *loop = opaque;
     const char *topic = rd_kafka_topic_name(rkm->rkt);
-    nf_eof_part_t *part = eof_part_find(loop, topic, rkm->partition);
+    nf_part_t *part = part_find(loop, topic, rkm->partition);
 
     if (rkm->err) {
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -343,6 +461,16 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     if (part)
         part->eof = false;
     loop->stats.consumed++;
+    if (loop->eos && !loop->txn_open) {
+        int err = nf_producer_txn_begin(loop->producer);
+        if (err) {
+            rd_kafka_message_destroy(rkm);
+            loop_fail(loop, "cannot begin a transaction");
+            return;
+        }
+        loop->txn_open = true;
+        loop->txn_started_ms = nf_mono_ms();
+    }
 
     nf_inflight_t *inflight =
         nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
@@ -360,6 +488,20 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     };
     nf_result_t *res = &loop->result;
     int rc;
+    const nf_poison_t *poison = loop->eos ? poison_find(loop, rkm->partition, rkm->offset) : NULL;
+    if (poison) {
+        loop->stats.produce_failed++;
+        nf_dlq_info_t info = {
+            .reason = "produce_failed",
+            .error = poison->error,
+            .topic = topic,
+            .partition = rkm->partition,
+            .offset = rkm->offset,
+            .timestamp_ms = src.timestamp_ms,
+        };
+        emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+        goto done;
+    }
     if (!rkm->payload && rkm->key_len > 0)
         rc = deletion_by_key(res, rkm->key, rkm->key_len, &src);
     else
@@ -391,9 +533,17 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         };
         emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
     }
+done:
     nf_inflight_unref(inflight);
+    if (loop->eos && part) {
+        if (part->txn_first < 0)
+            part->txn_first = rkm->offset;
+        part->txn_next = rkm->offset + 1;
+    }
     rd_kafka_message_destroy(rkm);
     backpressure_update(loop);
+    if (loop->eos && ++loop->txn_msgs >= loop->conf->txn_messages && loop->state == LOOP_RUNNING)
+        txn_commit(loop);
 }
 
 static void print_event(nf_loop_t *loop, const rd_kafka_message_t *rkm)
@@ -416,6 +566,22 @@ static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
         print_event(loop, rkm);
         nf_inflight_unref(inflight);
     } else if (loop->failed) {
+        nf_inflight_unref(inflight);
+    } else if (loop->eos) {
+        /* The transaction cannot commit now: it will be aborted and the input
+         * reprocessed. An output Kafka will never take marks its input for the
+         * dead-letter topic on the second pass. */
+        if (nf_producer_err_is_permanent(rkm->err) && loop->poison_n < POISON_MAX &&
+            !poison_find(loop, nf_inflight_partition(inflight), nf_inflight_offset(inflight))) {
+            nf_poison_t *pz = &loop->poison[loop->poison_n++];
+            pz->partition = nf_inflight_partition(inflight);
+            pz->offset = nf_inflight_offset(inflight);
+            snprintf(pz->error, sizeof(pz->error), "producing to %s failed: %s", topic,
+                     rd_kafka_err2str(rkm->err));
+        }
+        nf_log_ratelimited(NF_LOG_WARN, "loop", "txn-delivery",
+                           "delivery to %s failed in a transaction (%s): it will be aborted", topic,
+                           rd_kafka_err2str(rkm->err));
         nf_inflight_unref(inflight);
     } else if (nf_producer_err_is_permanent(rkm->err) &&
                strcmp(topic, nf_producer_dlq_topic(loop->producer))) {
@@ -479,11 +645,11 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
 {
     nf_loop_t *loop = opaque;
     for (int i = 0; i < parts->cnt; i++) {
-        if (eof_part_find(loop, parts->elems[i].topic, parts->elems[i].partition))
+        if (part_find(loop, parts->elems[i].topic, parts->elems[i].partition))
             continue;
         if (loop->parts_n == loop->parts_cap) {
             int cap = loop->parts_cap ? loop->parts_cap * 2 : 16;
-            nf_eof_part_t *np = realloc(loop->parts, (size_t)cap * sizeof(*np));
+            nf_part_t *np = realloc(loop->parts, (size_t)cap * sizeof(*np));
             if (!np) {
                 loop_fail(loop, "out of memory");
                 return;
@@ -491,7 +657,7 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
             loop->parts = np;
             loop->parts_cap = cap;
         }
-        nf_eof_part_t *p = &loop->parts[loop->parts_n];
+        nf_part_t *p = &loop->parts[loop->parts_n];
         p->topic = strdup(parts->elems[i].topic);
         if (!p->topic) {
             loop_fail(loop, "out of memory");
@@ -499,6 +665,7 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
         }
         p->partition = parts->elems[i].partition;
         p->eof = false;
+        p->txn_first = p->txn_next = -1;
         loop->parts_n++;
     }
 }
@@ -511,7 +678,15 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
 static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, bool lost)
 {
     nf_loop_t *loop = opaque;
-    if (!lost) {
+    if (loop->eos && loop->txn_open) {
+        /* The revoked partitions' offsets must be committed (or their outputs
+         * discarded) while this member still owns them. */
+        if (lost)
+            txn_abort(loop);
+        else
+            txn_commit(loop);
+    }
+    if (!lost && !loop->eos) {
         int64_t deadline = nf_mono_ms() + loop->conf->shutdown_timeout_ms;
         while ((loop->pending_n || nf_producer_outq_len(loop->producer) > 0) &&
                nf_mono_ms() < deadline) {
@@ -526,7 +701,7 @@ static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts
     }
     for (int i = 0; i < parts->cnt; i++) {
         nf_offsets_drop_partition(loop->offsets, parts->elems[i].topic, parts->elems[i].partition);
-        nf_eof_part_t *p = eof_part_find(loop, parts->elems[i].topic, parts->elems[i].partition);
+        nf_part_t *p = part_find(loop, parts->elems[i].topic, parts->elems[i].partition);
         if (p) {
             free(p->topic);
             *p = loop->parts[--loop->parts_n];
@@ -570,7 +745,10 @@ static void loop_finish(nf_loop_t *loop)
     if (loop->state == LOOP_DONE)
         return;
     loop->state = LOOP_DONE;
-    if (nf_offsets_inflight(loop->offsets)) {
+    if (loop->eos && loop->txn_open && !loop->failed && txn_commit(loop) == NF_EABORT)
+        nf_log(NF_LOG_WARN, "loop",
+               "the last transaction was aborted: its input will be processed again");
+    if (nf_offsets_inflight(loop->offsets) && !loop->eos) {
         nf_log(
             NF_LOG_WARN, "loop",
             "%zu message(s) not delivered before shutdown: their offsets are not committed and they will be processed again",
@@ -578,7 +756,7 @@ static void loop_finish(nf_loop_t *loop)
         if (loop->rc == NF_OK)
             loop->rc = NF_ETIMEDOUT;
     }
-    if (!loop->failed)
+    if (!loop->failed && !loop->eos)
         nf_consumer_commit(loop->consumer);
     nf_consumer_close(loop->consumer);
     log_stats(loop, "stopped");
@@ -600,8 +778,9 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
  * inside a consumer or producer callback: it is scheduled as an event of its own. */
 static void loop_check_drained(nf_loop_t *loop)
 {
-    if (loop->state == LOOP_DRAINING && !loop->pending_n &&
-        (loop->failed || !nf_offsets_inflight(loop->offsets)))
+    /* Exactly-once does not wait: the final commit flushes everything. */
+    if (loop->state == LOOP_DRAINING &&
+        (loop->eos || loop->failed || (!loop->pending_n && !nf_offsets_inflight(loop->offsets))))
         event_active(loop->ev_finish, EV_TIMEOUT, 0);
 }
 
@@ -637,7 +816,10 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
     loop->ev_shutdown_timer = evtimer_new(base, on_shutdown_timeout, loop);
     loop->ev_stats = event_new(base, -1, EV_PERSIST, on_stats, loop);
     loop->ev_finish = evtimer_new(base, on_finish, loop);
-    if (!loop->offsets || !loop->ev_shutdown_timer || !loop->ev_stats || !loop->ev_finish) {
+    loop->eos = conf->guarantee == NF_EXACTLY_ONCE;
+    loop->ev_txn = event_new(base, -1, EV_PERSIST, on_txn_timer, loop);
+    if (!loop->offsets || !loop->ev_shutdown_timer || !loop->ev_stats || !loop->ev_finish ||
+        !loop->ev_txn) {
         snprintf(errstr, errstr_size, "out of memory");
         goto err;
     }
@@ -654,6 +836,18 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         .on_revoke = on_revoke,
         .on_fatal = on_consumer_fatal,
     };
+    if (loop->eos) {
+        /* Fences any earlier producer with this transactional.id. */
+        if (nf_producer_txn_init(loop->producer, 60000)) {
+            snprintf(
+                errstr, errstr_size,
+                "cannot initialise transactions (see the error above; is the broker reachable, and transactional.id unique to this instance?)");
+            goto err;
+        }
+        int64_t ms = conf->txn_interval_ms < 50 ? conf->txn_interval_ms : 50;
+        struct timeval txn_tv = {ms / 1000, (ms % 1000) * 1000};
+        event_add(loop->ev_txn, &txn_tv);
+    }
     loop->consumer = nf_consumer_new(conf, base, &handlers, loop, errstr, errstr_size);
     if (!loop->consumer)
         goto err;
@@ -687,6 +881,8 @@ void nf_loop_destroy(nf_loop_t *loop)
         event_free(loop->ev_shutdown_timer);
     if (loop->ev_finish)
         event_free(loop->ev_finish);
+    if (loop->ev_txn)
+        event_free(loop->ev_txn);
     free(loop);
 }
 

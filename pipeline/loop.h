@@ -31,6 +31,10 @@ typedef struct nf_loop_stats {
     uint64_t produce_failed; /* outputs dead-lettered after a permanent delivery failure */
     uint64_t pauses;         /* times the consumer was paused for backpressure */
     uint64_t consumer_errors;
+    uint64_t txn_commits;        /* exactly-once: transactions committed */
+    uint64_t txn_aborts;         /* exactly-once: transactions aborted (input reprocessed) */
+    int64_t txn_commit_max_us;   /* exactly-once: longest time the loop blocked in a commit */
+    int64_t txn_commit_total_us; /* exactly-once: total time blocked in commits */
 } nf_loop_stats_t;
 
 /*

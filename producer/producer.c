@@ -31,6 +31,7 @@ struct nf_producer {
     void *opaque;
     char *dlq_topic;
     char last_error[256];
+    bool transactional;
 };
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opaque)
@@ -94,6 +95,25 @@ nf_producer_t *nf_producer_new(const nf_config_t *conf, struct event_base *base,
              (long long)(max_msg < 1000000      ? 1000000
                          : max_msg > 1000000000 ? 1000000000
                                                 : max_msg));
+    if (conf->guarantee == NF_EXACTLY_ONCE) {
+        char txnid[512], host[256] = "localhost";
+        if (*conf->transactional_id) {
+            snprintf(txnid, sizeof(txnid), "%s", conf->transactional_id);
+        } else {
+            gethostname(host, sizeof(host) - 1);
+            snprintf(txnid, sizeof(txnid), "newsflow-%s-%s", conf->group_id, host);
+        }
+        /* librdkafka requires message.timeout.ms <= transaction.timeout.ms. */
+        if (nf_kafka_conf_set(rkconf, "transactional.id", txnid, errstr, errstr_size) ||
+            (!nf_config_is_set(conf, "kafka.message.timeout.ms") &&
+             !nf_config_is_set(conf, "kafka.producer.message.timeout.ms") &&
+             nf_kafka_conf_set(rkconf, "message.timeout.ms", "55000", errstr, errstr_size))) {
+            rd_kafka_conf_destroy(rkconf);
+            goto err;
+        }
+        p->transactional = true;
+        nf_log(NF_LOG_INFO, "producer", "exactly-once: transactional.id %s", txnid);
+    }
     if (nf_kafka_conf_set(rkconf, "enable.idempotence", "true", errstr, errstr_size) ||
         (!nf_config_is_set(conf, "kafka.message.max.bytes") &&
          !nf_config_is_set(conf, "kafka.producer.message.max.bytes") &&
@@ -258,6 +278,83 @@ const char *nf_producer_dlq_topic(const nf_producer_t *p)
 rd_kafka_t *nf_producer_handle(nf_producer_t *p)
 {
     return p->rk;
+}
+
+bool nf_producer_is_transactional(const nf_producer_t *p)
+{
+    return p->transactional;
+}
+
+/* Sorts a transactional API error the way librdkafka's flags say (see producer.h). */
+static int txn_error(const char *what, rd_kafka_error_t *error, bool *retry)
+{
+    *retry = false;
+    if (!error)
+        return NF_OK;
+    int rc;
+    if (rd_kafka_error_is_retriable(error)) {
+        *retry = true;
+        rc = NF_EKAFKA;
+    } else if (rd_kafka_error_txn_requires_abort(error)) {
+        rc = NF_EABORT;
+    } else {
+        rc = NF_EFATAL; /* fatal, or no flag at all */
+    }
+    nf_log(rc == NF_EFATAL ? NF_LOG_ERROR : NF_LOG_WARN, "producer", "%s: %s%s: %s", what,
+           rd_kafka_error_name(error),
+           *retry                           ? " (retriable)"
+           : rc == NF_EABORT                ? " (transaction must be aborted)"
+           : rd_kafka_error_is_fatal(error) ? " (fatal)"
+                                            : " (unclassified: treated as fatal)",
+           rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    return rc;
+}
+
+int nf_producer_txn_init(nf_producer_t *p, int timeout_ms)
+{
+    bool retry;
+    int rc;
+    do
+        rc = txn_error("init_transactions", rd_kafka_init_transactions(p->rk, timeout_ms), &retry);
+    while (retry);
+    return rc;
+}
+
+int nf_producer_txn_begin(nf_producer_t *p)
+{
+    bool retry;
+    int rc = txn_error("begin_transaction", rd_kafka_begin_transaction(p->rk), &retry);
+    return rc == NF_EKAFKA ? NF_EFATAL : rc;
+}
+
+int nf_producer_txn_commit(nf_producer_t *p, const rd_kafka_topic_partition_list_t *offsets,
+                           const rd_kafka_consumer_group_metadata_t *cgmd)
+{
+    bool retry;
+    int rc = NF_OK;
+    if (offsets && offsets->cnt > 0) {
+        do
+            rc = txn_error("send_offsets_to_transaction",
+                           rd_kafka_send_offsets_to_transaction(p->rk, offsets, cgmd, -1), &retry);
+        while (retry);
+        if (rc)
+            return rc;
+    }
+    do
+        rc = txn_error("commit_transaction", rd_kafka_commit_transaction(p->rk, -1), &retry);
+    while (retry);
+    return rc;
+}
+
+int nf_producer_txn_abort(nf_producer_t *p)
+{
+    bool retry;
+    int rc;
+    do
+        rc = txn_error("abort_transaction", rd_kafka_abort_transaction(p->rk, -1), &retry);
+    while (retry);
+    return rc == NF_OK ? NF_OK : NF_EFATAL;
 }
 
 bool nf_producer_err_is_permanent(rd_kafka_resp_err_t err)

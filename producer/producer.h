@@ -75,6 +75,25 @@ const char *nf_producer_last_error(const nf_producer_t *producer);
 rd_kafka_t *nf_producer_handle(nf_producer_t *producer);
 
 /*
+ * Exactly-once (processing.guarantee=exactly_once): the producer is transactional, with
+ * transactional.id from the configuration. These calls block (librdkafka's
+ * transactional API is synchronous); each handles retriable errors itself and returns
+ * NF_OK, NF_EABORT (the transaction must be aborted: call nf_producer_txn_abort(),
+ * rewind the input, carry on) or NF_EFATAL (fenced or otherwise unusable: exit and let
+ * the supervisor restart the process). An error with none of librdkafka's flags is
+ * treated as fatal. The reason is logged.
+ */
+bool nf_producer_is_transactional(const nf_producer_t *producer);
+int nf_producer_txn_init(nf_producer_t *producer, int timeout_ms);
+int nf_producer_txn_begin(nf_producer_t *producer);
+/* Sends offsets (next offsets to consume) with the consumer's group metadata, then
+ * commits. offsets may be NULL or empty (outputs only). */
+int nf_producer_txn_commit(nf_producer_t *producer,
+                           const rd_kafka_topic_partition_list_t *offsets,
+                           const rd_kafka_consumer_group_metadata_t *cgmd);
+int nf_producer_txn_abort(nf_producer_t *producer);
+
+/*
  * True if a delivery error will not go away by sending again (message too large,
  * authorization, unknown topic, invalid record): the event needs the dead-letter topic.
  */

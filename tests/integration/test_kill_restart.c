@@ -1,0 +1,182 @@
+/*
+ * Kill tests on a real Apache Kafka broker, after the method of Kafka's own
+ * transactions_test.py: seed an input topic while newsflow runs, SIGKILL newsflow at
+ * random moments at least 10 times, restarting it each time, then let a last run
+ * finish, and read every output topic with isolation.level=read_committed.
+ *
+ *   test_kill_restart eos   processing.guarantee=exactly_once: exactly one enriched
+ *                           event per valid input and one dead letter per malformed
+ *                           input, no more, no fewer.
+ *   test_kill_restart alo   at-least-once: nothing lost; duplicates counted and
+ *                           reported.
+ *
+ * 20,000 articles, 1% malformed, on 4 partitions, seeded in chunks over about 20 s.
+ * Skips without NF_TEST_BOOTSTRAP unless NF_REQUIRE_BROKER=1.
+ */
+#include "support.h"
+#include "test.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define N         20000
+#define BAD_EVERY 100
+#define KILLS     10
+
+static const char *bootstrap;
+static bool eos;
+static char in[128], out[128], dlq[128], group[128], txnid[128];
+
+static pid_t spawn(bool exit_on_eof)
+{
+    char a_in[200], a_out[200], a_dlq[200], a_group[200], a_txn[200];
+    snprintf(a_in, sizeof(a_in), "input.topic=%s", in);
+    snprintf(a_out, sizeof(a_out), "output.enriched.topic=%s", out);
+    snprintf(a_dlq, sizeof(a_dlq), "output.dlq.topic=%s", dlq);
+    snprintf(a_group, sizeof(a_group), "group.id=%s", group);
+    snprintf(a_txn, sizeof(a_txn), "transactional.id=%s", txnid);
+    char *argv[] = {NF_BINARY,
+                    "run",
+                    "-b",
+                    (char *)bootstrap,
+                    "-X",
+                    a_in,
+                    "-X",
+                    a_out,
+                    "-X",
+                    a_dlq,
+                    "-X",
+                    a_group,
+                    "-X",
+                    a_txn,
+                    "-X",
+                    eos ? "processing.guarantee=exactly_once"
+                        : "processing.guarantee=at_least_once",
+                    "-X",
+                    "output.deal.topic=",
+                    "-X",
+                    "output.funding.topic=",
+                    "-X",
+                    "output.infrastructure.topic=",
+                    "-X",
+                    "log.level=warn",
+                    "-X",
+                    "kafka.consumer.auto.offset.reset=earliest",
+                    "-X",
+                    "kafka.consumer.session.timeout.ms=6000",
+                    exit_on_eof ? "-e" : NULL,
+                    NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv(NF_BINARY, argv);
+        perror("execv " NF_BINARY);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 20; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
+}
+
+/* Seeds the input in 40 chunks, one every 500 ms, while newsflow is being killed. */
+static void *seeder(void *arg)
+{
+    for (int c = 0; c < 40; c++) {
+        nf_test_seed(bootstrap, in, c * (N / 40), N / 40, BAD_EVERY, 0, 0);
+        usleep(500000);
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    bootstrap = getenv("NF_TEST_BOOTSTRAP");
+    if (!bootstrap || !*bootstrap) {
+        if (getenv("NF_REQUIRE_BROKER") && !strcmp(getenv("NF_REQUIRE_BROKER"), "1")) {
+            fprintf(stderr, "FAIL: NF_REQUIRE_BROKER=1 but NF_TEST_BOOTSTRAP is not set\n");
+            return 1;
+        }
+        TEST_SKIP("no broker: set NF_TEST_BOOTSTRAP=host:port (deploy/kafka/kafka.sh start)");
+    }
+    eos = argc > 1 && !strcmp(argv[1], "eos");
+    const char *mode = eos ? "eos" : "alo";
+    long stamp = (long)time(NULL);
+    snprintf(in, sizeof(in), "kill%ld-%d.%s.articles", stamp, (int)getpid(), mode);
+    snprintf(out, sizeof(out), "kill%ld-%d.%s.enriched", stamp, (int)getpid(), mode);
+    snprintf(dlq, sizeof(dlq), "kill%ld-%d.%s.dlq", stamp, (int)getpid(), mode);
+    snprintf(group, sizeof(group), "kill%ld-%d.%s.group", stamp, (int)getpid(), mode);
+    snprintf(txnid, sizeof(txnid), "kill%ld-%d.%s.txn", stamp, (int)getpid(), mode);
+    nf_test_create_topic(bootstrap, in, 4);
+    nf_test_create_topic(bootstrap, out, 4);
+    nf_test_create_topic(bootstrap, dlq, 2);
+
+    pthread_t seed_thread;
+    pthread_create(&seed_thread, NULL, seeder, NULL);
+    srand(20261129);
+    for (int k = 0; k < KILLS; k++) {
+        pid_t pid = spawn(false);
+        /* Between 2.5 and 7.5 s: a restarted member waits up to the session timeout (6 s)
+         * for the group to let it in, so most kills land while messages and
+         * transactions are in flight, some during start-up or the group join. */
+        int ms = 2500 + rand() % 5000;
+        usleep((useconds_t)ms * 1000);
+        int64_t so_far = nf_test_topic_size(bootstrap, out);
+        kill(pid, SIGKILL);
+        int rc = wait_exit(pid, 30);
+        fprintf(stderr, "[%s] kill %d after %d ms: exit %d, %lld enriched records so far\n", mode,
+                k + 1, ms, rc, (long long)so_far);
+        CHECK_INT(rc, 128 + SIGKILL);
+    }
+    pthread_join(seed_thread, NULL);
+    int rc = wait_exit(spawn(true), 300);
+    CHECK_INT(rc, 0);
+
+    nf_test_recs_t enriched = {0}, dead = {0};
+    nf_test_read_all(bootstrap, out, "read_committed", &enriched);
+    nf_test_read_all(bootstrap, dlq, "read_committed", &dead);
+    int missing, dups;
+    nf_test_count_ids(&enriched, 0, N, BAD_EVERY, &missing, &dups);
+    int dead_distinct = 0, dead_dups = 0;
+    char *seen = calloc(N, 1);
+    for (size_t i = 0; i < dead.n; i++) {
+        int idx;
+        if (dead.v[i].key && sscanf(dead.v[i].key, "bad-%d", &idx) == 1 && idx >= 0 && idx < N) {
+            if (seen[idx])
+                dead_dups++;
+            else
+                dead_distinct++;
+            seen[idx] = 1;
+        }
+    }
+    free(seen);
+    fprintf(stderr,
+            "[%s] %d kills; enriched %zu (missing %d, duplicates %d); dead letters %zu "
+            "(distinct %d of %d, duplicates %d)\n",
+            mode, KILLS, enriched.n, missing, dups, dead.n, dead_distinct, N / BAD_EVERY,
+            dead_dups);
+    CHECK_INT(missing, 0);
+    CHECK_INT(dead_distinct, N / BAD_EVERY);
+    CHECK_INT((int)enriched.n - dups, N - N / BAD_EVERY);
+    if (eos) {
+        CHECK_INT(dups, 0);
+        CHECK_INT(dead_dups, 0);
+        CHECK_INT((int)dead.n, N / BAD_EVERY);
+    }
+    CHECK_INT(nf_test_group_lag(bootstrap, group, in), 0);
+    nf_test_recs_free(&enriched);
+    nf_test_recs_free(&dead);
+    TEST_DONE();
+}
