@@ -348,7 +348,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 bool other_name = false;
                 /* "Nvidia Corp", "Amazon.com Inc."; but "Lumen Energy" is not Lumen Technologies */
                 while (l + 1 < n && nf_gazetteer_suffix(gz, toks->v[l + 1].hash) &&
-                       (toks->v[l + 1].flags & NF_TOK_CAP) && e->kind <= NF_GAZ_PUBLIC_BODY) {
+                       (toks->v[l + 1].flags & NF_TOK_CAP) && e->kind <= NF_GAZ_PUBLIC_BODY &&
+                       !((toks->v[l + 1].cues & (C(PARTNER) | C(VERB))) && l + 2 < n &&
+                         toks->v[l + 2].word == NF_W_WITH)) {
                     other_name |= !legal_suffix(&toks->v[l + 1]);
                     l++;
                 }
@@ -433,6 +435,16 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 !(toks->v[k].cues & NOT_A_NAME))
                 named = true;
         if (!named) {
+            i = j;
+            continue;
+        }
+        /* "TV", "End-to-end": a two-letter capital word or the head of a compound */
+        if (i == j && ((toks->v[i].flags & NF_TOK_UPPER) && toks->v[i].len <= 2)) {
+            continue;
+        }
+        if (j + 2 < n && is_punct(text, &toks->v[j + 1], '-') &&
+            !(toks->v[j + 1].flags & NF_TOK_SPACE) && !(toks->v[j + 2].flags & NF_TOK_CAP) &&
+            (toks->v[j + 2].flags & NF_TOK_WORD)) {
             i = j;
             continue;
         }

@@ -661,7 +661,10 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             if (obj < 0 && (is_word(s, f, v, NF_W_BACKS) || is_word(s, f, v, NF_W_BACKED)))
                 obj = object_of(s, f, v, 4);
             int eo = party_entity(x, s, obj);
-            if (subj >= 0 && eo >= 0) {
+            /* "Google and Chevron invest in nuclear fusion startup": investors even when the
+             * company is not named */
+            if (subj >= 0 &&
+                (eo >= 0 || is_word(s, f, v, NF_W_INVEST) || is_word(s, f, v, NF_W_INVESTS))) {
                 for (long sp = subj; sp >= 0; sp = prev_in_list(s, f, sp))
                     add_party(out, party_entity(x, s, sp), NF_ROLE_INVESTOR);
                 add_party(out, eo, NF_ROLE_TARGET);
@@ -700,10 +703,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         is_word(s, f, v, NF_W_AWARDED);
             bool taps = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_SELECTS) ||
                         is_word(s, f, v, NF_W_CHOOSES) || is_word(s, f, v, NF_W_PICKS);
+            bool deal_for = false;
             for (size_t k = v + 1; k < s->se && k < v + 10; k++)
                 if (is_word(s, f, k, NF_W_WITH) || is_word(s, f, k, NF_W_FROM) ||
                     (wins && is_word(s, f, k, NF_W_FOR))) {
                     other = after_word(s, f, k, 4);
+                    break;
+                } else if (is_word(s, f, k, NF_W_FOR) &&
+                           (is_word(s, f, v, NF_W_DEAL) || is_word(s, f, v, NF_W_AGREEMENT))) {
+                    /* "X gets exclusive deal for most PBS Kids shows": X buys Y's content */
+                    other = after_word(s, f, k, 3);
+                    deal_for = other >= 0;
                     break;
                 }
             if (other < 0 && (taps || wins))
@@ -722,7 +732,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, es, NF_ROLE_SUPPLIER);
                 add_party(out, eo, NF_ROLE_CUSTOMER);
                 set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
-            } else if (taps) {
+            } else if (taps || deal_for) {
                 add_party(out, es, NF_ROLE_CUSTOMER);
                 add_party(out, eo, NF_ROLE_SUPPLIER);
                 set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
@@ -888,17 +898,17 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
                 back |= cues(s, f, k);
             if (back & (C(RAISE) | C(ROUND) | C(INVEST)) ||
                 is_word(s, f, v - 1, NF_W_PARTICIPATION))
-                investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 4), false);
+                investors_from(x, s, out, mask, after_word(s, f, v, 4), false);
         }
         if (is_word(s, f, v, NF_W_BY) && v > s->ss &&
             (cues(s, f, v - 1) & (C(LEAD) | C(INVEST)) || is_word(s, f, v - 1, NF_W_BACKED))) {
             bool lead = cues(s, f, v - 1) & C(LEAD);
-            investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 3), lead);
+            investors_from(x, s, out, mask, after_word(s, f, v, 3), lead);
         }
         if ((is_word(s, f, v, NF_W_INCLUDE) || is_word(s, f, v, NF_W_INCLUDED) ||
              is_word(s, f, v, NF_W_INCLUDING)) &&
             v > s->ss && cues(s, f, v - 1) & (C(DESC) | C(INVEST)))
-            investors_from(x, s, out, mask & ~NF_EXTRACT_DEAL, after_word(s, f, v, 2), false);
+            investors_from(x, s, out, mask, after_word(s, f, v, 2), false);
         if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_LED) &&
             !is_word(s, f, v, NF_W_INVESTMENT) && !is_word(s, f, v, NF_W_STAKE)) {
             /* "SoftBank leads $100M investment in OYO", "Visa invests in Replit" */

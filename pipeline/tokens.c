@@ -82,7 +82,7 @@ L(W_DEBT, "loan", "loans", "bond", "bonds", "debt", "notes", "debentures", "debe
 L(W_ACQUIRE, "acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "buy",
   "buys", "bought", "buying", "buyout", "purchase", "purchases", "purchased", "purchasing",
   "takeover", "takeovers", "snaps", "picks", "scoops", "merger", "snap", "pick", "absorb",
-  "absorbs", "gobble", "gobbles", "nab", "nabs");
+  "absorbs", "gobble", "gobbles", "nab", "nabs", "bid", "bids");
 L(W_SELL, "sell", "sells", "sold", "selling", "sale", "divest", "divests", "divested",
   "divestiture", "offload", "offloads", "spin", "spins", "dispose", "disposal");
 L(W_MERGE, "merge", "merges", "merged", "merger", "mergers", "merging", "combine", "combines",
@@ -153,7 +153,10 @@ L(W_FUNC, "the", "a", "an", "of", "to", "in", "on", "for", "with", "from", "by",
   "beyond", "toward", "towards", "upon", "off", "near", "set", "first", "second", "third", "last",
   "next", "another", "both", "such", "only", "reportedly", "report", "update", "watch", "breaking",
   "exclusive", "why", "inside", "here's", "big", "huge", "major", "massive", "latest", "deal",
-  "deals", "sources", "plan", "plans", "agreement", "talks", "report", "its", "what", "whats");
+  "deals", "sources", "plan", "plans", "agreement", "talks", "report", "its", "what", "whats",
+  "back", "january", "february", "march", "april", "june", "july", "august", "september", "october",
+  "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+  "nov", "dec");
 L(W_DESC, "startup", "start-up", "startups", "firm", "firms", "company", "companies", "maker",
   "makers", "chipmaker", "automaker", "carmaker", "provider", "providers", "platform", "giant",
   "giants", "operator", "developer", "unit", "subsidiary", "division", "business", "service",
@@ -207,7 +210,8 @@ L(W_NATION, "american", "british", "chinese", "japanese", "german", "french", "d
   "singaporean", "taiwanese", "vietnamese", "indonesian", "thai", "malaysian", "filipino",
   "nigerian", "kenyan", "egyptian", "argentine", "chilean", "colombian", "peruvian", "portuguese",
   "greek", "czech", "hungarian", "ukrainian", "qatari", "western", "eastern", "northern",
-  "southern", "global", "international", "national", "federal", "state", "u.s.-based", "us-based");
+  "southern", "global", "international", "national", "federal", "state", "u.s.-based", "us-based",
+  "middle");
 L(W_CUSTOMER, "customer", "customers", "client", "clients", "lessee", "tenant", "buyer");
 L(W_CURRENCY, "us", "u.s", "c", "ca", "can", "a", "au", "nz", "hk", "s", "sg", "r", "nt", "mx",
   "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "inr", "cny", "rmb", "hkd", "sgd", "nzd", "sek",

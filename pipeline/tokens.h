@@ -182,7 +182,9 @@ enum {
     X(INCLUDING, "including")                                                                      \
     X(INCORPORATED, "incorporated")                                                                \
     X(INTO, "into")                                                                                \
+    X(INVEST, "invest")                                                                            \
     X(INVESTMENT, "investment")                                                                    \
+    X(INVESTS, "invests")                                                                          \
     X(IT, "it")                                                                                    \
     X(ITS, "its")                                                                                  \
     X(JOINT, "joint")                                                                              \
