@@ -18,6 +18,7 @@
 #include "nf_build.h"
 #include "offline.h"
 #include "pipeline.h"
+#include "range.h"
 #include "util.h"
 
 #include <event2/event.h>
@@ -40,6 +41,7 @@ static void usage_main(FILE *out)
             "\n"
             "Commands:\n"
             "  run        consume articles, enrich them and republish (the streaming service)\n"
+            "  replay     reprocess a time or offset range of the input topic (backfill)\n"
             "  classify   enrich article JSONL from files or stdin to stdout, without Kafka\n"
             "  version    print the version\n"
             "  help       this help; `newsflow <command> --help` for a command's options\n"
@@ -87,6 +89,33 @@ static void usage_classify(FILE *out)
                  "lines are reported on stderr as FILE:LINE: reason: detail, and the run goes on.\n"
                  "Exit status 0 unless a file cannot be read or stdout cannot be written.\n"
                  "\n");
+    usage_common(out);
+}
+
+static void usage_replay(FILE *out)
+{
+    fprintf(
+        out,
+        "Usage: newsflow replay --from POS [--to POS] [options]\n"
+        "\n"
+        "Reprocesses [from, to) of every partition of input.topic and stops at the end\n"
+        "offsets computed at start, even while new messages arrive. Partitions are\n"
+        "assigned directly (no group join) and offsets are committed to a replay group,\n"
+        "never to the live group.id. Outputs carry \"replay\": true and the header\n"
+        "newsflow.replay: true.\n"
+        "\n"
+        "POS: beginning | now | an RFC 3339 time (2026-11-29T10:00:00Z: the first\n"
+        "     message at or after it) | partition:offset,partition:offset\n"
+        "\n"
+        "      --from POS           start of the range (required)\n"
+        "      --to POS             end of the range, exclusive (default: now)\n"
+        "      --rate N             at most N input messages per second (default: no limit)\n"
+        "      --output-suffix S    write to <topic>S (e.g. .backfill) instead of the live topics\n"
+        "      --group G            consumer group for the replay's commits\n"
+        "                           (default: <group.id>-replay-<hash of the range>)\n"
+        "      --no-progress        no progress bar or progress lines\n"
+        "  -b, --brokers LIST       same as -X kafka.bootstrap.servers=LIST\n"
+        "\n");
     usage_common(out);
 }
 
@@ -164,6 +193,66 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
         if (sig_events[i])
             event_del(sig_events[i]);
     nf_loop_shutdown(loop);
+}
+
+/*
+ * Runs the Kafka loop (the streaming service, or a replay) until it stops: builds the
+ * event base, the pipeline, the loop and the signal events, dispatches, then frees in
+ * reverse order. Returns the process exit code; stats, if given, receives the loop's
+ * final statistics.
+ */
+static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stats_t *stats)
+{
+    char errstr[768];
+    int rc = EXIT_RUNTIME;
+    struct event_base *base = event_base_new();
+    nf_pipeline_t *pipeline = NULL;
+    nf_loop_t *loop = NULL;
+    struct event *ev_int = NULL, *ev_term = NULL;
+    if (!base) {
+        fprintf(stderr, "newsflow: cannot create event loop\n");
+        goto cleanup;
+    }
+    pipeline = nf_pipeline_new(conf, errstr, sizeof(errstr));
+    if (!pipeline) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    nf_pipeline_set_replay(pipeline, replay != NULL);
+    loop = nf_loop_new(conf, base, pipeline, replay, errstr, sizeof(errstr));
+    if (!loop) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    ev_int = evsignal_new(base, SIGINT, on_signal, loop);
+    ev_term = evsignal_new(base, SIGTERM, on_signal, loop);
+    sig_events[0] = ev_int;
+    sig_events[1] = ev_term;
+    if (!ev_int || !ev_term || event_add(ev_int, NULL) || event_add(ev_term, NULL)) {
+        fprintf(stderr, "newsflow: cannot install signal handlers\n");
+        goto cleanup;
+    }
+    nf_log(NF_LOG_INFO, "main", "newsflow %s %s: %s -> %s (dead letters: %s)", NF_VERSION,
+           replay ? "replaying" : "running", conf->input_topic, conf->enriched_topic,
+           conf->dlq_topic);
+    int lrc = nf_loop_run(loop);
+    rc = lrc == NF_OK ? 0 : lrc == NF_ETIMEDOUT ? EXIT_UNDELIVERED : EXIT_RUNTIME;
+    if (stats)
+        *stats = *nf_loop_stats(loop);
+
+cleanup:
+    /* In reverse order of creation. Removing the signal events restores the default
+     * action, so a signal during a slow teardown ends the process at once. */
+    if (ev_term)
+        event_free(ev_term);
+    if (ev_int)
+        event_free(ev_int);
+    sig_events[0] = sig_events[1] = NULL;
+    nf_loop_destroy(loop);
+    nf_pipeline_destroy(pipeline);
+    if (base)
+        event_base_free(base);
+    return rc;
 }
 
 /* Sub-command `run`. */
@@ -254,53 +343,176 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
         goto out;
     }
 
-    rc = EXIT_RUNTIME;
-    struct event_base *base = event_base_new();
-    nf_pipeline_t *pipeline = NULL;
-    nf_loop_t *loop = NULL;
-    struct event *ev_int = NULL, *ev_term = NULL;
-    if (!base) {
-        fprintf(stderr, "newsflow: cannot create event loop\n");
-        goto cleanup;
-    }
-    pipeline = nf_pipeline_new(conf, errstr, sizeof(errstr));
-    if (!pipeline) {
-        fprintf(stderr, "newsflow: %s\n", errstr);
-        goto cleanup;
-    }
-    loop = nf_loop_new(conf, base, pipeline, errstr, sizeof(errstr));
-    if (!loop) {
-        fprintf(stderr, "newsflow: %s\n", errstr);
-        goto cleanup;
-    }
-    ev_int = evsignal_new(base, SIGINT, on_signal, loop);
-    ev_term = evsignal_new(base, SIGTERM, on_signal, loop);
-    sig_events[0] = ev_int;
-    sig_events[1] = ev_term;
-    if (!ev_int || !ev_term || event_add(ev_int, NULL) || event_add(ev_term, NULL)) {
-        fprintf(stderr, "newsflow: cannot install signal handlers\n");
-        goto cleanup;
-    }
-    nf_log(NF_LOG_INFO, "main", "newsflow %s running: %s -> %s (dead letters: %s)", NF_VERSION,
-           conf->input_topic, conf->enriched_topic, conf->dlq_topic);
-    int lrc = nf_loop_run(loop);
-    rc = lrc == NF_OK ? 0 : lrc == NF_ETIMEDOUT ? EXIT_UNDELIVERED : EXIT_RUNTIME;
-
-cleanup:
-    /* In reverse order of creation. Removing the signal events restores the default
-     * action, so a signal during a slow teardown ends the process at once. */
-    if (ev_term)
-        event_free(ev_term);
-    if (ev_int)
-        event_free(ev_int);
-    nf_loop_destroy(loop);
-    nf_pipeline_destroy(pipeline);
-    if (base)
-        event_base_free(base);
+    rc = serve(conf, NULL, NULL);
     nf_mock_destroy(mock);
     nf_config_destroy(conf);
 out:
     free(owned[0]);
+    return rc;
+}
+
+/* Sub-command `replay`. */
+static int cmd_replay(cli_t *cli, int argc, char **argv)
+{
+    enum { O_FROM = 1000, O_TO, O_RATE, O_SUFFIX, O_GROUP, O_NOPROGRESS };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 'X'},
+        {"brokers", required_argument, NULL, 'b'},
+        {"from", required_argument, NULL, O_FROM},
+        {"to", required_argument, NULL, O_TO},
+        {"rate", required_argument, NULL, O_RATE},
+        {"output-suffix", required_argument, NULL, O_SUFFIX},
+        {"group", required_argument, NULL, O_GROUP},
+        {"no-progress", no_argument, NULL, O_NOPROGRESS},
+        {"dump-config", no_argument, NULL, 'D'},
+        {"help-config", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *from = NULL, *to = "now", *suffix = NULL, *group = NULL;
+    double rate = 0;
+    bool progress = true;
+    char brokers[1024] = "";
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:X:b:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cli->config_file = optarg;
+            break;
+        case 'X':
+            cli_add_set(cli, optarg);
+            break;
+        case 'b':
+            snprintf(brokers, sizeof(brokers), "kafka.bootstrap.servers=%s", optarg);
+            cli_add_set(cli, brokers);
+            break;
+        case O_FROM:
+            from = optarg;
+            break;
+        case O_TO:
+            to = optarg;
+            break;
+        case O_RATE: {
+            char *end;
+            rate = strtod(optarg, &end);
+            if (*end || rate <= 0) {
+                fprintf(stderr, "newsflow replay: --rate %s: expected a positive number\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        }
+        case O_SUFFIX:
+            suffix = optarg;
+            break;
+        case O_GROUP:
+            group = optarg;
+            break;
+        case O_NOPROGRESS:
+            progress = false;
+            break;
+        case 'D':
+            cli->dump_config = true;
+            break;
+        case 'H':
+            nf_config_print_reference(stdout);
+            return 0;
+        case 'h':
+            usage_replay(stdout);
+            return 0;
+        default:
+            usage_replay(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (!from || optind < argc) {
+        fprintf(stderr, "newsflow replay: %s\n\n",
+                !from ? "--from is required" : "unexpected argument");
+        usage_replay(stderr);
+        return EXIT_USAGE;
+    }
+    nf_config_t *conf = build_config(cli);
+    if (!conf)
+        return EXIT_USAGE;
+    if (cli->dump_config) {
+        nf_config_dump(conf, stdout);
+        nf_config_destroy(conf);
+        return 0;
+    }
+    int rc = EXIT_USAGE;
+    char errstr[768];
+    nf_pos_t pfrom = {0}, pto = {0};
+    rd_kafka_topic_partition_list_t *start = NULL, *end = NULL;
+    if (!nf_config_is_set(conf, "kafka.bootstrap.servers")) {
+        fprintf(
+            stderr,
+            "newsflow replay: set kafka.bootstrap.servers (-b): a replay reads an existing topic\n");
+        goto out;
+    }
+    if (nf_pos_parse(from, conf->input_topic, &pfrom, errstr, sizeof(errstr)) ||
+        nf_pos_parse(to, conf->input_topic, &pto, errstr, sizeof(errstr))) {
+        fprintf(stderr, "newsflow replay: %s\n", errstr);
+        goto out;
+    }
+    /* The replay's own group: never the live one, stable for the same range. */
+    char gname[512];
+    if (!group) {
+        uint64_t h = nf_fnv1a(NF_FNV_SEED, conf->input_topic, strlen(conf->input_topic));
+        h = nf_fnv1a(h, from, strlen(from));
+        h = nf_fnv1a(h, to, strlen(to));
+        snprintf(gname, sizeof(gname), "%s-replay-%08x", conf->group_id, (unsigned)(h >> 32));
+        group = gname;
+    }
+    if (!strcmp(group, conf->group_id)) {
+        fprintf(stderr, "newsflow replay: --group must differ from the live group.id %s\n",
+                conf->group_id);
+        goto out;
+    }
+    if (nf_config_set(conf, "group.id", group, "replay", errstr, sizeof(errstr))) {
+        fprintf(stderr, "newsflow replay: %s\n", errstr);
+        goto out;
+    }
+    rc = EXIT_RUNTIME;
+    if (nf_range_resolve(conf, &pfrom, &pto, &start, &end, errstr, sizeof(errstr))) {
+        fprintf(stderr, "newsflow replay: %s\n", errstr);
+        goto out;
+    }
+    int64_t total = 0;
+    for (int i = 0; i < start->cnt; i++) {
+        total += end->elems[i].offset - start->elems[i].offset;
+        nf_log(NF_LOG_INFO, "replay", "%s [%d]: offsets %lld to %lld", start->elems[i].topic,
+               (int)start->elems[i].partition, (long long)start->elems[i].offset,
+               (long long)end->elems[i].offset);
+    }
+    nf_log(NF_LOG_INFO, "replay", "%lld message(s) in %d partition(s), group %s%s%s",
+           (long long)total, start->cnt, group, suffix ? ", outputs to <topic>" : "",
+           suffix ? suffix : "");
+    if (total == 0) {
+        nf_log(NF_LOG_WARN, "replay", "nothing to replay in that range");
+        rc = 0;
+        goto out;
+    }
+    nf_loop_replay_t replay = {
+        .start = start, .end = end, .rate = rate, .topic_suffix = suffix, .progress = progress};
+    nf_loop_stats_t st = {0};
+    int64_t t0 = nf_mono_ms();
+    rc = serve(conf, &replay, &st);
+    fprintf(stderr,
+            "replay: %llu article(s) in %.1f s: %llu enriched (deal %llu, funding %llu, "
+            "infrastructure %llu, other %llu), %llu deletion(s), %llu dead letter(s)\n",
+            (unsigned long long)st.consumed, (double)(nf_mono_ms() - t0) / 1000.0,
+            (unsigned long long)st.enriched, (unsigned long long)st.category[0],
+            (unsigned long long)st.category[1], (unsigned long long)st.category[2],
+            (unsigned long long)st.category[3], (unsigned long long)st.deleted,
+            (unsigned long long)st.dead_lettered);
+out:
+    if (start)
+        rd_kafka_topic_partition_list_destroy(start);
+    if (end)
+        rd_kafka_topic_partition_list_destroy(end);
+    nf_pos_clear(&pfrom);
+    nf_pos_clear(&pto);
+    nf_config_destroy(conf);
     return rc;
 }
 
@@ -376,6 +588,8 @@ int main(int argc, char **argv)
     int rc;
     if (!strcmp(cmd, "run")) {
         rc = cmd_run(&cli, argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "replay")) {
+        rc = cmd_replay(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "classify")) {
         rc = cmd_classify(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

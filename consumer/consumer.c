@@ -31,6 +31,7 @@ struct nf_consumer {
     int batch_max;
     bool reading;
     bool paused;
+    bool manual; /* assigned, not subscribed */
     int assigned;
 };
 
@@ -124,6 +125,8 @@ static void consumer_drain(nf_consumer_t *c)
             n++;
             continue;
         }
+        if (c->handlers.may_consume && !c->handlers.may_consume(c->opaque))
+            return; /* the owner kicks us when it wants more */
         rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 0);
         if (!rkm)
             return;
@@ -150,7 +153,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
-                               const nf_consumer_handlers_t *handlers, void *opaque, char *errstr,
+                               const nf_consumer_handlers_t *handlers, void *opaque,
+                               const rd_kafka_topic_partition_list_t *assignment, char *errstr,
                                size_t errstr_size)
 {
     nf_consumer_t *c = calloc(1, sizeof(*c));
@@ -215,6 +219,21 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
         goto err;
     }
 
+    if (assignment) {
+        rd_kafka_resp_err_t aerr = rd_kafka_assign(c->rk, assignment);
+        if (aerr) {
+            snprintf(errstr, errstr_size, "cannot assign partitions: %s", rd_kafka_err2str(aerr));
+            goto err;
+        }
+        c->manual = true;
+        c->assigned = assignment->cnt;
+        if (c->handlers.on_assign)
+            c->handlers.on_assign(c->opaque, assignment);
+        nf_log(NF_LOG_INFO, "consumer", "assigned %d partition(s) of %s directly", assignment->cnt,
+               conf->input_topic);
+        event_active(c->ev_read, EV_READ, 0);
+        return c;
+    }
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, conf->input_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
@@ -294,6 +313,20 @@ int nf_consumer_resume(nf_consumer_t *c)
     return err;
 }
 
+void nf_consumer_kick(nf_consumer_t *c)
+{
+    event_active(c->ev_read, EV_READ, 0);
+}
+
+int nf_consumer_pause_partition(nf_consumer_t *c, const char *topic, int32_t partition)
+{
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic, partition);
+    rd_kafka_resp_err_t err = rd_kafka_pause_partitions(c->rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    return err ? NF_EKAFKA : NF_OK;
+}
+
 bool nf_consumer_is_paused(const nf_consumer_t *c)
 {
     return c->paused;
@@ -334,6 +367,10 @@ int nf_consumer_commit(nf_consumer_t *c)
 
 int nf_consumer_close(nf_consumer_t *c)
 {
+    if (c->manual) {
+        /* No group to leave; commit what is stored (auto-commit does it on unassign). */
+        rd_kafka_assign(c->rk, NULL);
+    }
     /* Close through the regular path: it leaves the group and runs the revoke handler,
      * which commits stored offsets of the partitions given up. */
     rd_kafka_resp_err_t err = rd_kafka_consumer_close(c->rk);

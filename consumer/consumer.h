@@ -42,16 +42,28 @@ typedef struct nf_consumer_handlers {
     void (*on_revoke)(void *opaque, const rd_kafka_topic_partition_list_t *parts, bool lost);
     /* A fatal client error: the owner must shut down. May be NULL. */
     void (*on_fatal)(void *opaque, const char *reason);
+    /*
+     * Asked before each message is taken from the queue; false stops draining until
+     * nf_consumer_kick() (rate limiting). May be NULL (always true).
+     */
+    bool (*may_consume)(void *opaque);
 } nf_consumer_handlers_t;
 
 /*
- * Creates the consumer, subscribes it to conf->input_topic in conf->group_id, and
- * registers its events on base. handlers is copied; opaque is passed back. Returns NULL
- * and fills errstr on failure.
+ * Creates the consumer and registers its events on base. With assignment NULL it
+ * subscribes to conf->input_topic in conf->group_id; otherwise it is assigned exactly
+ * those partitions at those offsets (replay: no group membership; stored offsets are
+ * committed to conf->group_id), and on_assign is called with them. handlers is copied;
+ * opaque is passed back. Returns NULL and fills errstr on failure.
  */
 nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
-                               const nf_consumer_handlers_t *handlers, void *opaque, char *errstr,
+                               const nf_consumer_handlers_t *handlers, void *opaque,
+                               const rd_kafka_topic_partition_list_t *assignment, char *errstr,
                                size_t errstr_size);
+/* Resumes draining after may_consume returned false. */
+void nf_consumer_kick(nf_consumer_t *consumer);
+/* Pauses one partition (replay: it reached the end of its range). */
+int nf_consumer_pause_partition(nf_consumer_t *consumer, const char *topic, int32_t partition);
 /* nf_consumer_destroy(NULL) is a no-op. Call nf_consumer_close() first for a clean leave. */
 void nf_consumer_destroy(nf_consumer_t *consumer);
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <unistd.h>
 
 typedef struct nf_pending {
     TAILQ_ENTRY(nf_pending) link;
@@ -71,6 +72,21 @@ struct nf_loop {
     nf_part_t *parts; /* assigned partitions */
     int parts_n, parts_cap;
     char ce_source[300];
+    /* Output topics (with the replay suffix, if any). */
+    char *t_enriched, *t_dlq, *t_route[4];
+    /* replay */
+    bool replay;
+    rd_kafka_topic_partition_list_t *end; /* end offset (exclusive) per partition */
+    int parts_done;                       /* partitions that reached their end */
+    int64_t range_total;                  /* messages in the range */
+    int64_t range_done;                   /* messages of the range handled */
+    double rate;                          /* messages per second, 0: unlimited */
+    double tokens;
+    int64_t tokens_at_us;
+    struct event *ev_kick;
+    struct event *ev_progress;
+    bool progress_tty;
+    int64_t last_progress_ms;
     bool print;
     bool failed;
     nf_loop_state_t state;
@@ -225,8 +241,8 @@ static void emit_dlq(nf_loop_t *loop, const void *key, size_t key_len, const voi
     nf_log_ratelimited(NF_LOG_WARN, "loop", "dead-letter",
                        "dead-lettering %s [%" PRId32 "] @%" PRId64 ": %s: %s", info->topic,
                        info->partition, info->offset, info->reason, info->error);
-    if (emit(loop, nf_producer_dlq_topic(loop->producer), key, key_len, value, len,
-             nf_dlq_headers_new(info), inflight) == NF_EREJECTED) {
+    if (emit(loop, loop->t_dlq, key, key_len, value, len, nf_dlq_headers_new(info), inflight) ==
+        NF_EREJECTED) {
         char why[400];
         snprintf(why, sizeof(why), "the dead-letter topic refuses a message: %s",
                  nf_producer_last_error(loop->producer));
@@ -256,6 +272,8 @@ static rd_kafka_headers_t *ce_headers(nf_loop_t *loop, const char *type, const c
     rd_kafka_header_add(h, "newsflow.source.partition", -1, num, -1);
     snprintf(num, sizeof(num), "%" PRId64, src->offset);
     rd_kafka_header_add(h, "newsflow.source.offset", -1, num, -1);
+    if (loop->replay)
+        rd_kafka_header_add(h, "newsflow.replay", -1, "true", -1);
     return h;
 }
 
@@ -287,12 +305,17 @@ static int emit_routed(nf_loop_t *loop, const nf_result_t *res, const nf_source_
 {
     const char *topics[5];
     int n = 0;
-    topics[n++] = loop->conf->enriched_topic;
+    topics[n++] = loop->t_enriched;
     for (int i = 0; i < 3; i++)
-        if ((res->categories & (1u << i)) && *loop->conf->route_topic[i])
-            topics[n++] = loop->conf->route_topic[i];
-    if (!res->categories && *loop->conf->route_topic[3])
-        topics[n++] = loop->conf->route_topic[3];
+        if (res->categories & (1u << i))
+            loop->stats.category[i]++;
+    if (!res->categories)
+        loop->stats.category[3]++;
+    for (int i = 0; i < 3; i++)
+        if ((res->categories & (1u << i)) && *loop->t_route[i])
+            topics[n++] = loop->t_route[i];
+    if (!res->categories && *loop->t_route[3])
+        topics[n++] = loop->t_route[3];
     return emit_all(
         loop, topics, n, res->article.id, res->enriched.data, res->enriched.len,
         ce_headers(loop, "newsflow.article.enriched.v1", res->event_id, res->article.id, src),
@@ -306,10 +329,10 @@ static void emit_tombstones(nf_loop_t *loop, const nf_result_t *res, const nf_so
 {
     const char *topics[5];
     int n = 0;
-    topics[n++] = loop->conf->enriched_topic;
+    topics[n++] = loop->t_enriched;
     for (int i = 0; i < 4; i++)
-        if (*loop->conf->route_topic[i])
-            topics[n++] = loop->conf->route_topic[i];
+        if (*loop->t_route[i])
+            topics[n++] = loop->t_route[i];
     loop->stats.deleted++;
     if (emit_all(
             loop, topics, n, res->article.id, NULL, 0,
@@ -437,6 +460,79 @@ static const nf_poison_t *poison_find(nf_loop_t *loop, int32_t partition, int64_
     return NULL;
 }
 
+/*
+ * Replay rate limit: a token bucket refilled at `rate` per second, holding at most a
+ * tenth of a second's worth. When empty, draining stops and a timer kicks the
+ * consumer when the next token is due.
+ */
+static bool may_consume(void *opaque)
+{
+    nf_loop_t *loop = opaque;
+    int64_t now = nf_mono_us();
+    double burst = loop->rate / 10 > 1 ? loop->rate / 10 : 1;
+    loop->tokens += (double)(now - loop->tokens_at_us) * loop->rate / 1e6;
+    if (loop->tokens > burst)
+        loop->tokens = burst;
+    loop->tokens_at_us = now;
+    if (loop->tokens >= 1) {
+        loop->tokens -= 1;
+        return true;
+    }
+    int64_t wait_us = (int64_t)((1 - loop->tokens) * 1e6 / loop->rate) + 1;
+    struct timeval tv = {wait_us / 1000000, wait_us % 1000000};
+    if (!evtimer_pending(loop->ev_kick, NULL))
+        evtimer_add(loop->ev_kick, &tv);
+    return false;
+}
+
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    nf_loop_t *loop = arg;
+    if (loop->state == LOOP_RUNNING)
+        nf_consumer_kick(loop->consumer);
+}
+
+static void progress_print(nf_loop_t *loop, bool final)
+{
+    double secs = (double)(nf_mono_ms() - loop->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)loop->range_done / secs : 0;
+    double frac = loop->range_total ? (double)loop->range_done / (double)loop->range_total : 1;
+    double eta = rate > 0 ? (double)(loop->range_total - loop->range_done) / rate : 0;
+    if (loop->progress_tty) {
+        char bar[31];
+        int fill = (int)(frac * 30);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[30] = '\0';
+        fprintf(stderr, "\r[%s] %lld/%lld %5.1f%% %8.0f msg/s  ETA %4.0f s  dead %llu%s", bar,
+                (long long)loop->range_done, (long long)loop->range_total, frac * 100, rate, eta,
+                (unsigned long long)loop->stats.dead_lettered, final ? "\n" : "");
+    } else {
+        nf_log(NF_LOG_INFO, "replay", "%lld/%lld (%.1f%%), %.0f msg/s, ETA %.0f s",
+               (long long)loop->range_done, (long long)loop->range_total, frac * 100, rate, eta);
+    }
+}
+
+static void on_progress(evutil_socket_t fd, short what, void *arg)
+{
+    progress_print(arg, false);
+}
+
+/* Replay: has this partition reached the end of its range? Pauses it when it has. */
+static bool replay_past_end(nf_loop_t *loop, nf_part_t *part, const rd_kafka_message_t *rkm)
+{
+    const rd_kafka_topic_partition_t *e =
+        rd_kafka_topic_partition_list_find(loop->end, part->topic, part->partition);
+    if (!e || rkm->offset < e->offset)
+        return false;
+    if (!part->eof) {
+        part->eof = true; /* "at its end" for the exit check */
+        loop->parts_done++;
+        nf_consumer_pause_partition(loop->consumer, part->topic, part->partition);
+    }
+    return true;
+}
+
 static void on_message(void *opaque, rd_kafka_message_t *rkm)
 {
     nf_loop_t *loop = opaque;
@@ -445,7 +541,7 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
 
     if (rkm->err) {
         if (rkm->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            if (part)
+            if (part && !loop->replay)
                 part->eof = true;
             rd_kafka_message_destroy(rkm);
             loop_check_eof(loop);
@@ -458,8 +554,22 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         rd_kafka_message_destroy(rkm);
         return;
     }
-    if (part)
+    if (loop->replay) {
+        if (!part || replay_past_end(loop, part, rkm)) {
+            rd_kafka_message_destroy(rkm);
+            loop_check_eof(loop);
+            return;
+        }
+        loop->range_done++;
+        if (rkm->offset + 1 >=
+            rd_kafka_topic_partition_list_find(loop->end, part->topic, part->partition)->offset) {
+            part->eof = true;
+            loop->parts_done++;
+            nf_consumer_pause_partition(loop->consumer, part->topic, part->partition);
+        }
+    } else if (part) {
         part->eof = false;
+    }
     loop->stats.consumed++;
     if (loop->eos && !loop->txn_open) {
         int err = nf_producer_txn_begin(loop->producer);
@@ -548,7 +658,7 @@ done:
 
 static void print_event(nf_loop_t *loop, const rd_kafka_message_t *rkm)
 {
-    if (!loop->print || strcmp(rd_kafka_topic_name(rkm->rkt), loop->conf->enriched_topic))
+    if (!loop->print || strcmp(rd_kafka_topic_name(rkm->rkt), loop->t_enriched))
         return;
     fwrite(rkm->payload, 1, rkm->len, stdout);
     fputc('\n', stdout);
@@ -583,8 +693,7 @@ static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
                            "delivery to %s failed in a transaction (%s): it will be aborted", topic,
                            rd_kafka_err2str(rkm->err));
         nf_inflight_unref(inflight);
-    } else if (nf_producer_err_is_permanent(rkm->err) &&
-               strcmp(topic, nf_producer_dlq_topic(loop->producer))) {
+    } else if (nf_producer_err_is_permanent(rkm->err) && strcmp(topic, loop->t_dlq)) {
         loop->stats.produce_failed++;
         char error[300];
         snprintf(error, sizeof(error), "producing to %s failed: %s", topic,
@@ -711,8 +820,8 @@ static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts
 
 static void loop_check_eof(nf_loop_t *loop)
 {
-    if (!loop->conf->exit_on_eof || loop->state != LOOP_RUNNING || !loop->parts_n ||
-        nf_offsets_inflight(loop->offsets) || loop->pending_n)
+    if (!(loop->conf->exit_on_eof || loop->replay) || loop->state != LOOP_RUNNING ||
+        !loop->parts_n || nf_offsets_inflight(loop->offsets) || loop->pending_n)
         return;
     for (int i = 0; i < loop->parts_n; i++)
         if (!loop->parts[i].eof)
@@ -759,6 +868,8 @@ static void loop_finish(nf_loop_t *loop)
     if (!loop->failed && !loop->eos)
         nf_consumer_commit(loop->consumer);
     nf_consumer_close(loop->consumer);
+    if (loop->replay && evtimer_pending(loop->ev_progress, NULL))
+        progress_print(loop, true);
     log_stats(loop, "stopped");
     event_base_loopexit(loop->base, NULL);
 }
@@ -798,8 +909,19 @@ void nf_loop_shutdown(nf_loop_t *loop)
     loop_check_drained(loop);
 }
 
+static char *topic_name(const char *base, const char *suffix)
+{
+    if (!*base)
+        return strdup("");
+    size_t n = strlen(base) + (suffix ? strlen(suffix) : 0) + 1;
+    char *name = malloc(n);
+    if (name)
+        snprintf(name, n, "%s%s", base, suffix ? suffix : "");
+    return name;
+}
+
 nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipeline_t *pipeline,
-                       char *errstr, size_t errstr_size)
+                       const nf_loop_replay_t *replay, char *errstr, size_t errstr_size)
 {
     nf_loop_t *loop = calloc(1, sizeof(*loop));
     if (!loop) {
@@ -818,10 +940,40 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
     loop->ev_finish = evtimer_new(base, on_finish, loop);
     loop->eos = conf->guarantee == NF_EXACTLY_ONCE;
     loop->ev_txn = event_new(base, -1, EV_PERSIST, on_txn_timer, loop);
+    loop->ev_kick = evtimer_new(base, on_kick, loop);
+    loop->ev_progress = event_new(base, -1, EV_PERSIST, on_progress, loop);
+    const char *suffix = replay ? replay->topic_suffix : NULL;
+    loop->t_enriched = topic_name(conf->enriched_topic, suffix);
+    loop->t_dlq = topic_name(conf->dlq_topic, suffix);
+    bool names_ok = loop->t_enriched && loop->t_dlq;
+    for (int i = 0; i < 4; i++)
+        names_ok = names_ok && (loop->t_route[i] = topic_name(conf->route_topic[i], suffix));
     if (!loop->offsets || !loop->ev_shutdown_timer || !loop->ev_stats || !loop->ev_finish ||
-        !loop->ev_txn) {
+        !loop->ev_txn || !loop->ev_kick || !loop->ev_progress || !names_ok) {
         snprintf(errstr, errstr_size, "out of memory");
         goto err;
+    }
+    if (replay) {
+        loop->replay = true;
+        loop->end = rd_kafka_topic_partition_list_copy(replay->end);
+        loop->rate = replay->rate;
+        loop->tokens = 1;
+        loop->tokens_at_us = nf_mono_us();
+        for (int i = 0; i < replay->start->cnt; i++) {
+            const rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(
+                replay->end, replay->start->elems[i].topic, replay->start->elems[i].partition);
+            if (e)
+                loop->range_total += e->offset - replay->start->elems[i].offset;
+        }
+        if (replay->progress) {
+            loop->progress_tty = isatty(STDERR_FILENO);
+            struct timeval ptv = {0, loop->progress_tty ? 250000 : 0};
+            if (!loop->progress_tty)
+                ptv.tv_sec = 5;
+            event_add(loop->ev_progress, &ptv);
+        }
+        snprintf(loop->ce_source, sizeof(loop->ce_source), "/newsflow/%s/replay",
+                 conf->input_topic);
     }
     struct timeval stats_tv = {30, 0};
     event_add(loop->ev_stats, &stats_tv);
@@ -835,6 +987,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         .on_assign = on_assign,
         .on_revoke = on_revoke,
         .on_fatal = on_consumer_fatal,
+        .may_consume = replay && replay->rate > 0 ? may_consume : NULL,
     };
     if (loop->eos) {
         /* Fences any earlier producer with this transactional.id. */
@@ -848,7 +1001,8 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         struct timeval txn_tv = {ms / 1000, (ms % 1000) * 1000};
         event_add(loop->ev_txn, &txn_tv);
     }
-    loop->consumer = nf_consumer_new(conf, base, &handlers, loop, errstr, errstr_size);
+    loop->consumer = nf_consumer_new(conf, base, &handlers, loop, replay ? replay->start : NULL,
+                                     errstr, errstr_size);
     if (!loop->consumer)
         goto err;
     return loop;
@@ -883,6 +1037,16 @@ void nf_loop_destroy(nf_loop_t *loop)
         event_free(loop->ev_finish);
     if (loop->ev_txn)
         event_free(loop->ev_txn);
+    if (loop->ev_kick)
+        event_free(loop->ev_kick);
+    if (loop->ev_progress)
+        event_free(loop->ev_progress);
+    if (loop->end)
+        rd_kafka_topic_partition_list_destroy(loop->end);
+    free(loop->t_enriched);
+    free(loop->t_dlq);
+    for (int i = 0; i < 4; i++)
+        free(loop->t_route[i]);
     free(loop);
 }
 

@@ -12,7 +12,10 @@
 #ifndef NF_LOOP_H
 #define NF_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include <event2/event.h>
 
@@ -24,25 +27,38 @@ typedef struct nf_loop nf_loop_t;
 typedef struct nf_loop_stats {
     uint64_t consumed;       /* input messages handled */
     uint64_t enriched;       /* enriched events produced */
-    uint64_t deleted; /* deletion events turned into tombstones */
+    uint64_t deleted;        /* deletion events turned into tombstones */
     uint64_t dead_lettered;  /* dead letters produced */
     uint64_t delivered;      /* output deliveries confirmed */
     uint64_t resent;         /* outputs sent again after a transient delivery failure */
     uint64_t produce_failed; /* outputs dead-lettered after a permanent delivery failure */
     uint64_t pauses;         /* times the consumer was paused for backpressure */
     uint64_t consumer_errors;
+    uint64_t category[4];        /* enriched events per category: deal, funding, infra, other */
     uint64_t txn_commits;        /* exactly-once: transactions committed */
     uint64_t txn_aborts;         /* exactly-once: transactions aborted (input reprocessed) */
     int64_t txn_commit_max_us;   /* exactly-once: longest time the loop blocked in a commit */
     int64_t txn_commit_total_us; /* exactly-once: total time blocked in commits */
 } nf_loop_stats_t;
 
+/* Replay (backfill) settings; the streaming service passes NULL. */
+typedef struct nf_loop_replay {
+    /* First offset of every partition to replay (direct assignment, no group join). */
+    const rd_kafka_topic_partition_list_t *start;
+    /* End offset (exclusive) of each of those partitions: the loop stops there. */
+    const rd_kafka_topic_partition_list_t *end;
+    double rate;              /* input messages per second; 0: unlimited */
+    const char *topic_suffix; /* appended to every output topic name; NULL: live topics */
+    bool progress;            /* progress bar (tty) or periodic log lines on stderr */
+} nf_loop_replay_t;
+
 /*
  * Creates the consumer and producer from conf and registers their events on base.
- * pipeline is borrowed and must outlive the loop. Returns NULL and fills errstr.
+ * pipeline is borrowed and must outlive the loop. replay is copied (its lists too);
+ * NULL for the streaming service. Returns NULL and fills errstr.
  */
 nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipeline_t *pipeline,
-                       char *errstr, size_t errstr_size);
+                       const nf_loop_replay_t *replay, char *errstr, size_t errstr_size);
 /* nf_loop_destroy(NULL) is a no-op. */
 void nf_loop_destroy(nf_loop_t *loop);
 

@@ -368,27 +368,61 @@ static unsigned char fold(unsigned char c)
     return FOLD[c];
 }
 
+/*
+ * The token hash: the normalised bytes (ASCII lower-cased, Latin-1 capitals folded, '.'
+ * left out, the typographic apostrophe as ') packed eight to a word and mixed once per
+ * word, so hashing costs a shift per byte rather than a multiply. nf_tok_hash and the
+ * tokeniser's scan_word feed the same bytes, so their hashes agree.
+ */
+typedef struct hasher {
+    uint64_t h, acc;
+    unsigned nb;
+} hasher_t;
+
+static inline void hs_init(hasher_t *hs)
+{
+    hs->h = 0x9ae16a3b2f90404full;
+    hs->acc = 0;
+    hs->nb = 0;
+}
+
+static inline void hs_put(hasher_t *hs, unsigned char b)
+{
+    hs->acc |= (uint64_t)b << (hs->nb * 8);
+    if (++hs->nb == 8) {
+        hs->h = (hs->h ^ hs->acc) * 0x9e3779b97f4a7c15ull;
+        hs->h ^= hs->h >> 29;
+        hs->acc = 0;
+        hs->nb = 0;
+    }
+}
+
+static inline uint64_t hs_end(const hasher_t *hs)
+{
+    uint64_t h = (hs->h ^ hs->acc ^ ((uint64_t)hs->nb << 59)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
 uint64_t nf_tok_hash(const char *ptr, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    hasher_t hs;
     const unsigned char *p = (const unsigned char *)ptr;
+    hs_init(&hs);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
-        if (c == '.' && len > 1)
-            continue;
         if (c < 0x80) {
             if (c == '.' && len > 1)
                 continue;
-            h ^= FOLD[c];
-            h *= 0x100000001b3ull;
+            hs_put(&hs, FOLD[c]);
             continue;
         }
         if (c == 0xc3 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9e && p[i + 1] != 0x97) {
             /* Latin-1 capitals (U+00C0..U+00DE) fold to their small letters */
-            h ^= c;
-            h *= 0x100000001b3ull;
-            h ^= (unsigned char)(p[i + 1] + 0x20);
-            h *= 0x100000001b3ull;
+            hs_put(&hs, c);
+            hs_put(&hs, (unsigned char)(p[i + 1] + 0x20));
             i++;
             continue;
         }
@@ -396,10 +430,9 @@ uint64_t nf_tok_hash(const char *ptr, size_t len)
             c = '\''; /* the typographic apostrophe hashes as ' */
             i += 2;
         }
-        h ^= fold(c);
-        h *= 0x100000001b3ull;
+        hs_put(&hs, c);
     }
-    return h;
+    return hs_end(&hs);
 }
 
 bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str)
@@ -450,9 +483,6 @@ static bool ends_sentence(const char *text, const nf_tok_t *prev)
     return true;
 }
 
-#define FNV_PRIME      0x100000001b3ull
-#define FNV_STEP(h, c) (((h) ^ (uint8_t)(c)) * FNV_PRIME)
-
 /*
  * Scans the word starting at p: ends it, hashes it (exactly as nf_tok_hash does) and
  * counts its upper- and lower-case letters, all in one pass. Returns the end.
@@ -461,14 +491,15 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
                                       uint64_t *hash, size_t *upper, size_t *lower)
 {
     const unsigned char *p = w;
-    uint64_t h = 0xcbf29ce484222325ull;
+    hasher_t hs;
     size_t up = 0, lo = 0;
+    hs_init(&hs);
     while (p < end) {
         unsigned char c = *p;
         uint8_t k = BYTE_CLASS[c];
         size_t n;
         if (k & B_ALNUM) {
-            h = FNV_STEP(h, FOLD[c]);
+            hs_put(&hs, FOLD[c]);
             up += (k >> 1) & 1;
             lo += (k >> 2) & 1;
             p++;
@@ -477,22 +508,22 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
         } else if (c == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
                    p[2] <= '9' && p[3] >= '0' && p[3] <= '9' &&
                    (p + 4 == end || !is_word_byte(p[4]) || p[4] == ',')) {
-            h = FNV_STEP(h, ',');
+            hs_put(&hs, ',');
             p++;
         } else if (is_apostrophe(p, end, &n) && p + n < end && is_word_byte(p[n])) {
             /* possessive 's (or s'): stop; other apostrophes stay in the word */
             if ((p[n] == 's' || p[n] == 'S') && (p + n + 1 == end || !is_word_byte(p[n + 1])))
                 break;
-            h = FNV_STEP(h, '\'');
+            hs_put(&hs, '\'');
             p += n;
         } else if ((n = utf8_letter(p, end)) > 0) {
             if (c == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
-                h = FNV_STEP(h, c);
-                h = FNV_STEP(h, p[1] + 0x20);
+                hs_put(&hs, c);
+                hs_put(&hs, (unsigned char)(p[1] + 0x20));
                 up++;
             } else {
                 for (size_t i = 0; i < n; i++)
-                    h = FNV_STEP(h, p[i]);
+                    hs_put(&hs, p[i]);
                 lo++;
             }
             p += n;
@@ -503,7 +534,7 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
     /* "U.S." and "M.I.T." keep their final period when it follows an initial */
     if (p < end && *p == '.' && p - w >= 3 && p[-2] == '.')
         p++;
-    *hash = h;
+    *hash = hs_end(&hs);
     *upper = up;
     *lower = lo;
     return p;

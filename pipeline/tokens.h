@@ -4,7 +4,7 @@
  * (acquisition verbs, funding words, infrastructure nouns, status words, ...). The
  * extractors work on these tokens and never re-scan the text.
  *
- * A token's hash is FNV-1a over its lower-cased bytes with '.' left out, so "U.S." and
+ * A token's hash is over its lower-cased bytes with '.' left out, so "U.S." and
  * "US", "Amazon.com" and "amazoncom" hash alike; the gazetteer hashes its names through
  * the same tokeniser. The lexicon is built once and is read-only afterwards.
  */

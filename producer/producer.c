@@ -29,7 +29,6 @@ struct nf_producer {
     nf_producer_dr_cb *dr_cb;
     nf_producer_fatal_cb *fatal_cb;
     void *opaque;
-    char *dlq_topic;
     char last_error[256];
     bool transactional;
 };
@@ -77,11 +76,6 @@ nf_producer_t *nf_producer_new(const nf_config_t *conf, struct event_base *base,
     p->dr_cb = dr_cb;
     p->fatal_cb = fatal_cb;
     p->opaque = opaque;
-    p->dlq_topic = strdup(conf->dlq_topic);
-    if (!p->dlq_topic) {
-        snprintf(errstr, errstr_size, "out of memory");
-        goto err;
-    }
 
     rd_kafka_conf_t *rkconf = nf_kafka_conf_new(conf, NF_KAFKA_PRODUCER, errstr, errstr_size);
     if (!rkconf)
@@ -177,7 +171,6 @@ void nf_producer_destroy(nf_producer_t *p)
         close(p->pipefd[0]);
     if (p->pipefd[1] >= 0)
         close(p->pipefd[1]);
-    free(p->dlq_topic);
     free(p);
 }
 
@@ -237,16 +230,6 @@ rd_kafka_headers_t *nf_dlq_headers_new(const nf_dlq_info_t *info)
     return hdrs;
 }
 
-int nf_producer_send_dlq(nf_producer_t *p, const void *key, size_t key_len, const void *value,
-                         size_t len, const nf_dlq_info_t *info, void *msg_opaque)
-{
-    rd_kafka_headers_t *hdrs = nf_dlq_headers_new(info);
-    int err = nf_producer_send(p, p->dlq_topic, key, key_len, value, len, hdrs, msg_opaque);
-    if (err)
-        rd_kafka_headers_destroy(hdrs);
-    return err;
-}
-
 void nf_producer_poll(nf_producer_t *p)
 {
     rd_kafka_poll(p->rk, 0);
@@ -268,11 +251,6 @@ int nf_producer_outq_len(nf_producer_t *p)
 const char *nf_producer_last_error(const nf_producer_t *p)
 {
     return p->last_error;
-}
-
-const char *nf_producer_dlq_topic(const nf_producer_t *p)
-{
-    return p->dlq_topic;
 }
 
 rd_kafka_t *nf_producer_handle(nf_producer_t *p)

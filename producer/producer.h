@@ -6,8 +6,8 @@
  * libevent read event serves it, so no thread other than the loop ever runs newsflow
  * code. Each message carries an opaque pointer that its delivery report hands back.
  *
- * The dead-letter topic lives here too: nf_producer_send_dlq() sends the original
- * bytes with headers saying why, and where they came from. The producer knows nothing
+ * Dead letters are described here too: nf_dlq_headers_new() builds the headers that
+ * say why a message was rejected and where it came from. The producer knows nothing
  * about news.
  */
 #ifndef NF_PRODUCER_H
@@ -58,17 +58,12 @@ int nf_producer_send(nf_producer_t *producer, const char *topic, const void *key
                      const void *value, size_t len, rd_kafka_headers_t *headers, void *msg_opaque);
 /* New headers describing a dead letter (reason, error, source coordinates). */
 rd_kafka_headers_t *nf_dlq_headers_new(const nf_dlq_info_t *info);
-/* Queues a dead letter for the original <value, len> with key. Same returns as send. */
-int nf_producer_send_dlq(nf_producer_t *producer, const void *key, size_t key_len,
-                         const void *value, size_t len, const nf_dlq_info_t *info,
-                         void *msg_opaque);
 /* Serves delivery reports now (non-blocking). */
 void nf_producer_poll(nf_producer_t *producer);
 /* Blocks until every queued message is delivered or timeout_ms passes. */
 int nf_producer_flush(nf_producer_t *producer, int timeout_ms);
 /* Messages queued or in flight in librdkafka. */
 int nf_producer_outq_len(nf_producer_t *producer);
-const char *nf_producer_dlq_topic(const nf_producer_t *producer);
 /* Text of the last failed send, for dead-letter headers and logs. */
 const char *nf_producer_last_error(const nf_producer_t *producer);
 /* The underlying handle, for tests and statistics. Owned by the producer. */
@@ -88,8 +83,7 @@ int nf_producer_txn_init(nf_producer_t *producer, int timeout_ms);
 int nf_producer_txn_begin(nf_producer_t *producer);
 /* Sends offsets (next offsets to consume) with the consumer's group metadata, then
  * commits. offsets may be NULL or empty (outputs only). */
-int nf_producer_txn_commit(nf_producer_t *producer,
-                           const rd_kafka_topic_partition_list_t *offsets,
+int nf_producer_txn_commit(nf_producer_t *producer, const rd_kafka_topic_partition_list_t *offsets,
                            const rd_kafka_consumer_group_metadata_t *cgmd);
 int nf_producer_txn_abort(nf_producer_t *producer);
 

@@ -112,7 +112,7 @@ static int run_loop(scenario_t *sc, const char *group, const char *input, const 
 
     struct event_base *base = event_base_new();
     nf_pipeline_t *pipeline = nf_pipeline_new(conf, errstr, sizeof(errstr));
-    sc->loop = nf_loop_new(conf, base, pipeline, errstr, sizeof(errstr));
+    sc->loop = nf_loop_new(conf, base, pipeline, NULL, errstr, sizeof(errstr));
     CHECK(sc->loop != NULL);
     if (!sc->loop) {
         fprintf(stderr, "loop: %s\n", errstr);

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "extract.h"
 #include "test.h"
+#include "tokens.h"
 #include "util.h"
 
 static char rules_dir[4096];
@@ -76,6 +77,25 @@ static bool has_party(const char *name, nf_role_t role)
             !strcmp(ex.entities[ex.deal.parties[i].entity].name, name))
             return true;
     return false;
+}
+
+/* Tokens ------------------------------------------------------------------------------- */
+
+/* The tokeniser's one-pass hash must equal nf_tok_hash, which the lexicon is built with. */
+static void test_tokens(void)
+{
+    static const char text[] =
+        "U.S. Amazon.com Lowe's D'Ieteren 1,052.86 Telef\xc3\x93nica "
+        "M.I.T. OpenAI\xe2\x80\x99s $3.9M 20.9p A16Z co-founder \xc3\xa9t\xc3\xa9";
+    nf_toks_t toks = {0};
+    CHECK_INT(nf_tokenise(text, strlen(text), NULL, &toks), 0);
+    CHECK(toks.n > 15);
+    for (size_t i = 0; i < toks.n; i++)
+        CHECK(toks.v[i].hash == nf_tok_hash(text + toks.v[i].start, toks.v[i].len));
+    CHECK(toks.v[0].hash == nf_tok_hash("US", 2));
+    CHECK(toks.v[0].len == 4); /* "U.S." keeps its final period */
+    CHECK(toks.v[1].hash == nf_tok_hash("amazoncom", 9));
+    nf_toks_free(&toks);
 }
 
 /* Money forms ------------------------------------------------------------------------- */
@@ -543,6 +563,7 @@ int main(void)
         return 1;
     }
     CHECK(nf_extractor_names(x) > 3000);
+    test_tokens();
     test_forms();
     test_kinds();
     test_entities();
