@@ -18,6 +18,7 @@
 #include "nf_build.h"
 #include "offline.h"
 #include "pipeline.h"
+#include "publish.h"
 #include "range.h"
 #include "util.h"
 
@@ -43,6 +44,7 @@ static void usage_main(FILE *out)
             "  run        consume articles, enrich them and republish (the streaming service)\n"
             "  replay     reprocess a time or offset range of the input topic (backfill)\n"
             "  classify   enrich article JSONL from files or stdin to stdout, without Kafka\n"
+            "  publish    load article JSONL files (plain or gzip) into a topic\n"
             "  version    print the version\n"
             "  help       this help; `newsflow <command> --help` for a command's options\n"
             "\n"
@@ -116,6 +118,22 @@ static void usage_replay(FILE *out)
         "      --no-progress        no progress bar or progress lines\n"
         "  -b, --brokers LIST       same as -X kafka.bootstrap.servers=LIST\n"
         "\n");
+    usage_common(out);
+}
+
+static void usage_publish(FILE *out)
+{
+    fprintf(out, "Usage: newsflow publish [options] [FILE...]\n"
+                 "\n"
+                 "Loads article JSONL (plain or gzip; stdin when no FILE or \"-\") into a topic,\n"
+                 "one message per line keyed by the article id, for backfilling from archives.\n"
+                 "Lines without a usable id are sent without a key (newsflow run dead-letters\n"
+                 "them with the reason). Exit status 0 when every line was delivered.\n"
+                 "\n"
+                 "  -t, --topic TOPIC     target topic (default: input.topic)\n"
+                 "  -b, --brokers LIST    same as -X kafka.bootstrap.servers=LIST\n"
+                 "      --no-progress     no progress bar or progress lines\n"
+                 "\n");
     usage_common(out);
 }
 
@@ -516,6 +534,75 @@ out:
     return rc;
 }
 
+/* Sub-command `publish`. */
+static int cmd_publish(cli_t *cli, int argc, char **argv)
+{
+    enum { O_NOPROGRESS = 1000 };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 'X'},
+        {"brokers", required_argument, NULL, 'b'},
+        {"topic", required_argument, NULL, 't'},
+        {"no-progress", no_argument, NULL, O_NOPROGRESS},
+        {"dump-config", no_argument, NULL, 'D'},
+        {"help-config", no_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    nf_publish_opts_t popts = {.progress = true};
+    char brokers[1024];
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:X:b:t:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cli->config_file = optarg;
+            break;
+        case 'X':
+            cli_add_set(cli, optarg);
+            break;
+        case 'b':
+            snprintf(brokers, sizeof(brokers), "kafka.bootstrap.servers=%s", optarg);
+            cli_add_set(cli, brokers);
+            break;
+        case 't':
+            popts.topic = optarg;
+            break;
+        case O_NOPROGRESS:
+            popts.progress = false;
+            break;
+        case 'D':
+            cli->dump_config = true;
+            break;
+        case 'H':
+            nf_config_print_reference(stdout);
+            return 0;
+        case 'h':
+            usage_publish(stdout);
+            return 0;
+        default:
+            usage_publish(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    nf_config_t *conf = build_config(cli);
+    if (!conf)
+        return EXIT_USAGE;
+    int rc;
+    if (cli->dump_config) {
+        nf_config_dump(conf, stdout);
+        rc = 0;
+    } else if (!nf_config_is_set(conf, "kafka.bootstrap.servers")) {
+        fprintf(stderr, "newsflow publish: set kafka.bootstrap.servers (-b)\n");
+        rc = EXIT_USAGE;
+    } else {
+        popts.paths = (const char *const *)argv + optind;
+        popts.npaths = argc - optind;
+        rc = nf_publish(conf, &popts);
+    }
+    nf_config_destroy(conf);
+    return rc;
+}
+
 /* Sub-command `classify`. */
 static int cmd_classify(cli_t *cli, int argc, char **argv)
 {
@@ -590,6 +677,8 @@ int main(int argc, char **argv)
         rc = cmd_run(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "replay")) {
         rc = cmd_replay(&cli, argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "publish")) {
+        rc = cmd_publish(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "classify")) {
         rc = cmd_classify(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

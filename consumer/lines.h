@@ -25,5 +25,9 @@ void nf_lines_close(nf_lines_t *lines);
 int nf_lines_next(nf_lines_t *lines, const char **line, size_t *len, int64_t *lineno);
 /* The name given to nf_lines_open ("-" shown as "<stdin>"). */
 const char *nf_lines_name(const nf_lines_t *lines);
+/* Size of the file on disk (-1 for pipes), and how many of its bytes were read so far
+ * (compressed bytes for gzip input): for progress reporting. */
+int64_t nf_lines_size(const nf_lines_t *lines);
+int64_t nf_lines_offset(const nf_lines_t *lines);
 
 #endif

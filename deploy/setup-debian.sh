@@ -10,7 +10,7 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 pkgs=(gcc make cmake pkg-config librdkafka-dev libevent-dev libcjson-dev libhyperscan-dev
-      ca-certificates)
+      zlib1g-dev libssl-dev ca-certificates)
 if [ "$want_test" = 1 ]; then
     pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 valgrind)
 fi
