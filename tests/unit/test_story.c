@@ -1,0 +1,498 @@
+/*
+ * Unit test for pipeline/story: normalisation, similarity on pairs of near-duplicate
+ * and of different articles written for this test, story clusters (key, copies,
+ * novelty, duplicate_of), repeated ids, eviction by count and by time, determinism, the
+ * encoded story object, and the cost of an observation with 100,000 articles held
+ * (NF_STORY_BENCH_N overrides the count; the thread's CPU time per observation is
+ * printed, and checked only loosely since sanitizers and valgrind slow it down).
+ */
+#include "err.h"
+#include "story.h"
+#include "test.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <time.h>
+
+typedef struct text {
+    const char *title, *lead;
+} text_t;
+
+typedef struct pair {
+    const char *what;
+    text_t a, b;
+} pair_t;
+
+static const char ACME_LEAD[] =
+    "Acme Robotics, a Boston-based maker of warehouse picking arms, said on Tuesday it had "
+    "raised $40 million in a Series B round led by Northwind Ventures. The company plans to use "
+    "the money to double its engineering staff and open an office in Rotterdam next year.";
+
+static const char HELIOS_LEAD[] =
+    "Helios Energy will build a 2 gigawatt solar farm with battery storage near Tonopah, Nevada, "
+    "the utility said on Wednesday, at a cost of about $2.1 billion. Construction is due to start "
+    "in the spring and the first panels should deliver power to the grid in 2028.";
+
+/* Pairs that are the same story and must match. */
+static const pair_t SAME[] = {
+    {"syndicated copy, different publisher suffix",
+     {"Acme Robotics raises $40 million to expand warehouse automation - Reuters", ACME_LEAD},
+     {"Acme Robotics raises $40 million to expand warehouse automation | TechDaily", ACME_LEAD}},
+    {"small edits",
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD},
+     {"Acme Robotics raises $40 mln to expand warehouse automation",
+      "Acme Robotics, a Boston-based maker of warehouse picking arms, said Tuesday it had raised "
+      "$40 million in a Series B round led by Northwind Ventures. The company plans to use the "
+      "money to roughly double its engineering staff and to open a new office in Rotterdam next "
+      "year."}},
+    {"reordered sentences",
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD},
+     {"Acme Robotics raises $40 million to expand warehouse automation",
+      "The company plans to use the money to double its engineering staff and open an office in "
+      "Rotterdam next year. Acme Robotics, a Boston-based maker of warehouse picking arms, said "
+      "on Tuesday it had raised $40 million in a Series B round led by Northwind Ventures."}},
+    {"changed number (a correction)",
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD},
+     {"Acme Robotics raises $45 million to expand warehouse automation",
+      "Acme Robotics, a Boston-based maker of warehouse picking arms, said on Tuesday it had "
+      "raised $45 million in a Series B round led by Northwind Ventures. The company plans to "
+      "use the money to double its engineering staff and open an office in Rotterdam next "
+      "year."}},
+    {"wire tag and an added sentence",
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD},
+     {"UPDATE 1-Acme Robotics raises $40 million to expand warehouse automation",
+      "Acme Robotics, a Boston-based maker of warehouse picking arms, said on Tuesday it had "
+      "raised $40 million in a Series B round led by Northwind Ventures. The company plans to use "
+      "the money to double its engineering staff and open an office in Rotterdam next year. "
+      "Shares of rival Pickwell rose 3% on the news."}},
+    {"typography: curly quotes, dashes, case",
+     {"Helios Energy's $2.1 billion solar farm - what we know", HELIOS_LEAD},
+     {"HELIOS ENERGY\xe2\x80\x99S $2.1 BILLION SOLAR FARM \xe2\x80\x94 What We Know",
+      "Helios Energy will build a 2 gigawatt solar farm with battery storage near Tonopah, "
+      "Nevada \xe2\x80\x94 the utility said on Wednesday \xe2\x80\x94 at a cost of about "
+      "$2.1 billion. Construction is due to start in the spring, and the first panels should "
+      "deliver power to the grid in 2028."}},
+    {"title only, different suffix",
+     {"Helios Energy to build 2 GW solar farm in Nevada - Bloomberg", NULL},
+     {"Helios Energy to build 2 GW solar farm in Nevada \xe2\x80\x94 Energy Wire Daily", NULL}},
+    {"rewritten title, same lead",
+     {"Warehouse robot maker Acme Robotics lands $40M Series B", ACME_LEAD},
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD}},
+};
+
+/* Pairs about the same company or topic that are different stories and must not match. */
+static const pair_t DIFFERENT[] = {
+    {"same company: a funding round vs an acquisition",
+     {"Acme raises $10M",
+      "Acme Corp, the Denver payments start-up, has raised $10 million in seed funding from "
+      "Granite Capital, it said on Monday, and will hire twenty engineers."},
+     {"Acme acquires Beta",
+      "Acme Corp, the Denver payments start-up, has agreed to acquire Beta Labs, a fraud "
+      "detection company, for an undisclosed sum, it said on Monday."}},
+    {"same company, two rounds",
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD},
+     {"Acme Robotics raises $12 million seed round",
+      "Acme Robotics, which builds picking arms for warehouses, has closed a $12 million seed "
+      "round from Harbor Angels and plans to ship its first units to grocery chains this "
+      "autumn."}},
+    {"two data centers in the same state",
+     {"Northwind Cloud plans $3 billion data center campus in Ohio",
+      "Northwind Cloud will spend $3 billion on a data center campus in New Albany, Ohio, with "
+      "room for six buildings and 600 megawatts of power, the company said."},
+     {"Granite Compute picks Ohio for $1.2 billion AI data center",
+      "Granite Compute has chosen a site outside Columbus, Ohio, for a $1.2 billion data center "
+      "that will house its next GPU cluster, according to local planning documents."}},
+    {"same acquirer, two targets",
+     {"Globex to buy Initech for $2.5 billion",
+      "Globex agreed to buy software maker Initech for $2.5 billion in cash, the companies said, "
+      "adding accounting tools to its small-business suite."},
+     {"Globex to buy Hooli's chip unit for $900 million",
+      "Globex agreed to buy the chip design unit of Hooli for $900 million, expanding its custom "
+      "silicon team as demand for AI accelerators grows."}},
+    {"same template, different companies",
+     {"Vandelay Industries raises $25 million Series A",
+      "Vandelay Industries, a Chicago logistics software start-up, raised $25 million in a "
+      "Series A round led by Pendant Partners."},
+     {"Kramerica Labs raises $25 million Series A",
+      "Kramerica Labs, a Seattle battery chemistry start-up, raised $25 million in a Series A "
+      "round led by Bania Capital."}},
+    {"generic market wrap vs a deal",
+     {"Stocks rise as tech rallies",
+      "Wall Street closed higher on Thursday as chipmakers rallied and bond yields eased."},
+     {"Acme Robotics raises $40 million to expand warehouse automation", ACME_LEAD}},
+};
+
+static void test_normalize(void)
+{
+    char buf[1024];
+    nf_story_normalize("UPDATE 2-Acme's CEO: \"We'll grow\" - Reuters", NULL, buf, sizeof(buf));
+    CHECK_STR(buf, "acme ceo we ll grow");
+    nf_story_normalize("EXCLUSIVE-Big news at Acme | The Daily Widget", NULL, buf, sizeof(buf));
+    CHECK_STR(buf, "big news acme");
+    /* a short title keeps its dash; a long "suffix" is not a publisher */
+    nf_story_normalize("Acme - Beta", NULL, buf, sizeof(buf));
+    CHECK_STR(buf, "acme beta");
+    nf_story_normalize("Acme buys Beta - a deal that reshapes the widget market for good", NULL,
+                       buf, sizeof(buf));
+    CHECK_STR(buf, "acme buys beta deal reshapes widget market good");
+    nf_story_normalize("\xe2\x80\x9cQuoted\xe2\x80\x9d \xe2\x82\xac"
+                       "5m deal",
+                       "Lead, with $1.5bn.", buf, sizeof(buf));
+    CHECK_STR(buf, "quoted 5m deal lead 1 5bn");
+    nf_story_normalize(NULL, NULL, buf, sizeof(buf));
+    CHECK_STR(buf, "");
+    /* the lead is cut at NF_STORY_LEAD_MAX bytes, at a word boundary */
+    char lead[2000];
+    size_t n = 0;
+    while (n + 8 < sizeof(lead)) {
+        memcpy(lead + n, "abcdefg ", 8);
+        n += 8;
+    }
+    lead[n] = '\0';
+    nf_story_normalize(NULL, lead, buf, sizeof(buf));
+    CHECK_INT(strlen(buf), NF_STORY_LEAD_MAX / 8 * 8 - 1);
+}
+
+static int test_pairs(void)
+{
+    int tp = 0, fp = 0;
+    for (size_t i = 0; i < sizeof(SAME) / sizeof(SAME[0]); i++) {
+        const pair_t *p = &SAME[i];
+        double est = nf_story_similarity(p->a.title, p->a.lead, p->b.title, p->b.lead);
+        double jac = nf_story_jaccard(p->a.title, p->a.lead, p->b.title, p->b.lead);
+        fprintf(stderr, "  same      est %.3f jaccard %.3f  %s\n", est, jac, p->what);
+        CHECK(est >= NF_STORY_THRESHOLD);
+        tp += est >= NF_STORY_THRESHOLD;
+        /* symmetric */
+        CHECK(est == nf_story_similarity(p->b.title, p->b.lead, p->a.title, p->a.lead));
+    }
+    for (size_t i = 0; i < sizeof(DIFFERENT) / sizeof(DIFFERENT[0]); i++) {
+        const pair_t *p = &DIFFERENT[i];
+        double est = nf_story_similarity(p->a.title, p->a.lead, p->b.title, p->b.lead);
+        double jac = nf_story_jaccard(p->a.title, p->a.lead, p->b.title, p->b.lead);
+        fprintf(stderr, "  different est %.3f jaccard %.3f  %s\n", est, jac, p->what);
+        CHECK(est < NF_STORY_THRESHOLD);
+        fp += est >= NF_STORY_THRESHOLD;
+    }
+    fprintf(stderr, "  pairs: %d/%zu same matched, %d/%zu different matched\n", tp,
+            sizeof(SAME) / sizeof(SAME[0]), fp, sizeof(DIFFERENT) / sizeof(DIFFERENT[0]));
+    /* identical texts, and nothing in common */
+    CHECK(nf_story_similarity("a b c d", NULL, "a b c d", NULL) == 1.0);
+    CHECK(nf_story_similarity("", NULL, "", NULL) == 0.0);
+    CHECK(nf_story_similarity(NULL, NULL, "abc", NULL) == 0.0);
+    CHECK(nf_story_jaccard("one two three", NULL, "four five six", NULL) == 0.0);
+    CHECK(nf_story_jaccard("one two three", NULL, "one two three", NULL) == 1.0);
+    return 0;
+}
+
+static nf_story_t *new_story(int64_t window_ms, uint32_t max_entries)
+{
+    char err[256] = "";
+    nf_story_opts_t o = {.window_ms = window_ms, .max_entries = max_entries};
+    nf_story_t *st = nf_story_new(&o, err, sizeof(err));
+    CHECK(st != NULL);
+    if (!st) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    return st;
+}
+
+static void test_clusters(void)
+{
+    nf_story_t *st = new_story(0, 1000);
+    nf_story_info_t a, b, c, d, r;
+    const pair_t *p = &SAME[0];
+    int64_t t0 = 1764424800000; /* 2025-11-29T14:00:00Z */
+
+    CHECK_INT(nf_story_observe(st, "a-1", p->a.title, p->a.lead, t0, &a), 0);
+    CHECK(a.is_new && !a.repeated);
+    CHECK_INT(a.copies, 1);
+    CHECK(a.novelty == 1.0);
+    CHECK_STR(a.duplicate_of, "");
+    CHECK_INT(a.first_seen_ms, t0);
+    CHECK(!strncmp(a.key, "sty-", 4) && strlen(a.key) == 20);
+
+    CHECK_INT(nf_story_observe(st, "b-1", p->b.title, p->b.lead, t0 + 1000, &b), 0);
+    CHECK(!b.is_new);
+    CHECK_STR(b.key, a.key);
+    CHECK_INT(b.copies, 2);
+    CHECK(b.novelty == 0.5);
+    CHECK_STR(b.duplicate_of, "a-1");
+    CHECK_INT(b.first_seen_ms, t0);
+    CHECK(b.similarity >= NF_STORY_THRESHOLD);
+
+    /* a third copy (a correction) names the earliest near-copy */
+    const pair_t *q = &SAME[3];
+    CHECK_INT(nf_story_observe(st, "c-1", q->b.title, q->b.lead, t0 + 2000, &c), 0);
+    CHECK_STR(c.key, a.key);
+    CHECK_INT(c.copies, 3);
+    CHECK(c.novelty > 0.333 && c.novelty < 0.334);
+    CHECK_STR(c.duplicate_of, "a-1");
+
+    /* a different story about the same company */
+    const pair_t *x = &DIFFERENT[1];
+    CHECK_INT(nf_story_observe(st, "d-1", x->b.title, x->b.lead, t0 + 3000, &d), 0);
+    CHECK(d.is_new);
+    CHECK(strcmp(d.key, a.key) != 0);
+    CHECK_INT(d.copies, 1);
+
+    /* the same article id again: not counted, first result repeated */
+    CHECK_INT(nf_story_observe(st, "b-1", p->b.title, p->b.lead, t0 + 4000, &r), 0);
+    CHECK(r.repeated && !r.is_new);
+    CHECK_STR(r.key, a.key);
+    CHECK_INT(r.copies, 2);
+    CHECK_STR(r.duplicate_of, "a-1");
+    CHECK_INT(nf_story_count(st), 4);
+
+    /* an empty text matches nothing */
+    nf_story_info_t e1, e2;
+    CHECK_INT(nf_story_observe(st, "e-1", NULL, NULL, t0 + 5000, &e1), 0);
+    CHECK_INT(nf_story_observe(st, "e-2", "", "...", t0 + 5000, &e2), 0);
+    CHECK(e1.is_new && e2.is_new && strcmp(e1.key, e2.key) != 0);
+
+    /* a long id is held and reported */
+    char longid[200];
+    memset(longid, 'x', sizeof(longid) - 1);
+    longid[sizeof(longid) - 1] = '\0';
+    nf_story_info_t l1, l2;
+    const pair_t *h = &SAME[6];
+    CHECK_INT(nf_story_observe(st, longid, h->a.title, h->a.lead, t0 + 6000, &l1), 0);
+    CHECK_INT(nf_story_observe(st, "h-2", h->b.title, h->b.lead, t0 + 6001, &l2), 0);
+    CHECK_STR(l2.duplicate_of, longid);
+    CHECK_STR(l2.key, l1.key);
+
+    CHECK_INT(nf_story_observe(NULL, "x", "t", NULL, 0, &r), NF_EINVAL);
+    CHECK_INT(nf_story_observe(st, NULL, "t", NULL, 0, &r), NF_EINVAL);
+    CHECK_INT(nf_story_observe(st, "x", "t", NULL, 0, NULL), NF_EINVAL);
+    nf_story_destroy(st);
+    nf_story_destroy(NULL);
+}
+
+static void test_novelty_decay(void)
+{
+    nf_story_t *st = new_story(0, 0);
+    const pair_t *p = &SAME[0];
+    double prev = 2.0;
+    for (int i = 0; i < 10; i++) {
+        char id[16];
+        nf_story_info_t info;
+        snprintf(id, sizeof(id), "copy-%d", i);
+        CHECK_INT(
+            nf_story_observe(st, id, i % 2 ? p->a.title : p->b.title, p->a.lead, 1000 + i, &info),
+            0);
+        CHECK_INT(info.copies, i + 1);
+        CHECK(info.novelty < prev);
+        CHECK(info.novelty > 1.0 / (i + 1) - 1e-9 && info.novelty < 1.0 / (i + 1) + 1e-9);
+        CHECK_STR(info.duplicate_of, i ? "copy-0" : "");
+        prev = info.novelty;
+    }
+    nf_story_destroy(st);
+}
+
+static void test_eviction_by_count(void)
+{
+    nf_story_t *st = new_story(0, 4);
+    nf_story_info_t info, first;
+    const pair_t *p = &SAME[0];
+    CHECK_INT(nf_story_observe(st, "first", p->a.title, p->a.lead, 1, &first), 0);
+    for (int i = 0; i < 4; i++) {
+        char id[16], title[64];
+        snprintf(id, sizeof(id), "other-%d", i);
+        snprintf(title, sizeof(title), "unrelated headline number %d about w%dx", i, i * 7);
+        CHECK_INT(nf_story_observe(st, id, title, NULL, 2 + i, &info), 0);
+        CHECK(info.is_new);
+        CHECK(nf_story_count(st) <= 4);
+    }
+    CHECK_INT(nf_story_count(st), 4);
+    /* "first" was evicted: its copy starts a story of its own */
+    CHECK_INT(nf_story_observe(st, "copy", p->b.title, p->b.lead, 10, &info), 0);
+    CHECK(info.is_new);
+    CHECK(strcmp(info.key, first.key) != 0);
+    CHECK_STR(info.duplicate_of, "");
+    CHECK_INT(nf_story_count(st), 4);
+    /* while a story's copies are held, a later copy still joins it */
+    CHECK_INT(nf_story_observe(st, "copy2", p->a.title, p->a.lead, 11, &first), 0);
+    CHECK_STR(first.key, info.key);
+    CHECK_STR(first.duplicate_of, "copy");
+    nf_story_destroy(st);
+}
+
+static void test_eviction_by_time(void)
+{
+    nf_story_t *st = new_story(1000, 0);
+    nf_story_info_t a, b, c, d;
+    const pair_t *p = &SAME[0];
+    CHECK_INT(nf_story_observe(st, "a", p->a.title, p->a.lead, 10000, &a), 0);
+    CHECK_INT(nf_story_observe(st, "b", p->b.title, p->b.lead, 10600, &b), 0);
+    CHECK_STR(b.key, a.key);
+    /* at 11200 "a" (older than the window) is expired, "b" is not: c joins via b */
+    CHECK_INT(nf_story_observe(st, "c", p->a.title, p->a.lead, 11200, &c), 0);
+    CHECK_STR(c.key, a.key);
+    CHECK_STR(c.duplicate_of, "b");
+    CHECK_INT(c.copies, 2);
+    CHECK_INT(c.first_seen_ms, 10000);
+    CHECK_INT(nf_story_count(st), 2);
+    /* long after: everything expired, a copy is new again */
+    CHECK_INT(nf_story_observe(st, "d", p->b.title, p->b.lead, 50000, &d), 0);
+    CHECK(d.is_new);
+    CHECK(strcmp(d.key, a.key) != 0);
+    CHECK_INT(d.copies, 1);
+    CHECK_INT(nf_story_count(st), 1);
+    nf_story_destroy(st);
+}
+
+static void test_determinism_and_encode(void)
+{
+    nf_story_t *s1 = new_story(0, 100), *s2 = new_story(0, 100);
+    for (size_t i = 0; i < sizeof(SAME) / sizeof(SAME[0]); i++) {
+        nf_story_info_t x, y;
+        char id[16];
+        snprintf(id, sizeof(id), "s-%zu", i);
+        nf_story_observe(s1, id, SAME[i].b.title, SAME[i].b.lead, (int64_t)i, &x);
+        nf_story_observe(s2, id, SAME[i].b.title, SAME[i].b.lead, (int64_t)i, &y);
+        CHECK_STR(x.key, y.key);
+        CHECK_STR(x.duplicate_of, y.duplicate_of);
+        CHECK_INT(x.copies, y.copies);
+    }
+    nf_story_destroy(s1);
+    nf_story_destroy(s2);
+    /* keys and similarities are the same in every process (fixed seeds) */
+    nf_story_t *st = new_story(0, 10);
+    nf_story_info_t info;
+    nf_story_observe(st, "a-1", "Some title", NULL, 0, &info);
+    CHECK_STR(info.key, "sty-2d023782c39d1a49");
+    nf_story_destroy(st);
+    double est =
+        nf_story_similarity(SAME[3].a.title, SAME[3].a.lead, SAME[3].b.title, SAME[3].b.lead);
+    CHECK(est > 0.0 && est == nf_story_similarity(SAME[3].a.title, SAME[3].a.lead, SAME[3].b.title,
+                                                  SAME[3].b.lead));
+
+    nf_story_info_t e = {.key = "sty-0123456789abcdef",
+                         .first_seen_ms = 1764424800123,
+                         .copies = 2,
+                         .novelty = 0.5,
+                         .duplicate_of = "art-\"1\""};
+    nf_buf_t out = {0};
+    CHECK_INT(nf_story_encode(&e, &out), 0);
+    CHECK_STR(out.data, ",\"story\":{\"key\":\"sty-0123456789abcdef\",\"first_seen\":"
+                        "\"2025-11-29T14:00:00.123Z\",\"novelty\":0.5,\"copies\":2,"
+                        "\"duplicate_of\":\"art-\\\"1\\\"\"}");
+    nf_buf_reset(&out);
+    e.duplicate_of = "";
+    e.novelty = 1.0;
+    e.copies = 1;
+    CHECK_INT(nf_story_encode(&e, &out), 0);
+    CHECK_STR(out.data, ",\"story\":{\"key\":\"sty-0123456789abcdef\",\"first_seen\":"
+                        "\"2025-11-29T14:00:00.123Z\",\"novelty\":1,\"copies\":1}");
+    nf_buf_reset(&out);
+    e.novelty = 1.0 / 3;
+    e.duplicate_of = NULL;
+    nf_story_encode(&e, &out);
+    CHECK(strstr(out.data, "\"novelty\":0.333,") != NULL);
+    /* the object is valid JSON once wrapped */
+    nf_buf_t doc = {0};
+    nf_buf_printf(&doc, "{\"x\":1%s}", out.data);
+    cJSON *root = cJSON_Parse(doc.data);
+    CHECK(root != NULL);
+    cJSON_Delete(root);
+    nf_buf_free(&doc);
+    CHECK_INT(nf_story_encode(NULL, &out), NF_EINVAL);
+    nf_buf_free(&out);
+
+    char err[128] = "";
+    nf_story_opts_t bad = {.threshold = 1.5};
+    CHECK(nf_story_new(&bad, err, sizeof(err)) == NULL);
+    CHECK(strstr(err, "threshold") != NULL);
+}
+
+/* A deterministic pseudo-random article: n words from a 5,000-word vocabulary. */
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return rng_state >> 33;
+}
+
+static void random_text(char *buf, size_t size, int words)
+{
+    size_t n = 0;
+    for (int i = 0; i < words && n + 16 < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "w%" PRIu64 " ", rng() % 5000);
+    buf[n] = '\0';
+}
+
+/* CPU time of this thread: steadier than the wall clock on a shared machine. */
+static int64_t cpu_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void test_bench(void)
+{
+    long total = 100000;
+    const char *env = getenv("NF_STORY_BENCH_N");
+    if (env && atol(env) > 0)
+        total = atol(env);
+    nf_story_t *st = new_story(0, (uint32_t)total);
+    rng_state = 42;
+    char title[128], lead[600], id[32];
+    nf_story_info_t info;
+    long falsely_matched = 0;
+    int64_t fill_us = 0, warm_us = 0, t0;
+    for (long i = 0; i < total; i++) {
+        snprintf(id, sizeof(id), "r-%ld", i);
+        random_text(title, sizeof(title), 10);
+        random_text(lead, sizeof(lead), 70);
+        t0 = cpu_us();
+        nf_story_observe(st, id, title, lead, 1000 + i, &info);
+        fill_us += cpu_us() - t0;
+        falsely_matched += !info.is_new;
+    }
+    CHECK_INT(nf_story_count(st), total);
+    /* with the state full: new articles, each followed by a copy with one word changed */
+    long rounds = total / 20, dups = 0;
+    for (long i = 0; i < rounds; i++) {
+        snprintf(id, sizeof(id), "n-%ld", i);
+        random_text(title, sizeof(title), 10);
+        random_text(lead, sizeof(lead), 70);
+        t0 = cpu_us();
+        nf_story_observe(st, id, title, lead, 1000 + total + i, &info);
+        warm_us += cpu_us() - t0;
+        falsely_matched += !info.is_new;
+        snprintf(id, sizeof(id), "m-%ld", i);
+        lead[1] = lead[1] == '1' ? '2' : '1';
+        t0 = cpu_us();
+        nf_story_observe(st, id, title, lead, 1000 + total + i, &info);
+        warm_us += cpu_us() - t0;
+        dups += !info.is_new;
+    }
+    long warm_n = 2 * rounds;
+    fprintf(stderr,
+            "  bench: %ld entries held; CPU time per observe: %.2f us filling, %.2f us full; "
+            "%ld of %ld random articles falsely matched, %ld of %ld copies matched\n",
+            (long)nf_story_count(st), (double)fill_us / (double)total,
+            (double)warm_us / (double)warm_n, falsely_matched, total + rounds, dups, rounds);
+    CHECK_INT(nf_story_count(st), total);
+    CHECK(falsely_matched <= total / 10000);
+    CHECK(dups >= rounds * 99 / 100);
+    /* loose: sanitizers and valgrind are slow */
+    CHECK((double)warm_us / (double)warm_n < 2000.0);
+    nf_story_destroy(st);
+}
+
+int main(void)
+{
+    test_normalize();
+    test_pairs();
+    test_clusters();
+    test_novelty_decay();
+    test_eviction_by_count();
+    test_eviction_by_time();
+    test_determinism_and_encode();
+    test_bench();
+    TEST_DONE();
+}
