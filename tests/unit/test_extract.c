@@ -17,6 +17,7 @@
 #include "tokens.h"
 #include "util.h"
 
+static char root_dir[2048];
 static char rules_dir[4096];
 static char fixtures_dir[4096];
 
@@ -32,12 +33,16 @@ static void find_dirs(void)
         const char *home = getenv("NEWSFLOW_HOME"); /* <root>/deploy */
         snprintf(root, sizeof(root), "%s/..", home ? home : ".");
     }
+    snprintf(root_dir, sizeof(root_dir), "%s", root);
     snprintf(rules_dir, sizeof(rules_dir), "%s/rules", root);
     snprintf(fixtures_dir, sizeof(fixtures_dir), "%s/tests/fixtures/extract", root);
 }
 
 static nf_extractor_t *x;
 static nf_extraction_t ex;
+
+static cJSON *schema_root;
+static void check_schema(void);
 
 static void run(const char *title, const char *body, unsigned mask)
 {
@@ -46,6 +51,8 @@ static void run(const char *title, const char *body, unsigned mask)
     a.title = (char *)title;
     a.body = (char *)body;
     CHECK_INT(nf_extract(x, &a, mask, &ex), 0);
+    if (schema_root)
+        check_schema();
 }
 
 static const nf_amount_t *amount_of(double value, const char *currency)
@@ -77,6 +84,155 @@ static bool has_party(const char *name, nf_role_t role)
             !strcmp(ex.entities[ex.deal.parties[i].entity].name, name))
             return true;
     return false;
+}
+
+/* Schema: a small JSON Schema validator for the subset docs/schemas/enrichment.v1.json uses
+ * (type, enum, required, properties, additionalProperties, items, $ref, minLength, minimum,
+ * the currency pattern). --------------------------------------------------------------- */
+
+static bool validate(const cJSON *schema, const cJSON *v, const char *path);
+
+static const cJSON *resolve(const cJSON *schema)
+{
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(schema, "$ref");
+    if (cJSON_IsString(ref) && !strncmp(ref->valuestring, "#/$defs/", 8))
+        return cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(schema_root, "$defs"), ref->valuestring + 8);
+    return schema;
+}
+
+static bool type_ok(const char *type, const cJSON *v)
+{
+    if (!strcmp(type, "object"))
+        return cJSON_IsObject(v);
+    if (!strcmp(type, "array"))
+        return cJSON_IsArray(v);
+    if (!strcmp(type, "string"))
+        return cJSON_IsString(v);
+    if (!strcmp(type, "number"))
+        return cJSON_IsNumber(v);
+    if (!strcmp(type, "integer"))
+        return cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble;
+    return false;
+}
+
+static bool validate(const cJSON *schema, const cJSON *v, const char *path)
+{
+    schema = resolve(schema);
+    if (!schema) {
+        fprintf(stderr, "schema: unresolved $ref at %s\n", path);
+        return false;
+    }
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(schema, "type");
+    if (cJSON_IsString(type) && !type_ok(type->valuestring, v)) {
+        fprintf(stderr, "schema: %s is not %s\n", path, type->valuestring);
+        return false;
+    }
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(schema, "enum"), *e;
+    if (en) {
+        bool found = false;
+        cJSON_ArrayForEach(e, en)
+        {
+            found |=
+                cJSON_IsString(e) && cJSON_IsString(v) && !strcmp(e->valuestring, v->valuestring);
+        }
+        if (!found) {
+            fprintf(stderr, "schema: %s not in enum\n", path);
+            return false;
+        }
+    }
+    const cJSON *minlen = cJSON_GetObjectItemCaseSensitive(schema, "minLength");
+    if (minlen && cJSON_IsString(v) && strlen(v->valuestring) < (size_t)minlen->valuedouble) {
+        fprintf(stderr, "schema: %s too short\n", path);
+        return false;
+    }
+    const cJSON *min = cJSON_GetObjectItemCaseSensitive(schema, "minimum");
+    if (min && cJSON_IsNumber(v) && v->valuedouble < min->valuedouble) {
+        fprintf(stderr, "schema: %s below minimum\n", path);
+        return false;
+    }
+    const cJSON *pattern = cJSON_GetObjectItemCaseSensitive(schema, "pattern");
+    if (pattern && cJSON_IsString(v)) { /* only the ISO 4217 pattern is used */
+        const char *c = v->valuestring;
+        bool ok = strlen(c) == 3;
+        for (int i = 0; ok && i < 3; i++)
+            ok = c[i] >= 'A' && c[i] <= 'Z';
+        if (!ok) {
+            fprintf(stderr, "schema: %s does not match %s\n", path, pattern->valuestring);
+            return false;
+        }
+    }
+    char sub[256];
+    if (cJSON_IsObject(v)) {
+        const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+        cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(schema, "required"))
+        {
+            if (!cJSON_GetObjectItemCaseSensitive(v, e->valuestring)) {
+                fprintf(stderr, "schema: %s lacks %s\n", path, e->valuestring);
+                return false;
+            }
+        }
+        bool closed =
+            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(schema, "additionalProperties"));
+        cJSON_ArrayForEach(e, v)
+        {
+            const cJSON *ps = cJSON_GetObjectItemCaseSensitive(props, e->string);
+            snprintf(sub, sizeof(sub), "%s.%s", path, e->string);
+            if (!ps && closed) {
+                fprintf(stderr, "schema: %s is not allowed\n", sub);
+                return false;
+            }
+            if (ps && !validate(ps, e, sub))
+                return false;
+        }
+    }
+    if (cJSON_IsArray(v)) {
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(schema, "items");
+        int i = 0;
+        cJSON_ArrayForEach(e, v)
+        {
+            snprintf(sub, sizeof(sub), "%s[%d]", path, i++);
+            if (items && !validate(items, e, sub))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* Encodes the current extraction inside an object and validates it against the schema. */
+static void check_schema(void)
+{
+    nf_buf_t b = {0};
+    nf_buf_puts(&b, "{\"id\":1");
+    nf_extraction_encode(&ex, &b);
+    nf_buf_puts(&b, "}");
+    cJSON *ev = cJSON_Parse(b.data);
+    CHECK(ev != NULL);
+    if (ev) {
+        cJSON_DeleteItemFromObjectCaseSensitive(ev, "id");
+        bool ok = validate(schema_root, ev, "$");
+        if (!ok)
+            fprintf(stderr, "  event: %s\n", b.data);
+        CHECK(ok);
+    }
+    cJSON_Delete(ev);
+    nf_buf_free(&b);
+}
+
+static void load_schema(const char *root)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/docs/schemas/enrichment.v1.json", root);
+    FILE *fp = fopen(path, "r");
+    CHECK(fp != NULL);
+    if (!fp)
+        return;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    schema_root = cJSON_Parse(buf);
+    CHECK(schema_root != NULL);
 }
 
 /* Tokens ------------------------------------------------------------------------------- */
@@ -447,6 +603,7 @@ static void test_fixture_file(const char *name)
         CHECK_INT(nf_extract(x, &a, mask_of(cJSON_GetObjectItemCaseSensitive(j, "labels")), &ex),
                   0);
         check_fixture(a.id, cJSON_GetObjectItemCaseSensitive(j, "expect"));
+        check_schema();
         /* the encoded fields are valid JSON inside an object */
         nf_buf_t b = {0};
         nf_buf_puts(&b, "{\"id\":1");
@@ -557,6 +714,7 @@ int main(void)
 {
     char err[512];
     find_dirs();
+    load_schema(root_dir);
     x = nf_extractor_new(rules_dir, err, sizeof(err));
     if (!x) {
         fprintf(stderr, "extractor: %s\n", err);
@@ -573,5 +731,6 @@ int main(void)
     test_bad_input();
     nf_extraction_free(&ex);
     nf_extractor_destroy(x);
+    cJSON_Delete(schema_root);
     TEST_DONE();
 }
