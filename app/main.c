@@ -17,6 +17,7 @@
 #include "mock.h"
 #include "nf_build.h"
 #include "offline.h"
+#include "ops.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "range.h"
@@ -219,13 +220,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
  * reverse order. Returns the process exit code; stats, if given, receives the loop's
  * final statistics.
  */
-static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stats_t *stats)
+static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stats_t *stats,
+                 bool embedded)
 {
     char errstr[768];
     int rc = EXIT_RUNTIME;
     struct event_base *base = event_base_new();
     nf_pipeline_t *pipeline = NULL;
     nf_loop_t *loop = NULL;
+    nf_ops_t *ops = NULL;
     struct event *ev_int = NULL, *ev_term = NULL;
     if (!base) {
         fprintf(stderr, "newsflow: cannot create event loop\n");
@@ -239,6 +242,11 @@ static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stat
     nf_pipeline_set_replay(pipeline, replay != NULL);
     loop = nf_loop_new(conf, base, pipeline, replay, errstr, sizeof(errstr));
     if (!loop) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    if (*conf->ops_listen &&
+        !(ops = nf_ops_new(base, conf->ops_listen, loop, embedded, errstr, sizeof(errstr)))) {
         fprintf(stderr, "newsflow: %s\n", errstr);
         goto cleanup;
     }
@@ -266,6 +274,7 @@ cleanup:
     if (ev_int)
         event_free(ev_int);
     sig_events[0] = sig_events[1] = NULL;
+    nf_ops_destroy(ops);
     nf_loop_destroy(loop);
     nf_pipeline_destroy(pipeline);
     if (base)
@@ -361,7 +370,7 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
         goto out;
     }
 
-    rc = serve(conf, NULL, NULL);
+    rc = serve(conf, NULL, NULL, mock != NULL);
     nf_mock_destroy(mock);
     nf_config_destroy(conf);
 out:
@@ -486,7 +495,10 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
                 conf->group_id);
         goto out;
     }
-    if (nf_config_set(conf, "group.id", group, "replay", errstr, sizeof(errstr))) {
+    /* A replay usually runs beside the live service: no ops endpoint unless asked. */
+    if ((!nf_config_is_set(conf, "ops.listen") &&
+         nf_config_set(conf, "ops.listen", "", "replay", errstr, sizeof(errstr))) ||
+        nf_config_set(conf, "group.id", group, "replay", errstr, sizeof(errstr))) {
         fprintf(stderr, "newsflow replay: %s\n", errstr);
         goto out;
     }
@@ -514,7 +526,7 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
         .start = start, .end = end, .rate = rate, .topic_suffix = suffix, .progress = progress};
     nf_loop_stats_t st = {0};
     int64_t t0 = nf_mono_ms();
-    rc = serve(conf, &replay, &st);
+    rc = serve(conf, &replay, &st, false);
     fprintf(stderr,
             "replay: %llu article(s) in %.1f s: %llu enriched (deal %llu, funding %llu, "
             "infrastructure %llu, other %llu), %llu deletion(s), %llu dead letter(s)\n",

@@ -97,6 +97,9 @@ nf_mock_t *nf_mock_start(nf_config_t *conf, char *errstr, size_t errstr_size)
     rd_kafka_conf_t *rkconf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(rkconf, nf_kafka_log_cb);
     char rkerr[256];
+    /* This handle only owns the cluster; it never connects, so its "no bootstrap.servers"
+     * notice would only mislead. */
+    rd_kafka_conf_set(rkconf, "log_level", "3", rkerr, sizeof(rkerr));
     mock->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rkconf, rkerr, sizeof(rkerr));
     if (!mock->rk) {
         rd_kafka_conf_destroy(rkconf);

@@ -82,6 +82,8 @@ static const nf_conf_entry_t conf_table[] = {
      "Least severe log level written: error, warn, info, debug."},
     {"log.format", T_ENUM, "text", OFF(log_format), 0, 0, format_values,
      "Log line format on stderr: text or json (one object per line)."},
+    {"ops.listen", T_STRING, "127.0.0.1:8479", OFF(ops_listen), 0, 0, NULL,
+     "Address of the ops HTTP endpoint (/metrics, /healthz, /readyz) as host:port; port 0 picks a free port; empty disables it. Binds to loopback unless told otherwise."},
     {"rules.dir", T_STRING, "", OFF(rules_dir), 0, 0, NULL,
      "Directory of rules and models. Empty: the installed share/newsflow/rules, else the source tree's rules/."},
     {"mock.seed.file", T_STRING, "", OFF(mock_seed_file), 0, 0, NULL,

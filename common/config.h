@@ -55,6 +55,7 @@ typedef struct nf_config {
     int output_print; /* nf_output_print_t */
     int log_level;    /* nf_log_level_t */
     int log_format;   /* 0 text, 1 json */
+    char *ops_listen; /* host:port of the ops endpoint; "" disables it */
     char *rules_dir;
     char *mock_seed_file;
     int64_t mock_partitions;

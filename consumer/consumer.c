@@ -10,6 +10,9 @@
  * keep max.poll.interval.ms satisfied while paused.
  */
 #include "consumer.h"
+
+#include <cjson/cJSON.h>
+
 #include "err.h"
 #include "kafka.h"
 #include "log.h"
@@ -33,6 +36,8 @@ struct nf_consumer {
     bool paused;
     bool manual; /* assigned, not subscribed */
     int assigned;
+    int brokers_up;
+    uint64_t rebalances;
 };
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -42,6 +47,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     bool cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     rd_kafka_error_t *error = NULL;
     rd_kafka_resp_err_t ret = RD_KAFKA_RESP_ERR_NO_ERROR;
+    c->rebalances++;
 
     switch (err) {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
@@ -107,6 +113,53 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     }
     nf_log_ratelimited(NF_LOG_WARN, "consumer", reason, "%s: %s",
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/*
+ * librdkafka's statistics (statistics.interval.ms): per-partition consumer lag, which is
+ * the broker's high watermark minus the committed offset, as ConsumerGroupCommand
+ * reports it, and how many brokers are connected.
+ */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    nf_consumer_t *c = opaque;
+    cJSON *root = cJSON_ParseWithLength(json, json_len);
+    if (!root)
+        return 0;
+    const cJSON *brokers = cJSON_GetObjectItemCaseSensitive(root, "brokers");
+    const cJSON *b;
+    int up = 0;
+    cJSON_ArrayForEach(b, brokers)
+    {
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(b, "state");
+        const cJSON *nodeid = cJSON_GetObjectItemCaseSensitive(b, "nodeid");
+        if (cJSON_IsString(state) && !strcmp(state->valuestring, "UP") && cJSON_IsNumber(nodeid) &&
+            nodeid->valuedouble >= 0)
+            up++;
+    }
+    c->brokers_up = up;
+    const cJSON *topics = cJSON_GetObjectItemCaseSensitive(root, "topics");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, topics)
+    {
+        const cJSON *parts = cJSON_GetObjectItemCaseSensitive(t, "partitions");
+        const cJSON *p;
+        cJSON_ArrayForEach(p, parts)
+        {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "partition");
+            const cJSON *lag = cJSON_GetObjectItemCaseSensitive(p, "consumer_lag");
+            const cJSON *assigned = cJSON_GetObjectItemCaseSensitive(p, "fetch_state");
+            if (!cJSON_IsNumber(id) || id->valuedouble < 0 || !cJSON_IsNumber(lag) ||
+                lag->valuedouble < 0 || !cJSON_IsString(assigned) ||
+                !strcmp(assigned->valuestring, "none"))
+                continue;
+            if (c->handlers.on_lag)
+                c->handlers.on_lag(c->opaque, t->string, (int32_t)id->valuedouble,
+                                   (int64_t)lag->valuedouble);
+        }
+    }
+    cJSON_Delete(root);
+    return 0; /* librdkafka frees json */
 }
 
 /* Drains up to batch_max events; re-arms the read event if more may be waiting. */
@@ -189,7 +242,15 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     }
     rd_kafka_conf_set_rebalance_cb(rkconf, rebalance_cb);
     rd_kafka_conf_set_error_cb(rkconf, error_cb);
+    rd_kafka_conf_set_stats_cb(rkconf, stats_cb);
     rd_kafka_conf_set_opaque(rkconf, c);
+    c->brokers_up = -1;
+    if (!nf_config_is_set(conf, "kafka.statistics.interval.ms") &&
+        !nf_config_is_set(conf, "kafka.consumer.statistics.interval.ms") &&
+        nf_kafka_conf_set(rkconf, "statistics.interval.ms", "5000", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
 
     char rkerr[512];
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rkconf, rkerr, sizeof(rkerr));
@@ -335,6 +396,16 @@ bool nf_consumer_is_paused(const nf_consumer_t *c)
 int nf_consumer_assigned_count(const nf_consumer_t *c)
 {
     return c->assigned;
+}
+
+int nf_consumer_brokers_up(const nf_consumer_t *c)
+{
+    return c->brokers_up;
+}
+
+uint64_t nf_consumer_rebalances(const nf_consumer_t *c)
+{
+    return c->rebalances;
 }
 
 int nf_consumer_store(nf_consumer_t *c, const char *topic, int32_t partition, int64_t next_offset)

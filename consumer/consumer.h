@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <librdkafka/rdkafka.h>
@@ -47,6 +48,11 @@ typedef struct nf_consumer_handlers {
      * nf_consumer_kick() (rate limiting). May be NULL (always true).
      */
     bool (*may_consume)(void *opaque);
+    /*
+     * Consumer lag of an assigned partition (high watermark minus committed offset),
+     * from librdkafka's statistics every stats interval. May be NULL.
+     */
+    void (*on_lag)(void *opaque, const char *topic, int32_t partition, int64_t lag);
 } nf_consumer_handlers_t;
 
 /*
@@ -75,6 +81,10 @@ int nf_consumer_resume(nf_consumer_t *consumer);
 bool nf_consumer_is_paused(const nf_consumer_t *consumer);
 /* Number of partitions currently assigned. */
 int nf_consumer_assigned_count(const nf_consumer_t *consumer);
+/* Brokers the consumer had an open connection to at the last statistics (-1: none yet). */
+int nf_consumer_brokers_up(const nf_consumer_t *consumer);
+/* Rebalances (assignments and revocations) served so far. */
+uint64_t nf_consumer_rebalances(const nf_consumer_t *consumer);
 
 /* Stores next_offset (done offset + 1) for commit. */
 int nf_consumer_store(nf_consumer_t *consumer, const char *topic, int32_t partition,

@@ -28,6 +28,7 @@ struct nf_inflight {
     TAILQ_ENTRY(nf_inflight) link;
     nf_partq_t *pq;
     int64_t offset;
+    int64_t timestamp_ms;
     size_t bytes;
     int refcnt;
     bool done;
@@ -133,6 +134,16 @@ int64_t nf_inflight_offset(const nf_inflight_t *e)
 int32_t nf_inflight_partition(const nf_inflight_t *e)
 {
     return e->pq->partition;
+}
+
+void nf_inflight_set_timestamp(nf_inflight_t *e, int64_t timestamp_ms)
+{
+    e->timestamp_ms = timestamp_ms;
+}
+
+int64_t nf_inflight_timestamp(const nf_inflight_t *e)
+{
+    return e->timestamp_ms;
 }
 
 const char *nf_inflight_topic(const nf_inflight_t *e)

@@ -43,6 +43,9 @@ void nf_inflight_unref(nf_inflight_t *inflight);
 int64_t nf_inflight_offset(const nf_inflight_t *inflight);
 int32_t nf_inflight_partition(const nf_inflight_t *inflight);
 const char *nf_inflight_topic(const nf_inflight_t *inflight);
+/* The input message's timestamp (epoch ms, -1 unknown), for end-to-end latency. */
+void nf_inflight_set_timestamp(nf_inflight_t *inflight, int64_t timestamp_ms);
+int64_t nf_inflight_timestamp(const nf_inflight_t *inflight);
 
 /* Detaches a partition (revoked or lost): see the top of this file. */
 void nf_offsets_drop_partition(nf_offsets_t *offsets, const char *topic, int32_t partition);

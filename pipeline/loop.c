@@ -14,6 +14,8 @@
  */
 #include "loop.h"
 #include "consumer.h"
+#include "metrics.h"
+#include "nf_build.h"
 #include "encode.h"
 #include "err.h"
 #include "log.h"
@@ -93,6 +95,8 @@ struct nf_loop {
     struct event *ev_shutdown_timer;
     struct event *ev_finish;
     struct event *ev_stats;
+    struct event *ev_heartbeat;
+    int64_t heartbeat_ms; /* monotonic ms of the last heartbeat tick */
     int64_t started_ms;
     int rc;
     nf_loop_stats_t stats;
@@ -104,6 +108,13 @@ struct nf_loop {
     struct event *ev_txn;
     nf_poison_t poison[POISON_MAX];
     int poison_n;
+    /* metrics */
+    nf_metrics_t *metrics;
+    struct {
+        nf_metric_t *consumed, *enriched, *dead, *produced, *category, *deleted, *resent,
+            *processing, *latency, *lag, *inflight, *queue, *paused, *assigned, *brokers,
+            *rebalances, *txn, *txn_seconds, *build;
+    } m;
 };
 
 static void loop_check_drained(nf_loop_t *loop);
@@ -238,6 +249,7 @@ static void emit_dlq(nf_loop_t *loop, const void *key, size_t key_len, const voi
                      size_t len, const nf_dlq_info_t *info, nf_inflight_t *inflight)
 {
     loop->stats.dead_lettered++;
+    nf_metric_add(loop->m.dead, info->reason, 1);
     nf_log_ratelimited(NF_LOG_WARN, "loop", "dead-letter",
                        "dead-lettering %s [%" PRId32 "] @%" PRId64 ": %s: %s", info->topic,
                        info->partition, info->offset, info->reason, info->error);
@@ -306,11 +318,17 @@ static int emit_routed(nf_loop_t *loop, const nf_result_t *res, const nf_source_
     const char *topics[5];
     int n = 0;
     topics[n++] = loop->t_enriched;
-    for (int i = 0; i < 3; i++)
-        if (res->categories & (1u << i))
+    static const char *const names[4] = {"deal", "funding", "infrastructure", "other"};
+    for (int i = 0; i < 3; i++) {
+        if (res->categories & (1u << i)) {
             loop->stats.category[i]++;
-    if (!res->categories)
+            nf_metric_add(loop->m.category, names[i], 1);
+        }
+    }
+    if (!res->categories) {
         loop->stats.category[3]++;
+        nf_metric_add(loop->m.category, names[3], 1);
+    }
     for (int i = 0; i < 3; i++)
         if ((res->categories & (1u << i)) && *loop->t_route[i])
             topics[n++] = loop->t_route[i];
@@ -334,6 +352,7 @@ static void emit_tombstones(nf_loop_t *loop, const nf_result_t *res, const nf_so
         if (*loop->t_route[i])
             topics[n++] = loop->t_route[i];
     loop->stats.deleted++;
+    nf_metric_add(loop->m.deleted, NULL, 1);
     if (emit_all(
             loop, topics, n, res->article.id, NULL, 0,
             ce_headers(loop, "newsflow.article.deleted.v1", res->event_id, res->article.id, src),
@@ -375,6 +394,7 @@ static int txn_commit(nf_loop_t *loop);
 static void txn_abort(nf_loop_t *loop)
 {
     loop->stats.txn_aborts++;
+    nf_metric_add(loop->m.txn, "abort", 1);
     if (nf_producer_txn_abort(loop->producer)) {
         loop_fail(loop, "cannot abort the transaction");
         return;
@@ -431,6 +451,8 @@ static int txn_commit(nf_loop_t *loop)
     loop->stats.txn_commit_total_us += took;
     if (rc == NF_OK) {
         loop->stats.txn_commits++;
+        nf_metric_add(loop->m.txn, "commit", 1);
+        nf_metric_observe(loop->m.txn_seconds, NULL, (double)took / 1e6);
         for (int i = 0; i < loop->parts_n; i++)
             loop->parts[i].txn_first = loop->parts[i].txn_next = -1;
         loop->txn_open = false;
@@ -571,6 +593,7 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         part->eof = false;
     }
     loop->stats.consumed++;
+    nf_metric_add(loop->m.consumed, NULL, 1);
     if (loop->eos && !loop->txn_open) {
         int err = nf_producer_txn_begin(loop->producer);
         if (err) {
@@ -590,6 +613,7 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         return;
     }
     rd_kafka_timestamp_type_t tstype;
+    nf_inflight_set_timestamp(inflight, rd_kafka_message_timestamp(rkm, &tstype));
     nf_source_t src = {
         .topic = topic,
         .partition = rkm->partition,
@@ -614,12 +638,16 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     }
     if (!rkm->payload && rkm->key_len > 0)
         rc = deletion_by_key(res, rkm->key, rkm->key_len, &src);
-    else
+    else {
+        int64_t t0 = nf_mono_us();
         rc = nf_pipeline_process(loop->pipeline, rkm->payload, rkm->len, &src, res);
+        nf_metric_observe(loop->m.processing, NULL, (double)(nf_mono_us() - t0) / 1e6);
+    }
     if (rc == NF_OK && res->deleted) {
         emit_tombstones(loop, res, &src, inflight);
     } else if (rc == NF_OK) {
         loop->stats.enriched++;
+        nf_metric_add(loop->m.enriched, NULL, 1);
         if (emit_routed(loop, res, &src, inflight) == NF_EREJECTED) {
             loop->stats.produce_failed++;
             nf_dlq_info_t info = {
@@ -673,6 +701,10 @@ static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
 
     if (!rkm->err) {
         loop->stats.delivered++;
+        nf_metric_add(loop->m.produced, topic, 1);
+        int64_t ts = nf_inflight_timestamp(inflight);
+        if (ts > 0 && !strcmp(topic, loop->t_enriched))
+            nf_metric_observe(loop->m.latency, NULL, (double)(nf_wall_ms() - ts) / 1000.0);
         print_event(loop, rkm);
         nf_inflight_unref(inflight);
     } else if (loop->failed) {
@@ -718,6 +750,7 @@ static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
         /* Transient (timed out, broker gone for longer than message.timeout.ms, ...):
          * send the same bytes again. The reference moves to the new message. */
         loop->stats.resent++;
+        nf_metric_add(loop->m.resent, NULL, 1);
         nf_log_ratelimited(NF_LOG_WARN, "loop", "resend",
                            "delivery to %s failed (%s): sending again", topic,
                            rd_kafka_err2str(rkm->err));
@@ -848,6 +881,27 @@ static void on_stats(evutil_socket_t fd, short what, void *arg)
     log_stats(arg, "progress");
 }
 
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+    nf_loop_t *loop = arg;
+    loop->heartbeat_ms = nf_mono_ms();
+}
+
+int nf_loop_assigned(const nf_loop_t *loop)
+{
+    return nf_consumer_assigned_count(loop->consumer);
+}
+
+int nf_loop_brokers_up(const nf_loop_t *loop)
+{
+    return nf_consumer_brokers_up(loop->consumer);
+}
+
+int64_t nf_loop_heartbeat_ms(const nf_loop_t *loop)
+{
+    return loop->heartbeat_ms;
+}
+
 /* Last step of shutdown: commit what is stored, leave the group, stop the loop. */
 static void loop_finish(nf_loop_t *loop)
 {
@@ -909,6 +963,96 @@ void nf_loop_shutdown(nf_loop_t *loop)
     loop_check_drained(loop);
 }
 
+/* Registers the loop's Prometheus metrics (docs/operations.md lists them). */
+static int loop_metrics_init(nf_loop_t *loop)
+{
+    static const double seconds[] = {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+                                     0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25,
+                                     0.5,     1,        2.5,     5,      10,      30,     60};
+    int nb = (int)(sizeof(seconds) / sizeof(seconds[0]));
+    nf_metrics_t *r = loop->metrics = nf_metrics_new();
+    if (!r)
+        return NF_ENOMEM;
+    loop->m.consumed = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_messages_consumed_total",
+                                     "Input messages consumed.", NULL, NULL, 0);
+    loop->m.enriched =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_events_enriched_total",
+                      "Enriched events produced (one per valid input).", NULL, NULL, 0);
+    loop->m.category =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_events_by_category_total",
+                      "Enriched events per assigned category (other: none).", "category", NULL, 0);
+    loop->m.dead =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_dead_letters_total",
+                      "Inputs sent to the dead-letter topic, by reason.", "reason", NULL, 0);
+    loop->m.deleted = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_deletions_total",
+                                    "Deletion events turned into tombstones.", NULL, NULL, 0);
+    loop->m.produced = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_messages_produced_total",
+                                     "Output messages delivered, by topic.", "topic", NULL, 0);
+    loop->m.resent =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_messages_resent_total",
+                      "Outputs sent again after a transient delivery failure.", NULL, NULL, 0);
+    loop->m.processing = nf_metric_new(r, NF_METRIC_HISTOGRAM, "newsflow_processing_seconds",
+                                       "Time in the pipeline (decode to encode) per input message.",
+                                       NULL, seconds, nb);
+    loop->m.latency =
+        nf_metric_new(r, NF_METRIC_HISTOGRAM, "newsflow_end_to_end_latency_seconds",
+                      "From the input message's timestamp to the delivery of its enriched event.",
+                      NULL, seconds, nb);
+    loop->m.lag =
+        nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_consumer_lag_messages",
+                      "Consumer lag per input partition (high watermark minus committed offset).",
+                      "partition", NULL, 0);
+    loop->m.inflight =
+        nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_inflight_messages",
+                      "Input messages whose outputs are not yet delivered.", NULL, NULL, 0);
+    loop->m.queue = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_producer_queue_messages",
+                                  "Messages in the producer's queue.", NULL, NULL, 0);
+    loop->m.paused = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_consumer_paused",
+                                   "1 while input is paused for backpressure.", NULL, NULL, 0);
+    loop->m.assigned = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_assigned_partitions",
+                                     "Input partitions assigned to this instance.", NULL, NULL, 0);
+    loop->m.brokers = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_brokers_up",
+                                    "Brokers the consumer is connected to.", NULL, NULL, 0);
+    loop->m.rebalances = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_rebalances_total",
+                                       "Consumer group rebalance events served.", NULL, NULL, 0);
+    loop->m.txn =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_transactions_total",
+                      "Exactly-once transactions, by result (commit, abort).", "result", NULL, 0);
+    loop->m.txn_seconds =
+        nf_metric_new(r, NF_METRIC_HISTOGRAM, "newsflow_transaction_commit_seconds",
+                      "Time the loop blocked in each transaction commit.", NULL, seconds, nb);
+    loop->m.build = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_build_info",
+                                  "Build information (always 1).", "version", NULL, 0);
+    if (!loop->m.consumed || !loop->m.enriched || !loop->m.category || !loop->m.dead ||
+        !loop->m.deleted || !loop->m.produced || !loop->m.resent || !loop->m.processing ||
+        !loop->m.latency || !loop->m.lag || !loop->m.inflight || !loop->m.queue ||
+        !loop->m.paused || !loop->m.assigned || !loop->m.brokers || !loop->m.rebalances ||
+        !loop->m.txn || !loop->m.txn_seconds || !loop->m.build)
+        return NF_ENOMEM;
+    nf_metric_set(loop->m.build, NF_VERSION, 1);
+    return NF_OK;
+}
+
+nf_metrics_t *nf_loop_metrics(nf_loop_t *loop)
+{
+    /* Gauges that are cheaper to read at scrape time than to keep current. */
+    nf_metric_set(loop->m.inflight, NULL, (double)nf_offsets_inflight(loop->offsets));
+    nf_metric_set(loop->m.queue, NULL, nf_producer_outq_len(loop->producer));
+    nf_metric_set(loop->m.paused, NULL, nf_consumer_is_paused(loop->consumer));
+    nf_metric_set(loop->m.assigned, NULL, nf_consumer_assigned_count(loop->consumer));
+    nf_metric_set(loop->m.brokers, NULL, nf_consumer_brokers_up(loop->consumer));
+    nf_metric_set(loop->m.rebalances, NULL, (double)nf_consumer_rebalances(loop->consumer));
+    return loop->metrics;
+}
+
+static void on_lag(void *opaque, const char *topic, int32_t partition, int64_t lag)
+{
+    nf_loop_t *loop = opaque;
+    char label[16];
+    snprintf(label, sizeof(label), "%d", (int)partition);
+    nf_metric_set(loop->m.lag, label, (double)lag);
+}
+
 static char *topic_name(const char *base, const char *suffix)
 {
     if (!*base)
@@ -953,6 +1097,10 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         snprintf(errstr, errstr_size, "out of memory");
         goto err;
     }
+    if (loop_metrics_init(loop)) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
     if (replay) {
         loop->replay = true;
         loop->end = rd_kafka_topic_partition_list_copy(replay->end);
@@ -975,8 +1123,14 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         snprintf(loop->ce_source, sizeof(loop->ce_source), "/newsflow/%s/replay",
                  conf->input_topic);
     }
-    struct timeval stats_tv = {30, 0};
+    struct timeval stats_tv = {30, 0}, beat_tv = {1, 0};
     event_add(loop->ev_stats, &stats_tv);
+    loop->ev_heartbeat = event_new(base, -1, EV_PERSIST, on_heartbeat, loop);
+    if (!loop->ev_heartbeat || event_add(loop->ev_heartbeat, &beat_tv)) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
+    loop->heartbeat_ms = nf_mono_ms();
 
     loop->producer =
         nf_producer_new(conf, base, on_delivery, on_producer_fatal, loop, errstr, errstr_size);
@@ -988,6 +1142,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         .on_revoke = on_revoke,
         .on_fatal = on_consumer_fatal,
         .may_consume = replay && replay->rate > 0 ? may_consume : NULL,
+        .on_lag = on_lag,
     };
     if (loop->eos) {
         /* Fences any earlier producer with this transactional.id. */
@@ -1031,6 +1186,8 @@ void nf_loop_destroy(nf_loop_t *loop)
     free(loop->parts);
     if (loop->ev_stats)
         event_free(loop->ev_stats);
+    if (loop->ev_heartbeat)
+        event_free(loop->ev_heartbeat);
     if (loop->ev_shutdown_timer)
         event_free(loop->ev_shutdown_timer);
     if (loop->ev_finish)
@@ -1043,6 +1200,7 @@ void nf_loop_destroy(nf_loop_t *loop)
         event_free(loop->ev_progress);
     if (loop->end)
         rd_kafka_topic_partition_list_destroy(loop->end);
+    nf_metrics_destroy(loop->metrics);
     free(loop->t_enriched);
     free(loop->t_dlq);
     for (int i = 0; i < 4; i++)

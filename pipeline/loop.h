@@ -71,6 +71,14 @@ int nf_loop_run(nf_loop_t *loop);
 /* Starts a clean shutdown (idempotent). Safe from any event callback on base. */
 void nf_loop_shutdown(nf_loop_t *loop);
 const nf_loop_stats_t *nf_loop_stats(const nf_loop_t *loop);
+/* The loop's metrics registry, with scrape-time gauges refreshed (for the ops endpoint). */
+struct nf_metrics *nf_loop_metrics(nf_loop_t *loop);
+/* Assigned partitions and connected brokers, for readiness. */
+int nf_loop_assigned(const nf_loop_t *loop);
+int nf_loop_brokers_up(const nf_loop_t *loop);
+/* Monotonic ms (nf_mono_ms) of the loop's last heartbeat tick; it ticks every second. */
+int64_t nf_loop_heartbeat_ms(const nf_loop_t *loop);
+
 /* Handles for tests. */
 struct nf_consumer *nf_loop_consumer(nf_loop_t *loop);
 struct nf_producer *nf_loop_producer(nf_loop_t *loop);
