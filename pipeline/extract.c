@@ -238,6 +238,11 @@ static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
     const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
     if (g && g->kind >= NF_GAZ_COUNTRY)
         return -1;
+    /* the press reports deals, it is not a party: "the Wall Street Journal reported" */
+    const nf_tok_t *last = tok(s, span->field, span->last);
+    if (!g && (last->word == NF_W_JOURNAL || last->word == NF_W_TIMES || last->word == NF_W_POST ||
+               last->word == NF_W_NEWS))
+        return -1;
     return e;
 }
 
@@ -311,7 +316,7 @@ static bool skippable_right(const scratch_t *s, int f, size_t i, bool lower_ok)
         return true;
     if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(TO)))
         return false;
-    if (t->cues & (C(FUNC) | C(DESC) | C(STAKE) | C(IN) | C(OF)))
+    if (t->cues & (C(FUNC) | C(DESC) | C(STAKE) | C(IN) | C(OF) | C(NATION)))
         return true;
     if (!(t->flags & (NF_TOK_CAP | NF_TOK_UPPER)))
         return lower_ok;
@@ -546,6 +551,29 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 continue;
             }
             long subj = -1, obj = -1, seller = -1;
+            /* "purchase nuclear energy from Kairos Power": buying power or capacity is a
+             * supply contract, not an acquisition */
+            if (!noun) {
+                bool supply = false;
+                for (size_t q = v + 1; q < s->se && q < v + 4; q++)
+                    supply |= (cues(s, f, q) & (C(POWER) | C(SUPPLY))) && span_at(s, f, q) < 0;
+                if (supply) {
+                    long buyer = subject_of(s, f, v, 8), from = -1;
+                    for (size_t q = v + 1; q < s->se && q < v + 16; q++)
+                        if (is_word(s, f, q, NF_W_FROM)) {
+                            long sp = after_word(s, f, q, 4);
+                            if (sp >= 0)
+                                from = sp;
+                        }
+                    int eb = party_entity(x, s, buyer), ef = party_entity(x, s, from);
+                    if (eb >= 0 || ef >= 0) {
+                        add_party(out, eb, NF_ROLE_CUSTOMER);
+                        add_party(out, ef, NF_ROLE_SUPPLIER);
+                        set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+                    }
+                    continue;
+                }
+            }
             if (noun || is_word(s, f, v, NF_W_ACQUISITION) || is_word(s, f, v, NF_W_TAKEOVER)) {
                 /* "X's acquisition of Y", "acquisition of Y by X", "takeover offer for Y" */
                 size_t w = v + 1;
@@ -921,7 +949,16 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             }
             for (size_t k = v + 1; k < s->se && k < v + 12; k++)
                 if (is_word(s, f, k, NF_W_IN) && fu->company < 0) {
-                    int e = party_entity(x, s, after_word(s, f, k, 6));
+                    long sp = after_word(s, f, k, 6);
+                    /* "a Google spin-off": a name that modifies a noun is not the company */
+                    if (sp >= 0 && (is_p(s, f, s->spans.v[sp].last + 1, '-') ||
+                                    (tok(s, f,
+                                         s->spans.v[sp].last + 1 < s->se ? s->spans.v[sp].last + 1
+                                                                         : s->spans.v[sp].last)
+                                         ->flags &
+                                     NF_TOK_POSS)))
+                        sp = -1;
+                    int e = party_entity(x, s, sp);
                     if (e >= 0) {
                         fu->company = e;
                         add_role(out, e, NF_ROLE_FUNDRAISER);
@@ -1060,7 +1097,7 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
             const nf_gaz_entry_t *g = nf_gazetteer_entry(x->gz, sp->gaz);
             rank = g->kind == NF_GAZ_COUNTRY ? 1 : g->kind == NF_GAZ_CITY ? 3 : 2;
             /* skip a nationality-like use: "US takeover", "U.S. President Joe Biden" */
-            if (g->kind == NF_GAZ_COUNTRY && sp->last + 1 < s->toks[f].n &&
+            if (g->kind == NF_GAZ_COUNTRY && !s->headline[f] && sp->last + 1 < s->toks[f].n &&
                 (tok(s, f, sp->last + 1)->flags & NF_TOK_CAP) &&
                 !(tok(s, f, sp->last + 1)->cues & (C(FUNC) | C(AND))))
                 continue;
@@ -1080,27 +1117,69 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
     return best;
 }
 
-/* The builder or owner: the subject of the sentence's first verb, else its first company. */
+/* true if the span is followed (past auxiliaries) by a verb: it is a subject */
+static bool before_verb(const scratch_t *s, int f, const nf_span_t *sp)
+{
+    size_t n = s->toks[f].n;
+    for (size_t i = sp->last + 1, k = 0; i < n && k < 6; i++, k++) {
+        uint64_t c = cues(s, f, i);
+        if (tok(s, f, i)->flags & NF_TOK_POSS)
+            return sp->type != NF_SPAN_CANDIDATE; /* "Intel's new fab" */
+        if (c & (C(VERB) | C(BUILD) | C(ANNOUNCE) | C(INVEST) | C(TO)))
+            return true;
+        if (is_p(s, f, i, '.') && !(tok(s, f, i)->flags & NF_TOK_SPACE))
+            continue; /* "Micron Technology Inc. announced" */
+        if (is_p(s, f, i, ',')) {
+            /* "xAI, Elon Musk's AI start-up, is set to expand": past the aside */
+            size_t j = i + 1;
+            while (j < n && j < i + 12 && !is_p(s, f, j, ',') && !is_p(s, f, j, '.'))
+                j++;
+            if (j < n && is_p(s, f, j, ',')) {
+                i = j;
+                continue;
+            }
+            return false;
+        }
+        if (c & C(AND)) { /* "OpenAI and Broadcom to deploy": past the other name */
+            long next = span_at(s, f, i + 1);
+            if (next >= 0) {
+                i = s->spans.v[next].last;
+                continue;
+            }
+        }
+        if (!(c & (C(FUNC) | C(RUMOR))))
+            return false;
+    }
+    return false;
+}
+
+/*
+ * The builder or owner: the company after "built by" / "operated by", else the first
+ * company that is the subject of a verb ("Micron announced ..."), else the first company.
+ * Public bodies, investors and names in a "from X" slot are not operators.
+ */
 static int operator_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b)
 {
-    int first = -1;
+    int fallback = -1;
+    for (size_t i = a; i + 1 < b; i++)
+        if (is_word(s, f, i + 1, NF_W_BY) &&
+            (is_word(s, f, i, NF_W_BUILT) || is_word(s, f, i, NF_W_OPERATED) ||
+             is_word(s, f, i, NF_W_DEVELOPED) || is_word(s, f, i, NF_W_RUN) ||
+             is_word(s, f, i, NF_W_OWNED))) {
+            long sp = object_of(s, f, i + 1, 5);
+            int e = party_entity(x, s, sp);
+            if (e >= 0 && !public_body(x, s, e))
+                return e;
+        }
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
         nf_span_t *sp = &s->spans.v[k];
         if (sp->first < a || sp->first >= b || sp->type == NF_SPAN_PLACE ||
             sp->type == NF_SPAN_PERSON)
             continue;
-        /* skip names in a "from X" / "with X" / "by X" slot and public bodies */
         if (sp->first > a && (cues(s, f, sp->first - 1) & (C(FROM) | C(BY))))
             continue;
-        if (sp->type == NF_SPAN_CANDIDATE && sp->first > a &&
-            !(tok(s, f, sp->last + 1 < s->toks[f].n ? sp->last + 1 : sp->last)->flags &
-              NF_TOK_POSS) &&
-            !(cues(s, f, sp->last + 1) & (C(VERB) | C(BUILD) | C(TO) | C(ANNOUNCE))))
-            continue;
-        if (sp->type == NF_SPAN_CANDIDATE && (sp->first == a || sp->first == s->ss) &&
-            !(cues(s, f, sp->last + 1) & (C(VERB) | C(BUILD) | C(TO) | C(ANNOUNCE) | C(AND))) &&
-            !(sp->last + 1 < s->toks[f].n && tok(s, f, sp->last + 1)->flags & NF_TOK_POSS) &&
-            !is_p(s, f, sp->last + 1, ','))
+        bool subject = before_verb(s, f, sp);
+        if (sp->type == NF_SPAN_CANDIDATE && !subject && !is_p(s, f, sp->last + 1, ','))
             continue;
         int e = party_entity(x, s, (long)k);
         if (e < 0 || public_body(x, s, e))
@@ -1108,10 +1187,12 @@ static int operator_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
         const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
         if (g && g->kind == NF_GAZ_INVESTOR)
             continue;
-        first = e;
-        break;
+        if (subject)
+            return e;
+        if (fallback < 0)
+            fallback = e;
     }
-    return first;
+    return fallback;
 }
 
 /* Sentences ------------------------------------------------------------------------------ */
@@ -1300,6 +1381,22 @@ static void fill_funding(const nf_extractor_t *x, scratch_t *s, nf_extraction_t 
     if (fu->amount < 0)
         fu->amount = first_amount(out, NF_KIND_INVESTMENT);
     fu->valuation = first_amount(out, NF_KIND_VALUATION);
+    /* "Luka, with $4.42 million in Series A, releases ...": the headline's subject */
+    if (fu->company < 0 && fu->amount >= 0 && out->amounts[fu->amount].field == NF_TEXT_TITLE &&
+        s->span_lo[NF_TEXT_TITLE] < s->span_hi[NF_TEXT_TITLE]) {
+        nf_span_t *sp = &s->spans.v[s->span_lo[NF_TEXT_TITLE]];
+        s->f = NF_TEXT_TITLE;
+        int e = sp->first == 0 ? party_entity(x, s, (long)s->span_lo[NF_TEXT_TITLE]) : -1;
+        if (e >= 0 && !public_body(x, s, e) &&
+            !(out->entities[e].roles &
+              ((1u << NF_ROLE_INVESTOR) | (1u << NF_ROLE_LEAD_INVESTOR)))) {
+            const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
+            if (!g || g->kind != NF_GAZ_INVESTOR) {
+                fu->company = e;
+                add_role(out, e, NF_ROLE_FUNDRAISER);
+            }
+        }
+    }
     /* the company a deal names as the target of an investment */
     if (fu->company < 0)
         for (size_t i = 0; i < out->deal.parties_n; i++)
@@ -1335,7 +1432,8 @@ static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *o
     /* a compute or capacity contract is run by its supplier */
     for (size_t i = 0; i < out->deal.parties_n; i++)
         if (out->deal.parties[i].role == NF_ROLE_SUPPLIER &&
-            (in->asset == NF_ASSET_COMPUTE_CLUSTER || in->asset == NF_ASSET_DATA_CENTER))
+            (in->asset == NF_ASSET_COMPUTE_CLUSTER || in->asset == NF_ASSET_DATA_CENTER ||
+             in->asset == NF_ASSET_POWER))
             in->operator_ = out->deal.parties[i].entity;
     if (in->operator_ >= 0)
         add_role(out, in->operator_, NF_ROLE_OPERATOR);

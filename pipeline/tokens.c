@@ -64,7 +64,7 @@ L(W_COMMIT, "contract", "contracts", "deal", "agreement", "commitment", "commitm
   "commits", "committed", "committing", "pledge", "pledges", "pledged", "lease", "leases",
   "spending", "spend", "procurement", "purchase", "month", "monthly", "annually", "year", "years",
   "multiyear", "multi-year", "order", "orders", "award", "awarded", "capacity", "compute", "cloud",
-  "computing", "buy", "rocket", "launches");
+  "computing", "buy");
 L(W_PRICE, "price", "priced", "pricing", "pay", "pays", "paid", "paying", "payment", "payments",
   "offer", "offers", "offered", "bid", "bids", "per", "share", "cash-and-stock", "consideration",
   "for", "valuing", "redeem", "redemption", "exercise");

@@ -131,6 +131,7 @@ enum {
     X(BID, "bid")                                                                                  \
     X(BILLION, "billion")                                                                          \
     X(BOUGHT, "bought")                                                                            \
+    X(BUILT, "built")                                                                              \
     X(BUSINESS, "business")                                                                        \
     X(BUYOUT, "buyout")                                                                            \
     X(BY, "by")                                                                                    \
@@ -159,6 +160,7 @@ enum {
     X(COUNTY, "county")                                                                            \
     X(DATA, "data")                                                                                \
     X(DEAL, "deal")                                                                                \
+    X(DEVELOPED, "developed")                                                                      \
     X(DISTRIBUTE, "distribute")                                                                    \
     X(DIVISION, "division")                                                                        \
     X(EQUITY, "equity")                                                                            \
@@ -188,6 +190,7 @@ enum {
     X(IT, "it")                                                                                    \
     X(ITS, "its")                                                                                  \
     X(JOINT, "joint")                                                                              \
+    X(JOURNAL, "journal")                                                                          \
     X(LANDS, "lands")                                                                              \
     X(LEAST, "least")                                                                              \
     X(LED, "led")                                                                                  \
@@ -205,14 +208,17 @@ enum {
     X(MUCH, "much")                                                                                \
     X(NEARLY, "nearly")                                                                            \
     X(NEW, "new")                                                                                  \
+    X(NEWS, "news")                                                                                \
     X(NUCLEAR, "nuclear")                                                                          \
     X(NV, "nv")                                                                                    \
     X(OF, "of")                                                                                    \
     X(OFFER, "offer")                                                                              \
     X(ONE, "one")                                                                                  \
+    X(OPERATED, "operated")                                                                        \
     X(OPERATIONS, "operations")                                                                    \
     X(OUT, "out")                                                                                  \
     X(OVER, "over")                                                                                \
+    X(OWNED, "owned")                                                                              \
     X(PACT, "pact")                                                                                \
     X(PAID, "paid")                                                                                \
     X(PARISH, "parish")                                                                            \
@@ -240,6 +246,7 @@ enum {
     X(REGIONS, "regions")                                                                          \
     X(RESTART, "restart")                                                                          \
     X(ROUGHLY, "roughly")                                                                          \
+    X(RUN, "run")                                                                                  \
     X(S, "s")                                                                                      \
     X(SA, "sa")                                                                                    \
     X(SALE, "sale")                                                                                \
@@ -262,6 +269,7 @@ enum {
     X(THAN, "than")                                                                                \
     X(THE, "the")                                                                                  \
     X(THOUSAND, "thousand")                                                                        \
+    X(TIMES, "times")                                                                              \
     X(TO, "to")                                                                                    \
     X(TOTAL, "total")                                                                              \
     X(TOWERS, "towers")                                                                            \
