@@ -121,9 +121,9 @@ void nf_webhook_destroy(nf_webhook_t *webhook);
  * done_cb.
  *
  * Returns NF_OK (done_cb will report the outcome), NF_EQUEUEFULL (queue_max deliveries
- * are pending: the caller decides whether to wait or dead-letter), or NF_EINVAL (bad
- * URL or header, user information in the URL, during destroy; logged). done_cb is never
- * called for a post that did not return NF_OK.
+ * are pending: the caller decides whether to wait or dead-letter), NF_EINVAL (bad URL
+ * or header, user information in the URL, during destroy; logged) or NF_ENOMEM. done_cb
+ * is never called for a post that did not return NF_OK.
  */
 int nf_webhook_post(nf_webhook_t *webhook, const char *url, const char *body, size_t len,
                     const char *const *headers, void *msg_opaque);
