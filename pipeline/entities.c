@@ -340,6 +340,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             bool ok = e != NULL;
             if (ok && weak && (headline || (t->flags & NF_TOK_SENT) || !(t->flags & NF_TOK_CAP)))
                 ok = false;
+            /* a weak name followed by another capitalised word is part of another name:
+             * "Fox Research Inc" */
+            if (ok && weak && (size_t)last + 1 < n && capital(&toks->v[last + 1]))
+                ok = false;
             /* an all-caps match of a mixed-case name ("ARM" for Arm) only in capitals text */
             if (ok && (t->flags & NF_TOK_NUM) && last == (long)i)
                 ok = false;
@@ -408,6 +412,17 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 u = &toks->v[k];
             } else if (!capital(u)) {
                 break;
+            }
+            /* a country inside a company's name: "Spark New Zealand" (not in a headline,
+             * where capitals say nothing) */
+            int32_t ec;
+            bool wc;
+            long cend = gaz_match(gz, text, toks, k, &ec, &wc);
+            if (!headline && cend >= 0 && !wc &&
+                nf_gazetteer_entry(gz, ec)->kind == NF_GAZ_COUNTRY &&
+                !(u->cues & (C(IN) | C(OF) | C(FOR) | C(TO) | C(AT) | C(FROM) | C(AND)))) {
+                j = (size_t)cend;
+                continue;
             }
             bool suffix = nf_gazetteer_suffix(gz, u->hash);
             if (headline && (u->cues & HEADLINE_BREAK) && !suffix)

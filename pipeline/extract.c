@@ -520,10 +520,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (!c || span_at(s, f, v) >= 0)
             continue;
         const nf_tok_t *t = tok(s, f, v);
-        bool noun = is_word(s, f, v, NF_W_ACQUISITION) || is_word(s, f, v, NF_W_TAKEOVER) ||
-                    is_word(s, f, v, NF_W_BUYOUT) || is_word(s, f, v, NF_W_PURCHASE) ||
-                    is_word(s, f, v, NF_W_BID) || is_word(s, f, v, NF_W_OFFER) ||
-                    is_word(s, f, v, NF_W_SALE) || is_word(s, f, v, NF_W_MERGER);
+        bool to_verb =
+            v > s->ss && (is_word(s, f, v - 1, NF_W_TO) || is_word(s, f, v - 1, NF_W_WILL));
+        bool noun =
+            !to_verb && (is_word(s, f, v, NF_W_ACQUISITION) || is_word(s, f, v, NF_W_TAKEOVER) ||
+                         is_word(s, f, v, NF_W_BUYOUT) || is_word(s, f, v, NF_W_PURCHASE) ||
+                         is_word(s, f, v, NF_W_BID) || is_word(s, f, v, NF_W_OFFER) ||
+                         is_word(s, f, v, NF_W_SALE) || is_word(s, f, v, NF_W_MERGER));
         (void)t;
         if (c & (C(ACQUIRE) | C(MERGE)) || (noun && (sent & (C(ACQUIRE) | C(MERGE))))) {
             bool merge = (c & C(MERGE)) && !(c & C(ACQUIRE) && !is_word(s, f, v, NF_W_MERGER));
@@ -1079,9 +1082,9 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
 
 /*
  * The place of an infrastructure item: the most specific place named (a city or county
- * before a state or region, before a country), headline first; "Huntsville, Alabama"
- * when a city comes with its state. Returns the specificity found (0: none) and writes
- * the place into the arena when it beats best.
+ * before a state or region, before a country, before a continent), headline first; "Huntsville,
+ * Alabama" when a city comes with its state. Returns the specificity found (0: none) and writes the
+ * place into the arena when it beats best.
  */
 static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b, int best)
 {
@@ -1092,10 +1095,14 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
         const char *text = s->text[f];
         uint32_t from = tok(s, f, sp->first)->start;
         uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
-        int rank = 3; /* a county or an unknown place */
+        int rank = 4; /* a county or an unknown place */
         if (sp->gaz >= 0) {
             const nf_gaz_entry_t *g = nf_gazetteer_entry(x->gz, sp->gaz);
-            rank = g->kind == NF_GAZ_COUNTRY ? 1 : g->kind == NF_GAZ_CITY ? 3 : 2;
+            /* a continent-like region ("Europe") says less than a country */
+            rank = g->kind == NF_GAZ_COUNTRY                   ? 2
+                   : g->kind == NF_GAZ_CITY                    ? 4
+                   : g->kind == NF_GAZ_REGION && g->parent < 0 ? 1
+                                                               : 3;
             /* skip a nationality-like use: "US takeover", "U.S. President Joe Biden" */
             if (g->kind == NF_GAZ_COUNTRY && !s->headline[f] && sp->last + 1 < s->toks[f].n &&
                 (tok(s, f, sp->last + 1)->flags & NF_TOK_CAP) &&
@@ -1111,7 +1118,7 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
         nf_buf_append(&s->arena, text + from, to - from);
         nf_buf_append(&s->arena, "", 1);
         best = rank;
-        if (best == 3)
+        if (best == 4)
             break;
     }
     return best;
@@ -1419,7 +1426,7 @@ static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *o
         size_t lim = f == NF_TEXT_TITLE ? n : (n < 600 ? n : 600);
         if (in->asset == NF_ASSET_NONE)
             in->asset = asset_of(s, f, 0, lim);
-        if (loc_rank < 3)
+        if (loc_rank < 4)
             loc_rank = location_in(x, s, f, 0, lim, loc_rank);
         if (s->capacity_off == NO_OFF)
             capacity_in(s, f, 0, lim);

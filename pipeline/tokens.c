@@ -111,7 +111,7 @@ L(W_TALKS, "talks", "negotiations", "negotiating", "negotiate", "negotiates", "d
 L(W_RUMOR, "reportedly", "report", "reports", "reported", "sources", "source", "considering",
   "considers", "weighing", "weighs", "exploring", "explores", "eyes", "eyeing", "mulls", "mulling",
   "wsj", "bloomberg", "reuters", "rumor", "rumored", "rumour", "rumoured", "possible", "potential",
-  "could", "may", "might", "plans", "wants", "preparing", "seeking", "seeks", "said");
+  "could", "may", "might", "plans", "wants", "preparing", "seeking", "seeks");
 L(W_COMPLETE, "completes", "completed", "complete", "completion", "closes", "closed", "closing",
   "finalizes", "finalises", "finalized", "finalised", "concludes", "concluded");
 L(W_TERMINATE, "terminated", "terminate", "terminates", "termination", "abandon", "abandons",
