@@ -8,6 +8,7 @@
 #include "kafka.h"
 #include "log.h"
 #include "nf_build.h"
+#include "util.h"
 
 #include <librdkafka/rdkafka_mock.h>
 #include <stdio.h>
@@ -20,20 +21,6 @@ struct nf_mock {
     rd_kafka_mock_cluster_t *mcluster;
     long seeded;
 };
-
-int nf_data_path(const char *relative, char *buf, size_t size)
-{
-    /* Installed data first, then the source tree this binary was built from. */
-    const char *roots[] = {NF_DATADIR, NF_SOURCE_DIR "/deploy", NF_SOURCE_DIR};
-    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
-        if (!roots[i])
-            continue;
-        snprintf(buf, size, "%s/%s", roots[i], relative);
-        if (access(buf, R_OK) == 0)
-            return NF_OK;
-    }
-    return NF_ENOENT;
-}
 
 static int seed(nf_mock_t *mock, const char *bootstraps, const char *topic, const char *path,
                 char *errstr, size_t errstr_size)

@@ -22,7 +22,4 @@ void nf_mock_destroy(nf_mock_t *mock);
 /* Articles loaded into the input topic. */
 long nf_mock_seeded(const nf_mock_t *mock);
 
-/* Resolves a bundled data file (e.g. "samples/articles.jsonl") to a readable path. */
-int nf_data_path(const char *relative, char *buf, size_t size);
-
 #endif

@@ -55,6 +55,8 @@ typedef struct nf_config {
     int output_print; /* nf_output_print_t */
     int log_level;    /* nf_log_level_t */
     int log_format;   /* 0 text, 1 json */
+    int64_t story_window_ms;  /* novelty window */
+    int64_t story_max_entries; /* story state bound */
     char *ops_listen; /* host:port of the ops endpoint; "" disables it */
     char *rules_dir;
     char *mock_seed_file;

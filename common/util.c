@@ -3,6 +3,8 @@
  * Kafka or news knowledge so that every layer may use it.
  */
 #include "util.h"
+#include "err.h"
+#include "nf_build.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t nf_mono_ms(void)
 {
@@ -121,4 +124,15 @@ char *nf_strdup0(const char *str)
 bool nf_has_prefix(const char *str, const char *prefix)
 {
     return strncasecmp(str, prefix, strlen(prefix)) == 0;
+}
+
+int nf_data_path(const char *relative, char *buf, size_t size)
+{
+    const char *roots[] = {NF_DATADIR, NF_SOURCE_DIR "/deploy", NF_SOURCE_DIR};
+    for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+        snprintf(buf, size, "%s/%s", roots[i], relative);
+        if (access(buf, R_OK) == 0)
+            return NF_OK;
+    }
+    return NF_ENOENT;
 }

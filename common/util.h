@@ -35,6 +35,13 @@ void nf_buf_printf(nf_buf_t *buf, const char *fmt, ...) __attribute__((format(pr
 void nf_buf_reset(nf_buf_t *buf);
 void nf_buf_free(nf_buf_t *buf);
 
+/*
+ * Resolves a bundled data path (e.g. "rules", "samples/articles.jsonl") to a readable
+ * one: the installed data directory first, then the source tree this binary was built
+ * from (so a build tree works without installing). NF_ENOENT if neither has it.
+ */
+int nf_data_path(const char *relative, char *buf, size_t size);
+
 /* strdup that returns NULL for NULL input. */
 char *nf_strdup0(const char *str);
 /* Case-insensitive test for a prefix. */

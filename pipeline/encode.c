@@ -113,6 +113,8 @@ void nf_encode_enriched(const nf_article_t *a, const nf_encode_info_t *info, nf_
     }
     nf_buf_append(out, "}", 1);
 
+    if (info->extra)
+        info->extra(info->extra_ctx, out);
     nf_rfc3339_ms(info->processed_at_ms, ts, sizeof(ts));
     nf_buf_printf(out,
                   ",\"replay\":%s,\"processed_at\":\"%s\",\"processing_us\":%" PRId64

@@ -21,6 +21,10 @@ typedef struct nf_encode_info {
     int64_t processed_at_ms; /* wall clock */
     int64_t processing_us;   /* time spent in the pipeline for this article */
     bool replay;
+    /* Appends the analysis fields (each preceded by a comma) before the closing brace;
+     * may be NULL. */
+    void (*extra)(const void *ctx, nf_buf_t *out);
+    const void *extra_ctx;
 } nf_encode_info_t;
 
 /* Deterministic event id for an article read at a source position ("evt-<16 hex>"). */

@@ -15,6 +15,8 @@
 
 struct nf_pipeline {
     nf_decode_opts_t decode_opts;
+    nf_extractor_t *extractor;
+    nf_story_t *story;
     nf_stage_t stages[STAGES_MAX];
     int stages_n;
     bool replay;
@@ -28,7 +30,35 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
         return NULL;
     }
     p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
+
+    char rules[4096];
+    if (*conf->rules_dir)
+        snprintf(rules, sizeof(rules), "%s", conf->rules_dir);
+    else if (nf_data_path("rules", rules, sizeof(rules))) {
+        snprintf(
+            errstr, errstr_size,
+            "rules directory not found (installed share/newsflow/rules or the source tree); set rules.dir");
+        goto err;
+    }
+    char err[512];
+    p->extractor = nf_extractor_new(rules, err, sizeof(err));
+    if (!p->extractor) {
+        snprintf(errstr, errstr_size, "rules.dir %s: %s", rules, err);
+        goto err;
+    }
+    nf_story_opts_t sopts = {.window_ms = conf->story_window_ms,
+                             .max_entries = (uint32_t)conf->story_max_entries};
+    p->story = nf_story_new(&sopts, err, sizeof(err));
+    if (!p->story) {
+        snprintf(errstr, errstr_size, "%s", err);
+        goto err;
+    }
+    nf_log(NF_LOG_INFO, "pipeline", "rules from %s: %zu names in the gazetteer", rules,
+           nf_extractor_names(p->extractor));
     return p;
+err:
+    nf_pipeline_destroy(p);
+    return NULL;
 }
 
 void nf_pipeline_destroy(nf_pipeline_t *p)
@@ -38,6 +68,8 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     for (int i = 0; i < p->stages_n; i++)
         if (p->stages[i].destroy)
             p->stages[i].destroy(p->stages[i].state);
+    nf_extractor_destroy(p->extractor);
+    nf_story_destroy(p->story);
     free(p);
 }
 
@@ -64,12 +96,29 @@ void nf_result_clear(nf_result_t *res)
     res->deleted = false;
     res->categories = 0;
     res->event_id[0] = '\0';
+    nf_extraction_clear(&res->extraction);
+    memset(&res->story, 0, sizeof(res->story));
 }
 
 void nf_result_free(nf_result_t *res)
 {
     nf_article_clear(&res->article);
     nf_buf_free(&res->enriched);
+    nf_extraction_free(&res->extraction);
+}
+
+/* The analysis fields of the enriched event, in schema order. */
+static void encode_analysis(const void *ctx, nf_buf_t *out)
+{
+    const nf_result_t *res = ctx;
+    nf_extraction_encode(&res->extraction, out);
+    nf_story_encode(&res->story, out);
+}
+
+/* The story's "lead": the summary, else the start of the body. */
+static const char *story_lead(const nf_article_t *a)
+{
+    return a->summary ? a->summary : a->body;
 }
 
 int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_source_t *src,
@@ -87,6 +136,19 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
     if (res->article.deleted) {
         res->deleted = true;
         return NF_OK;
+    }
+    if (nf_extract(p->extractor, &res->article, res->categories, &res->extraction)) {
+        snprintf(res->error, sizeof(res->error), "extraction failed (out of memory)");
+        res->reject = NF_REJECT__CNT;
+        res->reason = "stage_failed";
+        return NF_EDECODE;
+    }
+    if (nf_story_observe(p->story, res->article.id, res->article.title ? res->article.title : "",
+                         story_lead(&res->article), nf_wall_ms(), &res->story)) {
+        snprintf(res->error, sizeof(res->error), "story key failed (out of memory)");
+        res->reject = NF_REJECT__CNT;
+        res->reason = "stage_failed";
+        return NF_EDECODE;
     }
     for (int i = 0; i < p->stages_n; i++) {
         char err[200] = "";
@@ -107,6 +169,8 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
         .processed_at_ms = nf_wall_ms(),
         .processing_us = nf_mono_us() - t0,
         .replay = p->replay,
+        .extra = encode_analysis,
+        .extra_ctx = res,
     };
     nf_encode_enriched(&res->article, &info, &res->enriched);
     if (res->enriched.oom) {

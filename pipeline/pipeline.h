@@ -1,10 +1,10 @@
 /*
  * pipeline: what happens to one input message, independent of where it came from.
  *
- * decode -> [stages] -> encode. Decode and encode are fixed ends; the analysis stages
- * in between (classifier, extractors, novelty) are registered with
- * nf_pipeline_add_stage() and run in order over the decoded article. The same function
- * serves the Kafka loop (`run`, `replay`) and the file mode (`classify`), so both give
+ * decode -> classify -> extract -> story -> [stages] -> encode. The built-in analysis
+ * (classifier, extractors, story key and novelty) is loaded from rules.dir; further
+ * stages can be registered with nf_pipeline_add_stage() and run in order after it. The same
+ * function serves the Kafka loop (`run`, `replay`) and the file mode (`classify`), so both give
  * identical output for identical input. Nothing here knows about Kafka.
  */
 #ifndef NF_PIPELINE_H
@@ -16,6 +16,8 @@
 #include "article.h"
 #include "config.h"
 #include "decode.h"
+#include "extract.h"
+#include "story.h"
 #include "util.h"
 
 typedef struct nf_pipeline nf_pipeline_t;
@@ -34,14 +36,16 @@ typedef struct nf_stage {
 
 /* The outcome for one message. Zero-initialise; nf_result_clear() between uses. */
 typedef struct nf_result {
-    nf_reject_t reject;   /* NF_REJECT_NONE if the article was enriched */
-    const char *reason;   /* stable reason code when rejected (static) */
-    char error[256];      /* detail when rejected */
-    nf_article_t article; /* the decoded article (valid when not rejected) */
-    nf_buf_t enriched;    /* the enriched event JSON (valid when not rejected) */
-    bool deleted;         /* a deletion event: no enriched JSON, tombstones downstream */
-    unsigned categories;  /* assigned categories, bit i = category i (0: other) */
-    char event_id[24];    /* "evt-<16 hex>" (valid when not rejected) */
+    nf_reject_t reject;         /* NF_REJECT_NONE if the article was enriched */
+    const char *reason;         /* stable reason code when rejected (static) */
+    char error[256];            /* detail when rejected */
+    nf_article_t article;       /* the decoded article (valid when not rejected) */
+    nf_buf_t enriched;          /* the enriched event JSON (valid when not rejected) */
+    bool deleted;               /* a deletion event: no enriched JSON, tombstones downstream */
+    unsigned categories;        /* assigned categories, bit i = category i (0: other) */
+    char event_id[24];          /* "evt-<16 hex>" (valid when not rejected) */
+    nf_extraction_t extraction; /* entities, amounts, per-category details */
+    nf_story_info_t story;      /* story key and novelty */
 } nf_result_t;
 
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);
