@@ -603,7 +603,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                             break;
                 }
                 if (subj < 0)
-                    subj = subject_of(s, f, v, 8);
+                    subj = subject_of(s, f, v, 10);
                 if (subj >= 0 && subj == obj)
                     subj = -1;
             } else {
@@ -734,11 +734,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         is_word(s, f, v, NF_W_AWARDED);
             bool taps = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_SELECTS) ||
                         is_word(s, f, v, NF_W_CHOOSES) || is_word(s, f, v, NF_W_PICKS);
-            bool deal_for = false;
+            bool deal_for = false, via_from = false;
             for (size_t k = v + 1; k < s->se && k < v + 10; k++)
                 if (is_word(s, f, k, NF_W_WITH) || is_word(s, f, k, NF_W_FROM) ||
                     (wins && is_word(s, f, k, NF_W_FOR))) {
                     other = after_word(s, f, k, 4);
+                    /* "X signs an agreement to buy power from Y": Y supplies */
+                    via_from = other >= 0 && is_word(s, f, k, NF_W_FROM) && !wins;
                     break;
                 } else if (is_word(s, f, k, NF_W_FOR) &&
                            (is_word(s, f, v, NF_W_DEAL) || is_word(s, f, v, NF_W_AGREEMENT))) {
@@ -763,7 +765,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, es, NF_ROLE_SUPPLIER);
                 add_party(out, eo, NF_ROLE_CUSTOMER);
                 set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
-            } else if (taps || deal_for) {
+            } else if (taps || deal_for || via_from) {
                 add_party(out, es, NF_ROLE_CUSTOMER);
                 add_party(out, eo, NF_ROLE_SUPPLIER);
                 set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
