@@ -277,8 +277,11 @@ cleanup:
     nf_ops_destroy(ops);
     nf_loop_destroy(loop);
     nf_pipeline_destroy(pipeline);
-    if (base)
+    if (base) {
+        /* The webhook sender frees its DNS resolver from a 1 ms timer: let it run. */
+        event_base_loop(base, EVLOOP_ONCE);
         event_base_free(base);
+    }
     return rc;
 }
 

@@ -57,6 +57,9 @@ typedef struct nf_config {
     int log_format;   /* 0 text, 1 json */
     int64_t story_window_ms;  /* novelty window */
     int64_t story_max_entries; /* story state bound */
+    char *alerts_rules;  /* alert rules file; "" = <rules dir>/alerts.conf; "none" = no alerts */
+    char *alerts_topic;  /* alerts output topic */
+    bool replay_alerts;  /* replay: alert as well (off by default) */
     char *ops_listen; /* host:port of the ops endpoint; "" disables it */
     char *rules_dir;
     char *mock_seed_file;

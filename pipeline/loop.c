@@ -21,6 +21,7 @@
 #include "log.h"
 #include "offsets.h"
 #include "producer.h"
+#include "webhook.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -75,7 +76,8 @@ struct nf_loop {
     int parts_n, parts_cap;
     char ce_source[300];
     /* Output topics (with the replay suffix, if any). */
-    char *t_enriched, *t_dlq, *t_route[4];
+    char *t_enriched, *t_dlq, *t_alerts, *t_route[4];
+    nf_webhook_t *webhook; /* created on the first webhook alert */
     /* replay */
     bool replay;
     rd_kafka_topic_partition_list_t *end; /* end offset (exclusive) per partition */
@@ -113,7 +115,7 @@ struct nf_loop {
     struct {
         nf_metric_t *consumed, *enriched, *dead, *produced, *category, *deleted, *resent,
             *processing, *latency, *lag, *inflight, *queue, *paused, *assigned, *brokers,
-            *rebalances, *txn, *txn_seconds, *build;
+            *rebalances, *txn, *txn_seconds, *build, *alerts, *webhooks;
     } m;
 };
 
@@ -372,6 +374,109 @@ static int deletion_by_key(nf_result_t *res, const void *key, size_t key_len,
     res->deleted = true;
     nf_event_id(&res->article, src, res->event_id, sizeof(res->event_id));
     return NF_OK;
+}
+
+/* A webhook delivery in flight: holds a reference on its input until it is done. */
+typedef struct wh_msg {
+    nf_loop_t *loop;
+    nf_inflight_t *inflight;
+    size_t len;
+    char json[]; /* the alert document, for the dead-letter topic if delivery fails */
+} wh_msg_t;
+
+static void on_webhook_done(void *opaque, void *msg_opaque, bool ok, const char *reason)
+{
+    wh_msg_t *m = msg_opaque;
+    nf_loop_t *loop = m->loop;
+    nf_metric_add(loop->m.webhooks, ok ? "ok" : "failed", 1);
+    if (!ok && !loop->failed) {
+        char error[400];
+        snprintf(error, sizeof(error), "webhook delivery failed: %s", reason ? reason : "?");
+        nf_dlq_info_t info = {
+            .reason = "webhook_failed",
+            .error = error,
+            .topic = nf_inflight_topic(m->inflight),
+            .partition = nf_inflight_partition(m->inflight),
+            .offset = nf_inflight_offset(m->inflight),
+            .timestamp_ms = nf_inflight_timestamp(m->inflight),
+        };
+        emit_dlq(loop, NULL, 0, m->json, m->len, &info, m->inflight);
+    }
+    nf_inflight_unref(m->inflight);
+    free(m);
+    loop_check_drained(loop);
+}
+
+static void webhook_post(nf_loop_t *loop, const char *url, const char *json, size_t len,
+                         const char *alert_id, nf_inflight_t *inflight)
+{
+    char errstr[256];
+    if (!loop->webhook) {
+        nf_webhook_opts_t opts = {0};
+        loop->webhook =
+            nf_webhook_new(loop->base, &opts, on_webhook_done, loop, errstr, sizeof(errstr));
+        if (!loop->webhook) {
+            nf_log_ratelimited(NF_LOG_ERROR, "loop", "webhook-new", "webhooks disabled: %s",
+                               errstr);
+            return;
+        }
+    }
+    wh_msg_t *m = malloc(sizeof(*m) + len);
+    if (!m)
+        return;
+    m->loop = loop;
+    m->inflight = inflight;
+    m->len = len;
+    memcpy(m->json, json, len);
+    char ce_id[64];
+    snprintf(ce_id, sizeof(ce_id), "ce-id: %s", alert_id);
+    const char *headers[] = {"ce-specversion: 1.0", ce_id, "ce-type: newsflow.alert.v1",
+                             "ce-source: /newsflow/alerts", NULL};
+    nf_inflight_ref(inflight);
+    int err = nf_webhook_post(loop->webhook, url, json, len, headers, m);
+    if (err) {
+        nf_dlq_info_t info = {
+            .reason = "webhook_failed",
+            .error = err == NF_EQUEUEFULL ? "webhook queue full" : "webhook URL refused",
+            .topic = nf_inflight_topic(inflight),
+            .partition = nf_inflight_partition(inflight),
+            .offset = nf_inflight_offset(inflight),
+            .timestamp_ms = nf_inflight_timestamp(inflight),
+        };
+        nf_metric_add(loop->m.webhooks, "failed", 1);
+        emit_dlq(loop, NULL, 0, json, len, &info, inflight);
+        nf_inflight_unref(inflight);
+        free(m);
+    }
+}
+
+/* Alerts go to the alerts topic, keyed by alert id (rule and story key), and to each
+ * webhook the rule names. */
+static void emit_alerts(nf_loop_t *loop, const nf_result_t *res, const nf_source_t *src,
+                        nf_inflight_t *inflight)
+{
+    for (int i = 0; i < res->alerts_n; i++) {
+        const nf_alert_rule_t *rule = res->alerts[i].rule;
+        const char *json = res->alerts_json.data + res->alerts[i].off;
+        size_t len = res->alerts[i].len;
+        loop->stats.alerts++;
+        nf_metric_add(loop->m.alerts, nf_alert_rule_name(rule), 1);
+        if (nf_alert_rule_to_topic(rule) && *loop->t_alerts) {
+            const char *topic = loop->t_alerts;
+            if (emit_all(
+                    loop, &topic, 1, res->alerts[i].id, json, len,
+                    ce_headers(loop, "newsflow.alert.v1", res->alerts[i].id, res->article.id, src),
+                    inflight) == NF_EREJECTED)
+                nf_log_ratelimited(NF_LOG_ERROR, "loop", "alert-rejected",
+                                   "alert %s refused by %s: %s", res->alerts[i].id, topic,
+                                   nf_producer_last_error(loop->producer));
+        }
+        for (int d = 0; d < nf_alert_rule_destination_count(rule); d++) {
+            const char *dest = nf_alert_rule_destination(rule, d);
+            if (!strncmp(dest, "http://", 7) || !strncmp(dest, "https://", 8))
+                webhook_post(loop, dest, json, len, res->alerts[i].id, inflight);
+        }
+    }
 }
 
 static nf_part_t *part_find(nf_loop_t *loop, const char *topic, int32_t partition)
@@ -648,6 +753,7 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     } else if (rc == NF_OK) {
         loop->stats.enriched++;
         nf_metric_add(loop->m.enriched, NULL, 1);
+        emit_alerts(loop, res, &src, inflight);
         if (emit_routed(loop, res, &src, inflight) == NF_EREJECTED) {
             loop->stats.produce_failed++;
             nf_dlq_info_t info = {
@@ -1021,13 +1127,19 @@ static int loop_metrics_init(nf_loop_t *loop)
     loop->m.txn_seconds =
         nf_metric_new(r, NF_METRIC_HISTOGRAM, "newsflow_transaction_commit_seconds",
                       "Time the loop blocked in each transaction commit.", NULL, seconds, nb);
+    loop->m.alerts = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_alerts_total",
+                                   "Alerts fired, by rule.", "rule", NULL, 0);
+    loop->m.webhooks =
+        nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_webhook_deliveries_total",
+                      "Webhook deliveries, by result (ok, failed).", "result", NULL, 0);
     loop->m.build = nf_metric_new(r, NF_METRIC_GAUGE, "newsflow_build_info",
                                   "Build information (always 1).", "version", NULL, 0);
     if (!loop->m.consumed || !loop->m.enriched || !loop->m.category || !loop->m.dead ||
         !loop->m.deleted || !loop->m.produced || !loop->m.resent || !loop->m.processing ||
         !loop->m.latency || !loop->m.lag || !loop->m.inflight || !loop->m.queue ||
         !loop->m.paused || !loop->m.assigned || !loop->m.brokers || !loop->m.rebalances ||
-        !loop->m.txn || !loop->m.txn_seconds || !loop->m.build)
+        !loop->m.txn || !loop->m.txn_seconds || !loop->m.build || !loop->m.alerts ||
+        !loop->m.webhooks)
         return NF_ENOMEM;
     nf_metric_set(loop->m.build, NF_VERSION, 1);
     return NF_OK;
@@ -1089,7 +1201,8 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
     const char *suffix = replay ? replay->topic_suffix : NULL;
     loop->t_enriched = topic_name(conf->enriched_topic, suffix);
     loop->t_dlq = topic_name(conf->dlq_topic, suffix);
-    bool names_ok = loop->t_enriched && loop->t_dlq;
+    loop->t_alerts = topic_name(conf->alerts_topic, suffix);
+    bool names_ok = loop->t_enriched && loop->t_dlq && loop->t_alerts;
     for (int i = 0; i < 4; i++)
         names_ok = names_ok && (loop->t_route[i] = topic_name(conf->route_topic[i], suffix));
     if (!loop->offsets || !loop->ev_shutdown_timer || !loop->ev_stats || !loop->ev_finish ||
@@ -1178,6 +1291,7 @@ void nf_loop_destroy(nf_loop_t *loop)
         TAILQ_REMOVE(&loop->pending, pd, link);
         pending_free(pd);
     }
+    nf_webhook_destroy(loop->webhook);
     nf_producer_destroy(loop->producer);
     nf_offsets_destroy(loop->offsets);
     nf_result_free(&loop->result);
@@ -1203,6 +1317,7 @@ void nf_loop_destroy(nf_loop_t *loop)
     nf_metrics_destroy(loop->metrics);
     free(loop->t_enriched);
     free(loop->t_dlq);
+    free(loop->t_alerts);
     for (int i = 0; i < 4; i++)
         free(loop->t_route[i]);
     free(loop);

@@ -34,6 +34,7 @@ typedef struct nf_loop_stats {
     uint64_t produce_failed; /* outputs dead-lettered after a permanent delivery failure */
     uint64_t pauses;         /* times the consumer was paused for backpressure */
     uint64_t consumer_errors;
+    uint64_t alerts;             /* alerts fired */
     uint64_t category[4];        /* enriched events per category: deal, funding, infra, other */
     uint64_t txn_commits;        /* exactly-once: transactions committed */
     uint64_t txn_aborts;         /* exactly-once: transactions aborted (input reprocessed) */

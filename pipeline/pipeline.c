@@ -13,8 +13,21 @@
 
 #define STAGES_MAX 16
 
+/* Alert de-duplication: (rule, story key) -> when it last fired. A collision merely
+ * forgets an older entry, which can at worst repeat an alert. */
+#define ALERT_SEEN_SLOTS 16384
+
+typedef struct alert_seen {
+    uint64_t hash;
+    int64_t at_ms;
+} alert_seen_t;
+
 struct nf_pipeline {
     nf_decode_opts_t decode_opts;
+    nf_alert_rules_t *rules;
+    bool alerts_in_replay;
+    int64_t window_ms;
+    alert_seen_t *seen;
     nf_extractor_t *extractor;
     nf_story_t *story;
     nf_stage_t stages[STAGES_MAX];
@@ -55,6 +68,28 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
     }
     nf_log(NF_LOG_INFO, "pipeline", "rules from %s: %zu names in the gazetteer", rules,
            nf_extractor_names(p->extractor));
+
+    if (strcmp(conf->alerts_rules, "none")) {
+        char path[4200];
+        if (*conf->alerts_rules)
+            snprintf(path, sizeof(path), "%s", conf->alerts_rules);
+        else
+            snprintf(path, sizeof(path), "%s/alerts.conf", rules);
+        p->rules = nf_alert_rules_load(path, err, sizeof(err));
+        if (!p->rules) {
+            snprintf(errstr, errstr_size, "alert rules: %s", err);
+            goto err;
+        }
+        p->seen = calloc(ALERT_SEEN_SLOTS, sizeof(*p->seen));
+        if (!p->seen) {
+            snprintf(errstr, errstr_size, "out of memory");
+            goto err;
+        }
+        nf_log(NF_LOG_INFO, "pipeline", "%d alert rule(s) from %s", nf_alert_rules_count(p->rules),
+               path);
+    }
+    p->alerts_in_replay = conf->replay_alerts;
+    p->window_ms = conf->story_window_ms;
     return p;
 err:
     nf_pipeline_destroy(p);
@@ -70,6 +105,8 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
             p->stages[i].destroy(p->stages[i].state);
     nf_extractor_destroy(p->extractor);
     nf_story_destroy(p->story);
+    nf_alert_rules_destroy(p->rules);
+    free(p->seen);
     free(p);
 }
 
@@ -98,6 +135,9 @@ void nf_result_clear(nf_result_t *res)
     res->event_id[0] = '\0';
     nf_extraction_clear(&res->extraction);
     memset(&res->story, 0, sizeof(res->story));
+    res->alerts_n = 0;
+    nf_buf_reset(&res->alerts_json);
+    memset(res->scores, 0, sizeof(res->scores));
 }
 
 void nf_result_free(nf_result_t *res)
@@ -105,6 +145,74 @@ void nf_result_free(nf_result_t *res)
     nf_article_clear(&res->article);
     nf_buf_free(&res->enriched);
     nf_extraction_free(&res->extraction);
+    nf_buf_free(&res->alerts_json);
+}
+
+/*
+ * Evaluates the alert rules over the article's analysis. A rule fires at most once per
+ * story within the novelty window (story.window.ms): copies of a story alert once.
+ * Replayed events never alert unless replay.alerts is set.
+ */
+static void evaluate_alerts(nf_pipeline_t *p, nf_result_t *res)
+{
+    if (!p->rules || (p->replay && !p->alerts_in_replay))
+        return;
+    static const char *const cat_names[3] = {"deal", "funding", "infrastructure"};
+    nf_alert_view_t view = {.source = res->article.source,
+                            .title = res->article.title,
+                            .summary = res->article.summary,
+                            .body = res->article.body};
+    for (int i = 0; i < 3; i++) {
+        if (res->categories & (1u << i)) {
+            view.categories[view.ncat] = cat_names[i];
+            view.scores[view.ncat++] = res->scores[i];
+        }
+    }
+    nf_alert_amount_t amounts[NF_EXTRACT_MAX_AMOUNTS];
+    for (size_t i = 0; i < res->extraction.amounts_n; i++) {
+        const nf_amount_t *a = &res->extraction.amounts[i];
+        amounts[i] = (nf_alert_amount_t){a->value, a->currency, nf_amount_kind_name(a->kind)};
+    }
+    view.amounts = amounts;
+    view.namounts = (int)res->extraction.amounts_n;
+    nf_alert_entity_t entities[NF_EXTRACT_MAX_ENTITIES];
+    const char *roles[NF_EXTRACT_MAX_ENTITIES][NF_ROLE__CNT];
+    for (size_t i = 0; i < res->extraction.entities_n; i++) {
+        const nf_entity_t *e = &res->extraction.entities[i];
+        int nr = 0;
+        for (int r = 0; r < NF_ROLE__CNT; r++)
+            if (e->roles & (1u << r))
+                roles[i][nr++] = nf_role_name((nf_role_t)r);
+        entities[i] = (nf_alert_entity_t){e->canonical ? e->canonical : e->name,
+                                          nf_entity_type_name(e->type), roles[i], nr};
+    }
+    view.entities = entities;
+    view.nentities = (int)res->extraction.entities_n;
+
+    int64_t now = nf_wall_ms();
+    for (int i = 0; i < nf_alert_rules_count(p->rules) && res->alerts_n < NF_RESULT_MAX_ALERTS;
+         i++) {
+        const nf_alert_rule_t *rule = nf_alert_rules_get(p->rules, i);
+        if (!nf_alert_rule_matches(rule, &view, NULL))
+            continue;
+        const char *name = nf_alert_rule_name(rule);
+        uint64_t h = nf_fnv1a(NF_FNV_SEED, name, strlen(name) + 1);
+        h = nf_fnv1a(h, res->story.key, strlen(res->story.key));
+        alert_seen_t *slot = &p->seen[h % ALERT_SEEN_SLOTS];
+        if (slot->hash == h && now - slot->at_ms < p->window_ms)
+            continue; /* this story already alerted for this rule */
+        size_t off = res->alerts_json.len;
+        if (nf_alert_encode(rule, &view, res->event_id, res->article.id, res->story.key, now,
+                            &res->alerts_json))
+            continue;
+        slot->hash = h;
+        slot->at_ms = now;
+        res->alerts[res->alerts_n].rule = rule;
+        nf_alert_id(rule, res->story.key, res->alerts[res->alerts_n].id, sizeof(res->alerts[0].id));
+        res->alerts[res->alerts_n].off = off;
+        res->alerts[res->alerts_n].len = res->alerts_json.len - off;
+        res->alerts_n++;
+    }
 }
 
 /* The analysis fields of the enriched event, in schema order. */
@@ -150,6 +258,7 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
         res->reason = "stage_failed";
         return NF_EDECODE;
     }
+    evaluate_alerts(p, res);
     for (int i = 0; i < p->stages_n; i++) {
         char err[200] = "";
         if (p->stages[i].run(p->stages[i].state, &res->article, err, sizeof(err))) {

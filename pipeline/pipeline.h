@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "alerts.h"
 #include "article.h"
 #include "config.h"
 #include "decode.h"
@@ -21,6 +22,8 @@
 #include "util.h"
 
 typedef struct nf_pipeline nf_pipeline_t;
+
+#define NF_RESULT_MAX_ALERTS 16
 
 /*
  * One analysis stage. run() reads and extends the article; a non-zero return is an
@@ -43,9 +46,18 @@ typedef struct nf_result {
     nf_buf_t enriched;          /* the enriched event JSON (valid when not rejected) */
     bool deleted;               /* a deletion event: no enriched JSON, tombstones downstream */
     unsigned categories;        /* assigned categories, bit i = category i (0: other) */
+    float scores[3];            /* category scores: deal, funding, infrastructure */
     char event_id[24];          /* "evt-<16 hex>" (valid when not rejected) */
     nf_extraction_t extraction; /* entities, amounts, per-category details */
     nf_story_info_t story;      /* story key and novelty */
+    /* Alerts fired by this article (at most one per rule per story in the window). */
+    struct {
+        const nf_alert_rule_t *rule;
+        char id[24];     /* alert id: the Kafka key */
+        size_t off, len; /* the alert JSON in alerts_json */
+    } alerts[NF_RESULT_MAX_ALERTS];
+    int alerts_n;
+    nf_buf_t alerts_json;
 } nf_result_t;
 
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);

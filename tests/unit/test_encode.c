@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include <cjson/cJSON.h>
+#include <unistd.h>
 
 static const char *jstr(const cJSON *obj, const char *name)
 {
@@ -103,9 +104,70 @@ static void test_pipeline(void)
     nf_config_destroy(conf);
 }
 
+/* Alerts: a rule fires once per story (a near-copy does not fire again), never on a
+ * replay, and the alert document carries the rule, the story key and the article. */
+static void test_alerts(void)
+{
+    char path[] = "/tmp/nf_test_alerts_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *fp = fdopen(fd, "w");
+    fprintf(fp, "[rule merger-talk]\nkeywords = merger\nseverity = warning\n");
+    fclose(fp);
+    char errstr[256];
+    nf_config_t *conf = nf_config_new();
+    CHECK_INT(nf_config_set(conf, "alerts.rules", path, "test", errstr, sizeof(errstr)), 0);
+    nf_pipeline_t *p = nf_pipeline_new(conf, errstr, sizeof(errstr));
+    CHECK(p != NULL);
+    if (!p) {
+        fprintf(stderr, "%s\n", errstr);
+        return;
+    }
+    nf_source_t src = {.topic = "in", .partition = 0, .offset = 1, .timestamp_ms = -1};
+    nf_result_t res = {0};
+    const char *a1 =
+        "{\"id\":\"m1\",\"title\":\"Acme and Beta Industries agree merger of equals\","
+        "\"body\":\"The boards of Acme and Beta Industries approved the merger on Monday.\"}";
+    const char *a2 =
+        "{\"id\":\"m2\",\"title\":\"Acme and Beta Industries agree merger of equals - "
+        "Example Wire\",\"body\":\"The boards of Acme and Beta Industries approved the "
+        "merger on Monday.\"}";
+    const char *a3 = "{\"id\":\"m3\",\"title\":\"City opens a new library\",\"body\":\"No "
+                     "corporate news here at all.\"}";
+    CHECK_INT(nf_pipeline_process(p, a1, strlen(a1), &src, &res), 0);
+    CHECK_INT(res.alerts_n, 1);
+    if (res.alerts_n == 1) {
+        cJSON *alert =
+            cJSON_ParseWithLength(res.alerts_json.data + res.alerts[0].off, res.alerts[0].len);
+        CHECK(alert != NULL);
+        CHECK_STR(jstr(alert, "schema"), "newsflow.alert.v1");
+        CHECK_STR(jstr(alert, "rule"), "merger-talk");
+        CHECK_STR(jstr(alert, "article_id"), "m1");
+        CHECK_STR(jstr(alert, "story_key"), res.story.key);
+        cJSON_Delete(alert);
+    }
+    char key1[32];
+    snprintf(key1, sizeof(key1), "%s", res.story.key);
+    src.offset = 2;
+    CHECK_INT(nf_pipeline_process(p, a2, strlen(a2), &src, &res), 0);
+    CHECK_STR(res.story.key, key1);
+    CHECK_INT(res.alerts_n, 0); /* same story: no second alert */
+    src.offset = 3;
+    CHECK_INT(nf_pipeline_process(p, a3, strlen(a3), &src, &res), 0);
+    CHECK_INT(res.alerts_n, 0);
+    nf_pipeline_set_replay(p, true);
+    const char *a4 = "{\"id\":\"m4\",\"title\":\"Gamma and Delta call off merger\"}";
+    CHECK_INT(nf_pipeline_process(p, a4, strlen(a4), &src, &res), 0);
+    CHECK_INT(res.alerts_n, 0); /* replays never alert by default */
+    nf_result_free(&res);
+    nf_pipeline_destroy(p);
+    nf_config_destroy(conf);
+    unlink(path);
+}
+
 int main(void)
 {
     test_envelope();
     test_pipeline();
+    test_alerts();
     TEST_DONE();
 }
