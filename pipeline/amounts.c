@@ -384,10 +384,19 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
         m->kind = NF_KIND_PRICE;
         return;
     }
-    /* debt, grants and dividends: "$1.8 billion high-yield bond", "raise $4B from banks" */
+    /* debt, grants and dividends: "$1.8 billion high-yield bond", "raise $4B from banks",
+     * "75 mln dlrs of its outstanding debentures" */
+    size_t n4 = n3b < hi ? next_word(toks, n3b, hi) : hi;
+    uint64_t c_n4 = n4 < hi ? toks->v[n4].cues : 0;
     if (((c_p1 | c_n1 | c_n2 | c_n3 | c_p2) & C(DEBT) && !(c_n1 & (C(ROUND) | C(REVENUE)))) ||
+        (word_at(text, toks, n1, NF_W_OF) && (c_n4 & C(DEBT))) ||
         ((c_p1 & C(RAISE)) && (sent & C(DEBT)) && !(sent & C(ROUND)))) {
         m->kind = NF_KIND_OTHER;
+        return;
+    }
+    /* "a payment of $X", "a price of $X" */
+    if (word_at(text, toks, p1, NF_W_OF) && (c_p2 & C(PRICE)) && !(c_p2 & C(VALUATION))) {
+        m->kind = NF_KIND_PRICE;
         return;
     }
     /* "SoftBank leads $100M investment in OYO": the round */

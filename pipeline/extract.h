@@ -217,7 +217,8 @@ void nf_extraction_free(nf_extraction_t *out);
 /*
  * Appends the enrichment fields of the enriched event to out, each preceded by a comma:
  * ,"entities":[...],"amounts":[...] and, when present, ,"deal":{...}, ,"funding":{...},
- * ,"infrastructure":{...} (schema newsflow.enriched.v1, docs/events.md).
+ * ,"infrastructure":{...}. Their JSON Schema is docs/schemas/enrichment.v1.json; it is
+ * what tools/score_extract.py reads. out is not reset first.
  */
 void nf_extraction_encode(const nf_extraction_t *extraction, nf_buf_t *out);
 
