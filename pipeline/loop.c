@@ -699,6 +699,8 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     }
     loop->stats.consumed++;
     nf_metric_add(loop->m.consumed, NULL, 1);
+    if (!loop->stats.first_input_us)
+        loop->stats.first_input_us = nf_mono_us();
     if (loop->eos && !loop->txn_open) {
         int err = nf_producer_txn_begin(loop->producer);
         if (err) {
@@ -807,6 +809,7 @@ static void on_delivery(void *opaque, const rd_kafka_message_t *rkm)
 
     if (!rkm->err) {
         loop->stats.delivered++;
+        loop->stats.last_delivery_us = nf_mono_us();
         nf_metric_add(loop->m.produced, topic, 1);
         int64_t ts = nf_inflight_timestamp(inflight);
         if (ts > 0 && !strcmp(topic, loop->t_enriched))
@@ -973,13 +976,25 @@ static void loop_check_eof(nf_loop_t *loop)
 static void log_stats(nf_loop_t *loop, const char *what)
 {
     double secs = (double)(nf_mono_ms() - loop->started_ms) / 1000.0;
+    /* The active period, first input to last delivery, excludes start-up and idle time. */
+    double active = loop->stats.first_input_us && loop->stats.last_delivery_us
+                        ? (double)(loop->stats.last_delivery_us - loop->stats.first_input_us) / 1e6
+                        : 0;
     nf_log(NF_LOG_INFO, "loop",
            "%s: consumed %" PRIu64 ", enriched %" PRIu64 ", dead-lettered %" PRIu64
-           ", delivered %" PRIu64 ", resent %" PRIu64 ", in flight %zu, %s, %.1f s (%.0f msg/s)",
+           ", delivered %" PRIu64 ", resent %" PRIu64 ", in flight %zu, %s, %.1f s; active %.3f s"
+           " (%.0f msg/s)",
            what, loop->stats.consumed, loop->stats.enriched, loop->stats.dead_lettered,
            loop->stats.delivered, loop->stats.resent, nf_offsets_inflight(loop->offsets),
-           nf_consumer_is_paused(loop->consumer) ? "paused" : "flowing", secs,
-           secs > 0 ? (double)loop->stats.consumed / secs : 0.0);
+           nf_consumer_is_paused(loop->consumer) ? "paused" : "flowing", secs, active,
+           active > 0 ? (double)loop->stats.consumed / active : 0.0);
+    if (loop->eos)
+        nf_log(NF_LOG_INFO, "loop",
+               "%s: transactions: %" PRIu64 " committed, %" PRIu64
+               " aborted; loop blocked in commits %.1f ms in all, %.1f ms at most",
+               what, loop->stats.txn_commits, loop->stats.txn_aborts,
+               (double)loop->stats.txn_commit_total_us / 1000.0,
+               (double)loop->stats.txn_commit_max_us / 1000.0);
 }
 
 static void on_stats(evutil_socket_t fd, short what, void *arg)

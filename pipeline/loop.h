@@ -35,6 +35,8 @@ typedef struct nf_loop_stats {
     uint64_t pauses;         /* times the consumer was paused for backpressure */
     uint64_t consumer_errors;
     uint64_t alerts;             /* alerts fired */
+    int64_t first_input_us;      /* monotonic time of the first input message, 0 if none */
+    int64_t last_delivery_us;    /* monotonic time of the last confirmed delivery */
     uint64_t category[4];        /* enriched events per category: deal, funding, infra, other */
     uint64_t txn_commits;        /* exactly-once: transactions committed */
     uint64_t txn_aborts;         /* exactly-once: transactions aborted (input reprocessed) */
