@@ -25,8 +25,9 @@
 #include "gazetteer.h"
 #include "tokens.h"
 
-#define C(x)   NF_CUE(NF_CUE_##x)
-#define NO_OFF ((size_t)-1)
+#define C(x)         NF_CUE(NF_CUE_##x)
+#define NO_OFF       ((size_t)-1)
+#define MAX_SENTENCE 256 /* tokens of one sentence the role patterns read */
 
 struct nf_extractor {
     nf_gazetteer_t *gz;
@@ -214,12 +215,17 @@ static uint64_t cues(const scratch_t *s, int f, size_t i)
 /* Span (index into s->spans) covering token i of field f, or -1. */
 static long span_at(const scratch_t *s, int f, size_t i)
 {
-    for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
-        const nf_span_t *sp = &s->spans.v[k];
-        if (sp->first <= i && i <= sp->last)
-            return (long)k;
-        if (sp->first > i)
-            break;
+    /* spans of a field are in token order and do not overlap: binary search */
+    size_t lo = s->span_lo[f], hi = s->span_hi[f];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const nf_span_t *sp = &s->spans.v[mid];
+        if (i < sp->first)
+            hi = mid;
+        else if (i > sp->last)
+            lo = mid + 1;
+        else
+            return (long)mid;
     }
     return -1;
 }
@@ -1222,13 +1228,14 @@ static void each_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
 {
     for (int f = 0; f < NF_TEXT__CNT; f++) {
         size_t n = s->toks[f].n, count = 0;
-        for (size_t a = 0; a < n && (f == NF_TEXT_TITLE || count < max); count++) {
+        for (size_t a = 0; a < n && count < (f == NF_TEXT_TITLE ? 8 : max); count++) {
             size_t b = a + 1;
             while (b < n && !(tok(s, f, b)->flags & NF_TOK_SENT))
                 b++;
             s->f = f;
             s->ss = a;
-            s->se = b;
+            /* a run-on "sentence" (no full stops in a huge body) is read in part */
+            s->se = b - a > MAX_SENTENCE ? a + MAX_SENTENCE : b;
             fn(x, s, out, mask);
             a = b;
             if (done && done(out))
@@ -1355,7 +1362,7 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
         s->deal_rank = 0;
     /* status from the headline, else the lead sentence */
     int f = s->toks[NF_TEXT_TITLE].n ? NF_TEXT_TITLE : NF_TEXT_BODY;
-    size_t end = s->toks[f].n;
+    size_t end = s->toks[f].n < 600 ? s->toks[f].n : 600;
     if (f == NF_TEXT_BODY)
         for (end = 1; end < s->toks[f].n && !(tok(s, f, end)->flags & NF_TOK_SENT); end++)
             ;
@@ -1425,7 +1432,7 @@ static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *o
     s->location_off = s->capacity_off = NO_OFF;
     for (int f = 0; f < NF_TEXT__CNT; f++) {
         size_t n = s->toks[f].n;
-        size_t lim = f == NF_TEXT_TITLE ? n : (n < 600 ? n : 600);
+        size_t lim = n < 600 ? n : 600;
         if (in->asset == NF_ASSET_NONE)
             in->asset = asset_of(s, f, 0, lim);
         if (loc_rank < 4)

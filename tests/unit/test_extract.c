@@ -692,6 +692,16 @@ static void test_bad_input(void)
     CHECK(ex.amounts_n >= 20 && ex.amounts_n <= NF_EXTRACT_MAX_AMOUNTS);
     CHECK(ex.entities_n <= NF_EXTRACT_MAX_ENTITIES);
     fprintf(stderr, "1 MiB body: %lld us\n", (long long)dt);
+    /* a 1 MiB run-on body with no full stop and a huge title: bounded work */
+    for (off = 0; off + 64 < size;)
+        off +=
+            (size_t)snprintf(body + off, size - off, "Acme Corp buys Beta Corp and Gamma raises ");
+    body[off] = '\0';
+    t0 = nf_mono_us();
+    run(body, body, 7);
+    dt = nf_mono_us() - t0;
+    fprintf(stderr, "1 MiB run-on title and body: %lld us\n", (long long)dt);
+    CHECK(ex.deal.present);
     /* reuse after a huge article, and clear */
     run("Acme raises $5M", NULL, 7);
     CHECK_INT(ex.amounts_n, 1);
