@@ -398,11 +398,39 @@ static const unsigned char *tag_skip(tag_scan_t *scan, const unsigned char *s)
     return gt ? gt + 1 : close + strlen((const char *)close);
 }
 
+/*
+ * Bytes that may need the full pass: controls and whitespace other than a single space,
+ * tags and entities, and the UTF-8 lead bytes of every non-ASCII space or removed
+ * character (C2: NBSP, NEL, soft hyphen; E1: U+1680; E2: U+2000..U+2060; E3: U+3000;
+ * EF: U+FEFF).
+ */
+static bool slow_byte(unsigned char c)
+{
+    return c < 0x20 || c == '<' || c == '&' || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 ||
+           c == 0xEF;
+}
+
+/* Most article text is already normal: no markup, single spaces, no edge spaces. Its
+ * length, or SIZE_MAX when the full pass is needed. */
+static size_t normal_length(const unsigned char *s)
+{
+    if (s[0] == ' ')
+        return SIZE_MAX;
+    size_t i = 0;
+    for (; s[i]; i++)
+        if (slow_byte(s[i]) || (s[i] == ' ' && s[i + 1] == ' '))
+            return SIZE_MAX;
+    return i && s[i - 1] == ' ' ? SIZE_MAX : i;
+}
+
 size_t nf_text_normalise(char *text)
 {
     if (!text)
         return 0;
     unsigned char *s = (unsigned char *)text;
+    size_t plain = normal_length(s);
+    if (plain != SIZE_MAX)
+        return plain;
     size_t r = 0, w = 0;
     bool space = false; /* a separator was read since the last character written */
     tag_scan_t scan = {0};
