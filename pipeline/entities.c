@@ -368,8 +368,12 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
         }
-        /* person title followed by a name: "CEO Andy Jassy" */
-        size_t tl = title_at(gz, toks, i);
+        /* person title followed by a name: "CEO Andy Jassy" (a title is at most three
+         * words, so one of the next three must be capitalised) */
+        size_t tl = 0;
+        if ((i + 1 < n && capital(&toks->v[i + 1])) || (i + 2 < n && capital(&toks->v[i + 2])) ||
+            (i + 3 < n && capital(&toks->v[i + 3])))
+            tl = title_at(gz, toks, i);
         if (tl && i + tl + 1 < n && capital(&toks->v[i + tl]) && capital(&toks->v[i + tl + 1]) &&
             !(toks->v[i + tl].cues & (C(FUNC) | C(VERB)))) {
             size_t a = i + tl, b = a + 1;
