@@ -365,6 +365,12 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
     }
     size_t n3b = n2 < hi ? next_word(toks, n2, hi) : hi;
     uint64_t c_n3 = n3b < hi ? toks->v[n3b].cues : 0;
+    /* "$40 a share", "$4.50 per share": a share price (earnings per share aside) */
+    if ((word_at(text, toks, n1, NF_W_A) || word_at(text, toks, n1, NF_W_PER)) &&
+        word_at(text, toks, n2, NF_W_SHARE) && !(sent & C(REVENUE))) {
+        m->kind = (sent & C(DEBT)) && !acq_sent ? NF_KIND_OTHER : NF_KIND_PRICE;
+        return;
+    }
     /* "valuing the maker at about $2.1 billion", "a deal valued at $X" */
     for (size_t q = m->first, steps = 0; q > lo && steps < 7; steps++) {
         q--;

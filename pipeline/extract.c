@@ -335,6 +335,12 @@ static long object_of(const scratch_t *s, int f, size_t v, size_t gap)
     size_t skipped = 0;
     for (size_t i = v + 1; i < s->se; i++) {
         long sp = span_at(s, f, i);
+        /* "in Abu Dhabi's G42": the place qualifies the company that follows */
+        if (sp >= 0 && s->spans.v[sp].type == NF_SPAN_PLACE && s->spans.v[sp].last + 1 < s->se &&
+            (tok(s, f, s->spans.v[sp].last + 1)->flags & NF_TOK_POSS)) {
+            i = s->spans.v[sp].last + 1;
+            continue;
+        }
         if (sp >= 0)
             return sp;
         if (!skippable_right(s, f, i, !s->headline[f]) || ++skipped > gap)
@@ -617,7 +623,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||
                     is_word(s, f, v + 1, NF_W_OUT))
                     w = v + 1;
-                subj = subject_of(s, f, v, 6);
+                subj = subject_of(s, f, v, 8);
                 obj = object_of(s, f, w, 6);
                 /* "buys majority share in Y" */
                 if (obj >= 0 && obj == subj)
@@ -987,6 +993,13 @@ static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b)
     int dc = 0, compute = 0, fab = 0, region = 0, net = 0, power = 0;
     for (size_t i = a; i < b; i++) {
         uint64_t c = cues(s, f, i);
+        /* words inside names do not count: "Constellation Energy", "Rocket Fiber" */
+        if (c && (tok(s, f, i)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && !s->headline[f] &&
+            span_at(s, f, i) >= 0)
+            continue;
+        if (c && s->headline[f] && span_at(s, f, i) >= 0 &&
+            s->spans.v[span_at(s, f, i)].type != NF_SPAN_CANDIDATE)
+            continue;
         if (is_word(s, f, i, NF_W_DATA) &&
             (is_word(s, f, i + 1, NF_W_CENTER) || is_word(s, f, i + 1, NF_W_CENTRE) ||
              is_word(s, f, i + 1, NF_W_CENTERS) || is_word(s, f, i + 1, NF_W_CENTRES)))
