@@ -382,6 +382,11 @@ static void classify(const char *text, const nf_toks_t *toks, nf_money_t *out, s
             return;
         }
     }
+    /* "$8 million seed round", "$25M in Series A funding": a round, whatever verb */
+    if ((c_n1 & C(ROUND)) && !(c_n1 & C(VERB)) && !word_at(text, toks, n2, NF_W_BID)) {
+        m->kind = NF_KIND_ROUND_SIZE;
+        return;
+    }
     /* a price: "for $X" after an acquisition verb, "$X takeover bid", "second-round bid" */
     if ((word_at(text, toks, p1, NF_W_FOR) && (before & (C(ACQUIRE) | C(SELL) | C(MERGE)))) ||
         word_at(text, toks, n1, NF_W_BID) || word_at(text, toks, n2, NF_W_BID) ||

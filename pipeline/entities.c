@@ -400,7 +400,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         }
         if (!capital(t))
             continue;
-        if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB))) && !headline)
+        /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name */
+        if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
+            !nf_gazetteer_suffix(gz, t->hash))
             continue;
         if (headline && (t->cues & HEADLINE_BREAK) && !nf_gazetteer_suffix(gz, t->hash))
             continue;

@@ -693,7 +693,10 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
-        if (c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT)) {
+        bool takes_stake = (is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_TAKE)) &&
+                           ((cues(s, f, v + 2) | cues(s, f, v + 3) | cues(s, f, v + 4)) & C(STAKE));
+        if ((c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT)) ||
+            takes_stake) {
             /* "X invests in Y", "X takes a 10% stake in Y", "X leads $N round in Y" */
             long subj = subject_of(s, f, v, 5), obj = -1;
             for (size_t k = v + 1; k < s->se && k < v + 12; k++)
@@ -949,6 +952,20 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             (cues(s, f, v - 1) & (C(LEAD) | C(INVEST)) || is_word(s, f, v - 1, NF_W_BACKED))) {
             bool lead = cues(s, f, v - 1) & C(LEAD);
             investors_from(x, s, out, mask, after_word(s, f, v, 3), lead);
+        }
+        if ((is_word(s, f, v, NF_W_INVESTORS) || is_word(s, f, v, NF_W_BACKERS)) &&
+            span_at(s, f, v + 1) >= 0)
+            /* "existing investors Index Ventures and Y Combinator" */
+            investors_from(x, s, out, mask, span_at(s, f, v + 1), false);
+        if (is_word(s, f, v, NF_W_PARTICIPATED) || is_word(s, f, v, NF_W_PARTICIPATE) ||
+            is_word(s, f, v, NF_W_JOINED)) {
+            /* "Index Ventures and Y Combinator also participated" */
+            long sp = subject_of(s, f, v, 3);
+            for (int guard = 0; sp >= 0 && guard < 12; guard++, sp = prev_in_list(s, f, sp)) {
+                int e = party_entity(x, s, sp);
+                if (e >= 0 && e != fu->company)
+                    add_investor(out, e, false);
+            }
         }
         if ((is_word(s, f, v, NF_W_INCLUDE) || is_word(s, f, v, NF_W_INCLUDED) ||
              is_word(s, f, v, NF_W_INCLUDING)) &&

@@ -74,11 +74,12 @@ L(W_OTHERMONEY, "loan", "loans", "bond", "bonds", "debt", "notes", "note", "ipo"
   "tax", "fine", "fined", "penalty", "settlement", "salary", "prices", "charges", "placement",
   "convertible", "lend", "lending", "borrow", "aid", "emergency", "bailout", "reserves", "assets",
   "spent", "costs", "cost", "savings", "wealth", "billionaire", "fortune", "taxpayer", "debentures",
-  "debenture", "refinance", "refinancing", "high-yield", "yield", "junk", "banks", "lenders");
+  "debenture", "refinance", "refinancing", "high-yield", "yield", "junk", "banks", "lenders",
+  "rights");
 L(W_DEBT, "loan", "loans", "bond", "bonds", "debt", "notes", "debentures", "debenture", "ipo",
   "offering", "convertible", "credit", "placement", "lend", "lending", "borrow", "borrowing",
   "banks", "lenders", "refinance", "refinancing", "yield", "junk", "grant", "grants", "donation",
-  "donated", "dividend", "dividends", "div", "distribution", "bailout");
+  "donated", "dividend", "dividends", "div", "distribution", "bailout", "rights");
 L(W_ACQUIRE, "acquire", "acquires", "acquired", "acquiring", "acquisition", "acquisitions", "buy",
   "buys", "bought", "buying", "buyout", "purchase", "purchases", "purchased", "purchasing",
   "takeover", "takeovers", "snaps", "picks", "scoops", "merger", "snap", "pick", "absorb",
@@ -136,7 +137,8 @@ L(W_FAB, "fab", "fabs", "megafab", "foundry", "foundries", "semiconductor", "chi
 L(W_REGION, "region", "regions", "availability", "zone", "zones");
 L(W_NETWORK, "fiber", "fibre", "broadband", "ftth", "subsea", "undersea", "submarine", "cable",
   "cables", "5g", "lte", "network", "networks", "towers", "tower", "satellite", "satellites",
-  "constellation", "backhaul", "internet", "multi-gig", "gigabit", "wireless", "spectrum");
+  "constellation", "backhaul", "internet", "multi-gig", "gigabit", "wireless", "spectrum", "4g",
+  "3g");
 L(W_POWER, "power", "nuclear", "reactor", "reactors", "smr", "smrs", "ppa", "electricity", "solar",
   "wind", "geothermal", "gas-fired", "fusion", "megawatts", "gigawatts", "grid", "energy",
   "substation");
@@ -599,8 +601,9 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
                 ch == '?' || ch == ';')
                 sent = true;
         }
-        if (lexicon &&
-            ((f & NF_TOK_WORD) ? !(f & NF_TOK_POSS) && t->len <= 16 : text[t->start] == '&'))
+        if (lexicon && ((f & NF_TOK_WORD)  ? !(f & NF_TOK_POSS) && t->len <= 16
+                        : (f & NF_TOK_NUM) ? t->len <= 4 /* "5G", "4G" */
+                                           : text[t->start] == '&'))
             t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
     }
     return 0;

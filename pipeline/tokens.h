@@ -126,6 +126,7 @@ enum {
     X(AWARDED, "awarded")                                                                          \
     X(AZURE, "azure")                                                                              \
     X(BACKED, "backed")                                                                            \
+    X(BACKERS, "backers")                                                                          \
     X(BACKS, "backs")                                                                              \
     X(BETWEEN, "between")                                                                          \
     X(BID, "bid")                                                                                  \
@@ -186,9 +187,11 @@ enum {
     X(INTO, "into")                                                                                \
     X(INVEST, "invest")                                                                            \
     X(INVESTMENT, "investment")                                                                    \
+    X(INVESTORS, "investors")                                                                      \
     X(INVESTS, "invests")                                                                          \
     X(IT, "it")                                                                                    \
     X(ITS, "its")                                                                                  \
+    X(JOINED, "joined")                                                                            \
     X(JOINT, "joint")                                                                              \
     X(JOURNAL, "journal")                                                                          \
     X(LANDS, "lands")                                                                              \
@@ -222,6 +225,8 @@ enum {
     X(PACT, "pact")                                                                                \
     X(PAID, "paid")                                                                                \
     X(PARISH, "parish")                                                                            \
+    X(PARTICIPATE, "participate")                                                                  \
+    X(PARTICIPATED, "participated")                                                                \
     X(PARTICIPATION, "participation")                                                              \
     X(PARTNERSHIP, "partnership")                                                                  \
     X(PAY, "pay")                                                                                  \
@@ -260,6 +265,7 @@ enum {
     X(SOME, "some")                                                                                \
     X(STAKE, "stake")                                                                              \
     X(STRATEGIC, "strategic")                                                                      \
+    X(TAKE, "take")                                                                                \
     X(TAKEOVER, "takeover")                                                                        \
     X(TAKES, "takes")                                                                              \
     X(TALKS, "talks")                                                                              \
