@@ -477,7 +477,7 @@ static void test_success(void)
         CHECK_STR(r ? r->reason : NULL, "(null)");
     }
     CHECK_INT(srv.n_seen, 3);
-    char expect_host[32], expect_body[64], expect_len[16];
+    char expect_host[32], expect_body[64], expect_len[24];
     snprintf(expect_host, sizeof(expect_host), "127.0.0.1:%d", srv.port);
     for (int id = 1; id <= 3; id++) {
         const seen_t *s = seen_for(&srv, id, 0);
