@@ -43,23 +43,24 @@ static const sym_t PREFIX[] = {
 
 /* Currency words written after the number. */
 static const sym_t SUFFIX[] = {
-    {"dollars", "USD"},  {"dollar", "USD"},  {"dlrs", "USD"},     {"dlr", "USD"},
-    {"euros", "EUR"},    {"euro", "EUR"},    {"eur", "EUR"},      {"usd", "USD"},
-    {"sterling", "GBP"}, {"pounds", "GBP"},  {"yen", "JPY"},      {"yuan", "CNY"},
-    {"renminbi", "CNY"}, {"rupees", "INR"},  {"rupee", "INR"},    {"marks", "DEM"},
-    {"francs", "FRF"},   {"kronor", "SEK"},  {"kroner", "NOK"},   {"won", "KRW"},
-    {"baht", "THB"},     {"kina", "PGK"},    {"ringgit", "MYR"},  {"rand", "ZAR"},
-    {"lire", "ITL"},     {"lira", "TRY"},    {"guilders", "NLG"}, {"pesos", "MXN"},
-    {"riyals", "SAR"},   {"dirhams", "AED"}, {"gbp", "GBP"},      {"jpy", "JPY"},
-    {"chf", "CHF"},      {"cad", "CAD"},     {"aud", "AUD"},      {"cts", "USD"},
-    {"cents", "USD"},    {"pence", "GBP"},   {NULL, NULL},
+    {"dollars", "USD"},  {"dollar", "USD"}, {"dlrs", "USD"},    {"dlr", "USD"},
+    {"euros", "EUR"},    {"euro", "EUR"},   {"eur", "EUR"},     {"usd", "USD"},
+    {"sterling", "GBP"}, {"pounds", "GBP"}, {"yen", "JPY"},     {"yuan", "CNY"},
+    {"renminbi", "CNY"}, {"rupees", "INR"}, {"rupee", "INR"},   {"marks", "DEM"},
+    {"francs", "FRF"},   {"kronor", "SEK"}, {"kroner", "NOK"},  {"crowns", "???"},
+    {"won", "KRW"},      {"baht", "THB"},   {"kina", "PGK"},    {"ringgit", "MYR"},
+    {"rand", "ZAR"},     {"lire", "ITL"},   {"lira", "TRY"},    {"guilders", "NLG"},
+    {"pesos", "MXN"},    {"riyals", "SAR"}, {"dirhams", "AED"}, {"gbp", "GBP"},
+    {"jpy", "JPY"},      {"chf", "CHF"},    {"cad", "CAD"},     {"aud", "AUD"},
+    {"cts", "USD"},      {"cents", "USD"},  {"pence", "GBP"},   {NULL, NULL},
 };
 
 /* Adjectives that pick the dollar, franc or mark ("U.S. dlrs", "Swiss francs"). */
 static const sym_t ADJ[] = {
     {"u.s", "USD"},      {"u.s.", "USD"},       {"us", "USD"},        {"american", "USD"},
     {"canadian", "CAD"}, {"australian", "AUD"}, {"singapore", "SGD"}, {"taiwan", "TWD"},
-    {"swiss", "CHF"},    {"french", "FRF"},     {"german", "DEM"},    {"hk", "HKD"},
+    {"swiss", "CHF"},    {"french", "FRF"},     {"german", "DEM"},    {"norwegian", "NOK"},
+    {"swedish", "SEK"},  {"danish", "DKK"},     {"czech", "CZK"},     {"hk", "HKD"},
     {"nz", "NZD"},       {NULL, NULL},
 };
 
@@ -204,8 +205,11 @@ static const char *suffix_currency(const char *text, const nf_toks_t *toks, size
         return NULL;
     if (nf_tok_is(text, t, "cts") || nf_tok_is(text, t, "cents") || nf_tok_is(text, t, "pence"))
         *unit = 0.01;
-    if (adj && (!strcmp(iso, "USD") || nf_tok_is(text, t, "francs") || nf_tok_is(text, t, "marks")))
+    if (adj && (!strcmp(iso, "USD") || nf_tok_is(text, t, "francs") ||
+                nf_tok_is(text, t, "marks") || !strcmp(iso, "???")))
         iso = adj;
+    if (!strcmp(iso, "???"))
+        return NULL; /* "crowns" needs its country: Norwegian, Swedish, Danish, Czech */
     *last = j;
     return iso;
 }

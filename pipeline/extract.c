@@ -614,10 +614,18 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         if ((subj = span_at(s, f, k)) >= 0)
                             break;
                 }
-                if (subj < 0)
+                /* "X agrees takeover" says not who buys whom: a subject alone is no buyer */
+                if (subj < 0 && obj >= 0)
                     subj = subject_of(s, f, v, 10);
                 if (subj >= 0 && subj == obj)
                     subj = -1;
+            } else if (v > s->ss + 1 && is_word(s, f, v + 1, NF_W_BY) &&
+                       (is_word(s, f, v - 1, NF_W_BE) || is_word(s, f, v - 1, NF_W_BEEN) ||
+                        is_word(s, f, v - 1, NF_W_BEING) || is_word(s, f, v - 1, NF_W_WAS) ||
+                        is_word(s, f, v - 1, NF_W_IS))) {
+                /* passive: "Halvorsen has agreed to be acquired by Brightwater" */
+                obj = subject_of(s, f, v, 8);
+                subj = after_word(s, f, v + 1, 3);
             } else {
                 size_t w = v;
                 if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||
@@ -897,7 +905,7 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
     nf_funding_t *fu = &out->funding;
     for (size_t v = s->ss; v < s->se; v++) {
         uint64_t c = cues(s, f, v);
-        if (!c || span_at(s, f, v) >= 0)
+        if ((!c && !tok(s, f, v)->word) || span_at(s, f, v) >= 0)
             continue;
         if (c & C(RAISE) && fu->company < 0 && !(c & C(FROM))) {
             bool raise_verb = !(is_word(s, f, v, NF_W_FUNDING) || is_word(s, f, v, NF_W_FUNDS) ||
@@ -958,7 +966,9 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             /* "existing investors Index Ventures and Y Combinator" */
             investors_from(x, s, out, mask, span_at(s, f, v + 1), false);
         if (is_word(s, f, v, NF_W_PARTICIPATED) || is_word(s, f, v, NF_W_PARTICIPATE) ||
-            is_word(s, f, v, NF_W_JOINED)) {
+            is_word(s, f, v, NF_W_JOINED) ||
+            ((is_word(s, f, v, NF_W_TOOK) || is_word(s, f, v, NF_W_TAKE)) &&
+             is_word(s, f, v + 1, NF_W_PART))) {
             /* "Index Ventures and Y Combinator also participated" */
             long sp = subject_of(s, f, v, 3);
             for (int guard = 0; sp >= 0 && guard < 12; guard++, sp = prev_in_list(s, f, sp)) {
@@ -1128,9 +1138,23 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
 {
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
         const nf_span_t *sp = &s->spans.v[k];
+        const char *text = s->text[f];
+        /* "near Newport, Wales", "in Clay, N.Y.": an unknown town named with its region */
+        if (sp->type == NF_SPAN_CANDIDATE && sp->first >= a && sp->first < b && sp->first > 0 &&
+            (is_word(s, f, sp->first - 1, NF_W_IN) || is_word(s, f, sp->first - 1, NF_W_NEAR)) &&
+            k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
+            s->spans.v[k + 1].first == sp->last + 2 && s->spans.v[k + 1].type == NF_SPAN_PLACE &&
+            best < 4) {
+            const nf_span_t *st = &s->spans.v[k + 1];
+            uint32_t from = tok(s, f, sp->first)->start;
+            uint32_t to = tok(s, f, st->last)->start + tok(s, f, st->last)->len;
+            s->location_off = s->arena.len;
+            nf_buf_append(&s->arena, text + from, to - from);
+            nf_buf_append(&s->arena, "", 1);
+            return 4;
+        }
         if (sp->first < a || sp->first >= b || sp->type != NF_SPAN_PLACE)
             continue;
-        const char *text = s->text[f];
         uint32_t from = tok(s, f, sp->first)->start;
         uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
         int rank = 4; /* a county or an unknown place */

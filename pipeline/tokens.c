@@ -169,7 +169,7 @@ L(W_DESC, "startup", "start-up", "startups", "firm", "firms", "company", "compan
   "marketplace", "exchange", "bank", "fund", "investor", "investors", "billionaire", "founder",
   "co-founder", "ceo", "chief", "ai", "tech", "fintech", "biotech", "healthtech", "edtech",
   "proptech", "insurtech", "saas", "software", "cybersecurity", "security", "crypto", "blockchain",
-  "robotics", "analytics", "media", "energy", "delivery", "health", "data");
+  "robotics", "analytics", "media", "energy", "delivery", "health", "data", "backers");
 L(W_FROM, "from");
 L(W_BY, "by");
 L(W_WITH, "with", "alongside");
@@ -223,7 +223,8 @@ L(W_CURRENCY, "us", "u.s", "c", "ca", "can", "a", "au", "nz", "hk", "s", "sg", "
   "guilders", "pesos", "riyals", "dirhams", "cts", "cents", "pence", "american", "canadian",
   "australian", "singapore", "taiwan", "swiss", "french", "german", "thousand", "k", "million",
   "millions", "mln", "mn", "m", "mil", "billion", "billions", "bln", "bn", "b", "t", "trillion",
-  "tn", "trn", "crore", "crores", "lakh", "lakhs");
+  "tn", "trn", "crore", "crores", "lakh", "lakhs", "crowns", "norwegian", "swedish", "danish",
+  "czech");
 
 static const lex_list_t LEX[] = {
     {NF_CUE_VALUATION, W_VALUATION},

@@ -128,6 +128,9 @@ enum {
     X(BACKED, "backed")                                                                            \
     X(BACKERS, "backers")                                                                          \
     X(BACKS, "backs")                                                                              \
+    X(BE, "be")                                                                                    \
+    X(BEEN, "been")                                                                                \
+    X(BEING, "being")                                                                              \
     X(BETWEEN, "between")                                                                          \
     X(BID, "bid")                                                                                  \
     X(BILLION, "billion")                                                                          \
@@ -189,6 +192,7 @@ enum {
     X(INVESTMENT, "investment")                                                                    \
     X(INVESTORS, "investors")                                                                      \
     X(INVESTS, "invests")                                                                          \
+    X(IS, "is")                                                                                    \
     X(IT, "it")                                                                                    \
     X(ITS, "its")                                                                                  \
     X(JOINED, "joined")                                                                            \
@@ -209,6 +213,7 @@ enum {
     X(MONTH, "month")                                                                              \
     X(MORE, "more")                                                                                \
     X(MUCH, "much")                                                                                \
+    X(NEAR, "near")                                                                                \
     X(NEARLY, "nearly")                                                                            \
     X(NEW, "new")                                                                                  \
     X(NEWS, "news")                                                                                \
@@ -225,6 +230,7 @@ enum {
     X(PACT, "pact")                                                                                \
     X(PAID, "paid")                                                                                \
     X(PARISH, "parish")                                                                            \
+    X(PART, "part")                                                                                \
     X(PARTICIPATE, "participate")                                                                  \
     X(PARTICIPATED, "participated")                                                                \
     X(PARTICIPATION, "participation")                                                              \
@@ -277,6 +283,7 @@ enum {
     X(THOUSAND, "thousand")                                                                        \
     X(TIMES, "times")                                                                              \
     X(TO, "to")                                                                                    \
+    X(TOOK, "took")                                                                                \
     X(TOTAL, "total")                                                                              \
     X(TOWERS, "towers")                                                                            \
     X(TRANSACTION, "transaction")                                                                  \
@@ -289,6 +296,7 @@ enum {
     X(WALK, "walk")                                                                                \
     X(WALKING, "walking")                                                                          \
     X(WALKS, "walks")                                                                              \
+    X(WAS, "was")                                                                                  \
     X(WELL, "well")                                                                                \
     X(WILL, "will")                                                                                \
     X(WINS, "wins")                                                                                \
