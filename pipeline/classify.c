@@ -1,0 +1,1138 @@
+/*
+ * classify: the rule layer (taxonomy and patterns from rules/classifier/, one Hyperscan
+ * database) and the glue that turns its hits and the article's words into features for
+ * the linear model, then into scores, labels, subtypes and evidence.
+ *
+ * Per article the work is: one hs_scan() per present field, with matches recorded into a
+ * fixed array (a repeat hit of a rule that overlaps its previous hit widens that span
+ * rather than adding one); a pass in which negative patterns cancel the positive hits
+ * they overlap ("investment bank" cancels "invest"); per-category rule scores; features
+ * (hashed n-grams, rule hits, the rule scores); the model. Nothing is allocated: all
+ * working memory is sized when the classifier is built.
+ *
+ * Rule kinds, from the first part of the rule id (see rules/classifier/README.md):
+ *   <category>.<subtype>.<name>  positive evidence for category, naming its subtype
+ *   neg.<target>.<name>          "not evidence": cancels overlapping positive hits of
+ *                                target (a category or "all"), plus its own weight
+ *   hedge.<target>.<name>        article-level doubt (outlook, earnings, opinion): its
+ *                                weight lowers target's rule score
+ *   ctx.<name>                   a feature for the model only (amounts, tickers, ...)
+ *   term.<name>                  a building block for near() rules; no feature, no score
+ *
+ * A rule's pattern is either a Hyperscan expression or near(term.a, term.b, N): a hit
+ * of term a followed, within N bytes and without a sentence break in between, by a hit
+ * of term b; the span runs from a's start to b's end. Proximity is done here rather than
+ * as "a[^.]{0,N}b" in the expression because Hyperscan cannot track the start of match
+ * (SOM_LEFTMOST) through such bounded repeats ("Pattern is too large").
+ *
+ * A \b at the very start or end of an expression is taken off before compiling and
+ * checked in the match callback instead: word-boundary assertions on hundreds of
+ * caseless patterns made Hyperscan's compile take about 9 s and its database 6 MB; the
+ * same patterns without them compile in about 1 s. The check is the same test \b makes
+ * (a word character on exactly one side), applied at the reported start and end.
+ */
+#include "classify.h"
+
+#include <errno.h>
+#include <hs/hs.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+
+#define MATCH_MAX    1024 /* matches recorded per article; further hits only count */
+#define SUBTYPE_MAX  64
+#define RULE_ID_MAX  96
+#define PATTERN_MAX  2048
+#define FIELD_GROUPS 2 /* title, and body + summary */
+
+enum { KIND_POS, KIND_NEG, KIND_HEDGE, KIND_CTX, KIND_TERM };
+
+typedef struct rule {
+    char *id;         /* owned */
+    char *pattern;    /* owned; NULL for a near() rule */
+    uint64_t id_hash; /* feature key */
+    int32_t near_a;   /* near(): the two terms (rule indices) and the gap; -1 otherwise */
+    int32_t near_b;
+    uint32_t near_gap;
+    bool is_near;
+    bool bound_start; /* the pattern began with \b: checked here, not by Hyperscan */
+    bool bound_end;   /* the pattern ended with \b */
+    float weight;
+    uint8_t kind;
+    int8_t category;   /* KIND_POS: its category */
+    uint8_t target;    /* KIND_NEG/HEDGE: bit mask of categories */
+    uint8_t scope;     /* bit mask of fields */
+    int16_t subtype;   /* index into subtypes, -1 for "generic" */
+    unsigned hs_flags; /* caseless unless "cs" */
+    int line;
+} rule_t;
+
+typedef struct subtype {
+    char *name; /* owned */
+    int category;
+} subtype_t;
+
+typedef struct match {
+    uint32_t start, end;
+    uint32_t gap_start, gap_end; /* near(): the text between the two terms, else empty */
+    uint16_t rule;
+    uint8_t field;
+    uint8_t cancelled; /* bit mask of categories for which a negative pattern cancels it */
+} match_t;
+
+struct nf_classifier {
+    rule_t *rules;
+    size_t nrules;
+    subtype_t subtypes[SUBTYPE_MAX];
+    int nsubtypes;
+    hs_database_t *db;
+    hs_scratch_t *scratch;
+    nf_model_t *model; /* NULL: rules only */
+    uint32_t hash_bits;
+    float threshold[NF_CAT__CNT];
+
+    /* per-article working memory */
+    match_t matches[MATCH_MAX];
+    size_t nmatches;
+    uint32_t gen;       /* scan generation, for last_gen */
+    uint32_t *last_gen; /* [nrules]: gen of the rule's last recorded match */
+    uint32_t *last_idx; /* [nrules]: index of that match */
+    uint16_t *count;    /* [nrules][FIELD_GROUPS], hits not cancelled */
+    uint16_t *overflow; /* [nrules][FIELD_GROUPS], hits beyond MATCH_MAX */
+    int32_t *head;      /* [nrules]: first match of the rule in the current field, -1 */
+    int32_t next[MATCH_MAX];
+    size_t *near_rules; /* indices of the near() rules, in file order */
+    size_t nnear;
+    float sub_score[SUBTYPE_MAX]; /* evidence per subtype, last article */
+    int field;                    /* field being scanned */
+    const char *text;             /* its text */
+    size_t text_len;
+    nf_featvec_t fv;
+};
+
+static const char *const category_names[NF_CAT__CNT] = {"deal", "funding", "infrastructure"};
+static const char *const field_names[NF_FIELD__CNT] = {"title", "body", "summary"};
+
+const char *nf_category_name(int category)
+{
+    if (category < 0 || category >= NF_CAT__CNT)
+        return "other";
+    return category_names[category];
+}
+
+int nf_category_parse(const char *name)
+{
+    for (int c = 0; c < NF_CAT__CNT; c++)
+        if (strcmp(name, category_names[c]) == 0)
+            return c;
+    return -1;
+}
+
+const char *nf_field_name(int field)
+{
+    if (field < 0 || field >= NF_FIELD__CNT)
+        return "unknown";
+    return field_names[field];
+}
+
+/* ---- loading ---- */
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Splits off the next whitespace-delimited word of *s; NULL at end of line. */
+static char *next_word(char **s)
+{
+    char *p = *s;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p)
+        return NULL;
+    char *w = p;
+    while (*p && *p != ' ' && *p != '\t')
+        p++;
+    if (*p)
+        *p++ = '\0';
+    *s = p;
+    return w;
+}
+
+static bool valid_id(const char *s)
+{
+    if (!*s || strlen(s) >= RULE_ID_MAX)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+static int find_subtype(const nf_classifier_t *cls, int category, const char *name)
+{
+    for (int i = 0; i < cls->nsubtypes; i++)
+        if (cls->subtypes[i].category == category && strcmp(cls->subtypes[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int load_taxonomy(nf_classifier_t *cls, const char *path, char *errstr, size_t errstr_size)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(errstr, errstr_size, "cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT ? NF_ENOENT : NF_EIO;
+    }
+    char line[1024];
+    int lineno = 0, rc = NF_OK;
+    while (fgets(line, sizeof(line), fp)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *cat = next_word(&s), *sub = next_word(&s);
+        int c = cat ? nf_category_parse(cat) : -1;
+        if (c < 0 || !sub || !valid_id(sub) || strchr(sub, '.')) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: expected \"<category> <subtype> <description>\" with category "
+                     "deal, funding or infrastructure",
+                     path, lineno);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (find_subtype(cls, c, sub) >= 0) {
+            snprintf(errstr, errstr_size, "%s:%d: subtype %s.%s defined twice", path, lineno, cat,
+                     sub);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (cls->nsubtypes == SUBTYPE_MAX) {
+            snprintf(errstr, errstr_size, "%s:%d: more than %d subtypes", path, lineno,
+                     SUBTYPE_MAX);
+            rc = NF_ECONFIG;
+            break;
+        }
+        char *name = strdup(sub);
+        if (!name) {
+            rc = NF_ENOMEM;
+            snprintf(errstr, errstr_size, "out of memory");
+            break;
+        }
+        cls->subtypes[cls->nsubtypes].name = name;
+        cls->subtypes[cls->nsubtypes].category = c;
+        cls->nsubtypes++;
+    }
+    fclose(fp);
+    return rc;
+}
+
+/* Parses "any", "title", "body" (body also covers summary), optionally ",cs". */
+static bool parse_scope(const char *s, uint8_t *scope, unsigned *flags)
+{
+    char buf[32];
+    if (strlen(s) >= sizeof(buf))
+        return false;
+    strcpy(buf, s);
+    char *comma = strchr(buf, ',');
+    *flags = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+    if (comma) {
+        *comma = '\0';
+        if (strcmp(comma + 1, "cs") != 0)
+            return false;
+        *flags &= ~(unsigned)HS_FLAG_CASELESS;
+    }
+    if (strcmp(buf, "any") == 0)
+        *scope = 1u << NF_FIELD_TITLE | 1u << NF_FIELD_BODY | 1u << NF_FIELD_SUMMARY;
+    else if (strcmp(buf, "title") == 0)
+        *scope = 1u << NF_FIELD_TITLE;
+    else if (strcmp(buf, "body") == 0)
+        *scope = 1u << NF_FIELD_BODY | 1u << NF_FIELD_SUMMARY;
+    else
+        return false;
+    return true;
+}
+
+/* Fills the kind, category, target and subtype of r from its id. */
+static bool parse_rule_id(nf_classifier_t *cls, rule_t *r, char *why, size_t why_size)
+{
+    char buf[RULE_ID_MAX];
+    strcpy(buf, r->id);
+    char *first = buf, *second = strchr(first, '.'), *third = NULL;
+    if (!second) {
+        snprintf(why, why_size, "rule id %s has no '.'", r->id);
+        return false;
+    }
+    *second++ = '\0';
+    third = strchr(second, '.');
+    if (third)
+        *third++ = '\0';
+    r->subtype = -1;
+    r->category = -1;
+    r->target = 0;
+    if (strcmp(first, "ctx") == 0 || strcmp(first, "term") == 0) {
+        r->kind = first[0] == 'c' ? KIND_CTX : KIND_TERM;
+        return true;
+    }
+    if (!third || !*third) {
+        snprintf(why, why_size, "rule id %s: expected <kind>.<which>.<name>", r->id);
+        return false;
+    }
+    if (strcmp(first, "neg") == 0 || strcmp(first, "hedge") == 0) {
+        r->kind = first[0] == 'n' ? KIND_NEG : KIND_HEDGE;
+        int c = nf_category_parse(second);
+        if (c < 0 && strcmp(second, "all") != 0) {
+            snprintf(why, why_size, "rule id %s: target must be a category or \"all\"", r->id);
+            return false;
+        }
+        r->target = c < 0 ? (1u << NF_CAT__CNT) - 1 : 1u << c;
+        return true;
+    }
+    int c = nf_category_parse(first);
+    if (c < 0) {
+        snprintf(why, why_size,
+                 "rule id %s: must start with a category, \"neg\", \"hedge\", \"ctx\" or "
+                 "\"term\"",
+                 r->id);
+        return false;
+    }
+    r->kind = KIND_POS;
+    r->category = (int8_t)c;
+    if (strcmp(second, "generic") != 0) {
+        r->subtype = (int16_t)find_subtype(cls, c, second);
+        if (r->subtype < 0) {
+            snprintf(why, why_size, "rule id %s: subtype %s.%s is not in the taxonomy", r->id,
+                     first, second);
+            return false;
+        }
+    }
+    return true;
+}
+
+static int load_patterns(nf_classifier_t *cls, const char *path, char *errstr, size_t errstr_size)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        snprintf(errstr, errstr_size, "cannot open %s: %s", path, strerror(errno));
+        return errno == ENOENT ? NF_ENOENT : NF_EIO;
+    }
+    char line[PATTERN_MAX + 256], why[256];
+    int lineno = 0, rc = NF_OK;
+    size_t cap = 0;
+    while (fgets(line, sizeof(line), fp)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(fp)) {
+            snprintf(errstr, errstr_size, "%s:%d: line longer than %d bytes", path, lineno,
+                     PATTERN_MAX);
+            rc = NF_ECONFIG;
+            break;
+        }
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *id = next_word(&s), *weight = next_word(&s), *scope = next_word(&s);
+        char *pattern = trim(s);
+        if (!id || !weight || !scope || !*pattern) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: expected \"<rule-id> <weight> <scope> <pattern>\"", path, lineno);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (cls->nrules == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            rule_t *nr = realloc(cls->rules, ncap * sizeof(*nr));
+            if (!nr) {
+                snprintf(errstr, errstr_size, "out of memory");
+                rc = NF_ENOMEM;
+                break;
+            }
+            cls->rules = nr;
+            cap = ncap;
+        }
+        rule_t *r = &cls->rules[cls->nrules];
+        memset(r, 0, sizeof(*r));
+        r->line = lineno;
+        char *end = NULL;
+        errno = 0;
+        double w = strtod(weight, &end);
+        if (!valid_id(id)) {
+            snprintf(errstr, errstr_size, "%s:%d: bad rule id \"%s\" (use a-z, 0-9, _ and .)", path,
+                     lineno, id);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (errno || !end || *end || !isfinite(w) || w < -20 || w > 20) {
+            snprintf(errstr, errstr_size, "%s:%d: weight \"%s\" is not a number in [-20, 20]", path,
+                     lineno, weight);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (!parse_scope(scope, &r->scope, &r->hs_flags)) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: scope \"%s\" must be any, title or body, optionally with \",cs\"",
+                     path, lineno, scope);
+            rc = NF_ECONFIG;
+            break;
+        }
+        r->id = strdup(id);
+        r->pattern = strdup(pattern);
+        cls->nrules++; /* from here on destroy() frees id and pattern */
+        if (!r->id || !r->pattern) {
+            snprintf(errstr, errstr_size, "out of memory");
+            rc = NF_ENOMEM;
+            break;
+        }
+        r->weight = (float)w;
+        r->id_hash = nf_fnv1a(NF_FNV_SEED, id, strlen(id));
+        r->near_a = r->near_b = -1;
+        r->is_near = strncmp(pattern, "near(", 5) == 0;
+        if (!r->is_near) {
+            size_t plen = strlen(r->pattern);
+            if (plen > 2 && strncmp(r->pattern, "\\b", 2) == 0) {
+                memmove(r->pattern, r->pattern + 2, plen - 1);
+                plen -= 2;
+                r->bound_start = true;
+            }
+            if (plen > 2 && strcmp(r->pattern + plen - 2, "\\b") == 0 &&
+                (plen < 3 || r->pattern[plen - 3] != '\\')) {
+                r->pattern[plen - 2] = '\0';
+                r->bound_end = true;
+            }
+        }
+        if (!parse_rule_id(cls, r, why, sizeof(why))) {
+            snprintf(errstr, errstr_size, "%s:%d: %s", path, lineno, why);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if ((r->kind == KIND_POS && r->weight <= 0) ||
+            ((r->kind == KIND_NEG || r->kind == KIND_HEDGE) && r->weight > 0) ||
+            ((r->kind == KIND_CTX || r->kind == KIND_TERM) && r->weight != 0)) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: weight %s does not suit rule %s (positive rules > 0, neg and hedge "
+                     "<= 0, ctx and term = 0)",
+                     path, lineno, weight, id);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (cls->nrules > 65535) {
+            snprintf(errstr, errstr_size, "%s:%d: too many patterns", path, lineno);
+            rc = NF_ECONFIG;
+            break;
+        }
+    }
+    fclose(fp);
+    if (rc == NF_OK && cls->nrules == 0) {
+        snprintf(errstr, errstr_size, "%s: no patterns", path);
+        rc = NF_ECONFIG;
+    }
+    return rc;
+}
+
+static int find_term(const nf_classifier_t *cls, const char *name, size_t len)
+{
+    for (size_t i = 0; i < cls->nrules; i++) {
+        const rule_t *r = &cls->rules[i];
+        if (r->kind == KIND_TERM && strlen(r->id) == len && memcmp(r->id, name, len) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Parses "near(term.a, term.b, N)" of every near rule into term indices and a gap. */
+static int resolve_near(nf_classifier_t *cls, const char *path, char *errstr, size_t errstr_size)
+{
+    for (size_t i = 0; i < cls->nrules; i++) {
+        const rule_t *r = &cls->rules[i];
+        if (r->kind == KIND_TERM &&
+            (r->is_near || find_term(cls, r->id, strlen(r->id)) != (int)i)) {
+            snprintf(errstr, errstr_size, "%s:%d: term %s must be one plain pattern, defined once",
+                     path, r->line, r->id);
+            return NF_ECONFIG;
+        }
+    }
+    size_t nnear = 0;
+    for (size_t i = 0; i < cls->nrules; i++)
+        nnear += cls->rules[i].is_near;
+    cls->near_rules = malloc((nnear ? nnear : 1) * sizeof(*cls->near_rules));
+    if (!cls->near_rules) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NF_ENOMEM;
+    }
+    for (size_t i = 0; i < cls->nrules; i++) {
+        rule_t *r = &cls->rules[i];
+        if (!r->is_near)
+            continue;
+        const char *p = r->pattern + 5, *a = p, *b, *n;
+        size_t alen, blen;
+        while (*a == ' ')
+            a++;
+        alen = strcspn(a, ", )");
+        b = a + alen;
+        while (*b == ' ' || *b == ',')
+            b++;
+        blen = strcspn(b, ", )");
+        n = b + blen;
+        while (*n == ' ' || *n == ',')
+            n++;
+        char *end = NULL;
+        long gap = strtol(n, &end, 10);
+        while (end && *end == ' ')
+            end++;
+        r->near_a = find_term(cls, a, alen);
+        r->near_b = find_term(cls, b, blen);
+        if (r->near_a < 0 || r->near_b < 0 || !end || end == n || *end != ')' || end[1] ||
+            gap < 0 || gap > 1000) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: rule %s: expected near(term.<a>, term.<b>, <bytes 0-1000>) with "
+                     "defined terms: %s",
+                     path, r->line, r->id, r->pattern);
+            return NF_ECONFIG;
+        }
+        r->near_gap = (uint32_t)gap;
+        cls->near_rules[cls->nnear++] = i;
+    }
+    return NF_OK;
+}
+
+static int compile_db(nf_classifier_t *cls, const char *path, char *errstr, size_t errstr_size)
+{
+    size_t n = cls->nrules;
+    const char **exprs = malloc(n * sizeof(*exprs));
+    unsigned *flags = malloc(n * sizeof(*flags)), *ids = malloc(n * sizeof(*ids));
+    int rc = NF_OK;
+    if (!exprs || !flags || !ids) {
+        snprintf(errstr, errstr_size, "out of memory");
+        rc = NF_ENOMEM;
+        goto done;
+    }
+    unsigned k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cls->rules[i].is_near)
+            continue;
+        exprs[k] = cls->rules[i].pattern;
+        flags[k] = cls->rules[i].hs_flags;
+        ids[k] = (unsigned)i;
+        k++;
+    }
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &cls->db, &err) != HS_SUCCESS) {
+        if (err && err->expression >= 0 && (unsigned)err->expression < k) {
+            const rule_t *r = &cls->rules[ids[err->expression]];
+            snprintf(errstr, errstr_size, "%s:%d: rule %s: %s: /%s/", path, r->line, r->id,
+                     err->message, r->pattern);
+        } else {
+            snprintf(errstr, errstr_size, "%s: Hyperscan: %s", path,
+                     err ? err->message : "compile failed");
+        }
+        hs_free_compile_error(err);
+        rc = NF_ECONFIG;
+        goto done;
+    }
+    if (hs_alloc_scratch(cls->db, &cls->scratch) != HS_SUCCESS) {
+        snprintf(errstr, errstr_size, "cannot allocate Hyperscan scratch");
+        rc = NF_ENOMEM;
+    }
+done:
+    free(exprs);
+    free(flags);
+    free(ids);
+    return rc;
+}
+
+nf_classifier_t *nf_classifier_new(const char *rules_dir, const nf_classifier_opts_t *opts,
+                                   char *errstr, size_t errstr_size)
+{
+    char path[4096];
+    nf_classifier_opts_t defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    if (!rules_dir || !*rules_dir) {
+        snprintf(errstr, errstr_size, "no rules directory given");
+        return NULL;
+    }
+    nf_classifier_t *cls = calloc(1, sizeof(*cls));
+    if (!cls) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    snprintf(path, sizeof(path), "%s/classifier/taxonomy.txt", rules_dir);
+    if (load_taxonomy(cls, path, errstr, errstr_size) != NF_OK)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/classifier/patterns.txt", rules_dir);
+    if (load_patterns(cls, path, errstr, errstr_size) != NF_OK)
+        goto fail;
+    if (resolve_near(cls, path, errstr, errstr_size) != NF_OK)
+        goto fail;
+    if (compile_db(cls, path, errstr, errstr_size) != NF_OK)
+        goto fail;
+
+    if (!opts->model_path || *opts->model_path) {
+        const char *mp = opts->model_path;
+        if (!mp) {
+            snprintf(path, sizeof(path), "%s/model.bin", rules_dir);
+            mp = path;
+        }
+        if (nf_model_load(mp, &cls->model, errstr, errstr_size) != NF_OK)
+            goto fail;
+        cls->hash_bits = cls->model->hash_bits;
+        for (int c = 0; c < NF_CAT__CNT; c++)
+            cls->threshold[c] = cls->model->threshold[c];
+    } else {
+        cls->hash_bits = opts->hash_bits ? opts->hash_bits : NF_MODEL_HASH_BITS;
+        if (cls->hash_bits < NF_MODEL_MIN_BITS || cls->hash_bits > NF_MODEL_MAX_BITS) {
+            snprintf(errstr, errstr_size, "hash_bits %u out of [%d, %d]", cls->hash_bits,
+                     NF_MODEL_MIN_BITS, NF_MODEL_MAX_BITS);
+            goto fail;
+        }
+        for (int c = 0; c < NF_CAT__CNT; c++)
+            cls->threshold[c] = 0.5f;
+    }
+
+    cls->last_gen = calloc(cls->nrules, sizeof(*cls->last_gen));
+    cls->last_idx = calloc(cls->nrules, sizeof(*cls->last_idx));
+    cls->count = calloc(cls->nrules * FIELD_GROUPS, sizeof(*cls->count));
+    cls->overflow = calloc(cls->nrules * FIELD_GROUPS, sizeof(*cls->overflow));
+    cls->head = malloc(cls->nrules * sizeof(*cls->head));
+    /* per token: unigram and bigram, in up to 4 namespaces (title) or 2 (body) */
+    cls->fv.cap = 8 * NF_TITLE_MAX_TOKENS + 4 * NF_BODY_MAX_TOKENS + 2 * FIELD_GROUPS * cls->nrules;
+    cls->fv.v = malloc(cls->fv.cap * sizeof(*cls->fv.v));
+    if (!cls->last_gen || !cls->last_idx || !cls->count || !cls->overflow || !cls->head ||
+        !cls->fv.v) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    return cls;
+fail:
+    nf_classifier_destroy(cls);
+    return NULL;
+}
+
+void nf_classifier_destroy(nf_classifier_t *cls)
+{
+    if (!cls)
+        return;
+    for (size_t i = 0; i < cls->nrules; i++) {
+        free(cls->rules[i].id);
+        free(cls->rules[i].pattern);
+    }
+    free(cls->rules);
+    for (int i = 0; i < cls->nsubtypes; i++)
+        free(cls->subtypes[i].name);
+    hs_free_scratch(cls->scratch);
+    hs_free_database(cls->db);
+    nf_model_destroy(cls->model);
+    free(cls->last_gen);
+    free(cls->last_idx);
+    free(cls->count);
+    free(cls->overflow);
+    free(cls->head);
+    free(cls->near_rules);
+    free(cls->fv.v);
+    free(cls);
+}
+
+int nf_classifier_set_threshold(nf_classifier_t *cls, int category, float t)
+{
+    if (category < 0 || category >= NF_CAT__CNT || !(t > 0.0f && t < 1.0f))
+        return NF_EINVAL;
+    cls->threshold[category] = t;
+    return NF_OK;
+}
+
+float nf_classifier_threshold(const nf_classifier_t *cls, int category)
+{
+    if (category < 0 || category >= NF_CAT__CNT)
+        return 0.0f;
+    return cls->threshold[category];
+}
+
+bool nf_classifier_has_model(const nf_classifier_t *cls)
+{
+    return cls->model != NULL;
+}
+
+size_t nf_classifier_pattern_count(const nf_classifier_t *cls)
+{
+    return cls->nrules;
+}
+
+const nf_featvec_t *nf_classifier_last_features(const nf_classifier_t *cls)
+{
+    return &cls->fv;
+}
+
+int nf_classifier_subtype_index(const nf_classifier_t *cls, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot)
+        return -1;
+    char cat[32];
+    size_t n = (size_t)(dot - name);
+    if (n >= sizeof(cat))
+        return -1;
+    memcpy(cat, name, n);
+    cat[n] = '\0';
+    int c = nf_category_parse(cat);
+    return c < 0 ? -1 : find_subtype(cls, c, dot + 1);
+}
+
+float nf_classifier_last_subtype_score(const nf_classifier_t *cls, int subtype)
+{
+    if (subtype < 0 || subtype >= cls->nsubtypes)
+        return 0.0f;
+    return cls->sub_score[subtype];
+}
+
+/* ---- classifying ---- */
+
+/*
+ * Hyperscan calls this for every match, in order of end offset. A rule's hits that
+ * overlap (or touch) its previous hit in the same field are merged into one span: with
+ * SOM_LEFTMOST a pattern such as "acquir\w*" reports each possible end, and one word is
+ * one piece of evidence.
+ */
+static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
+                      uint32_t gap_start, uint32_t gap_end)
+{
+    const rule_t *r = &cls->rules[id];
+    if (!(r->scope & (1u << cls->field)))
+        return;
+    if (cls->last_gen[id] == cls->gen) {
+        match_t *m = &cls->matches[cls->last_idx[id]];
+        if (from <= m->end && to >= m->start) {
+            if (to > m->end)
+                m->end = (uint32_t)to;
+            if (from < m->start)
+                m->start = (uint32_t)from;
+            return;
+        }
+    }
+    if (cls->nmatches == MATCH_MAX) {
+        int g = cls->field == NF_FIELD_TITLE ? 0 : 1;
+        if (cls->overflow[id * FIELD_GROUPS + g] < UINT16_MAX)
+            cls->overflow[id * FIELD_GROUPS + g]++;
+        return;
+    }
+    match_t *m = &cls->matches[cls->nmatches];
+    m->start = (uint32_t)from;
+    m->end = (uint32_t)to;
+    m->gap_start = gap_start;
+    m->gap_end = gap_end;
+    m->rule = (uint16_t)id;
+    m->field = (uint8_t)cls->field;
+    m->cancelled = 0;
+    cls->last_gen[id] = cls->gen;
+    cls->last_idx[id] = (uint32_t)cls->nmatches;
+    cls->nmatches++;
+}
+
+static inline bool is_word(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* \b at offset i of the text being scanned. */
+static inline bool boundary_at(const nf_classifier_t *cls, unsigned long long i)
+{
+    bool before = i > 0 && is_word((unsigned char)cls->text[i - 1]);
+    bool after = i < cls->text_len && is_word((unsigned char)cls->text[i]);
+    return before != after;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+                    unsigned int flags, void *ctx)
+{
+    nf_classifier_t *cls = ctx;
+    const rule_t *r = &cls->rules[id];
+    (void)flags;
+    if ((r->bound_start && !boundary_at(cls, from)) || (r->bound_end && !boundary_at(cls, to)))
+        return 0;
+    add_match(cls, id, from, to, 0, 0);
+    return 0;
+}
+
+/*
+ * Whether <text+from, text+to> holds a sentence break: "; ", "! ", "? ", " | ", or ". "
+ * after a lowercase letter, digit or closing mark (so "U.S. data center" is one
+ * sentence and "built. Data" is two).
+ */
+static bool crosses_sentence(const char *text, uint32_t from, uint32_t to)
+{
+    for (uint32_t i = from; i < to && text[i]; i++) {
+        char c = text[i];
+        if (text[i + 1] != ' ')
+            continue;
+        if (c == ';' || c == '!' || c == '?' || c == '|')
+            return true;
+        if (c == '.' && i > 0) {
+            char p = text[i - 1];
+            if ((p >= 'a' && p <= 'z') || (p >= '0' && p <= '9') || p == ')' || p == '"')
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Moves span ends off UTF-8 continuation bytes, so that evidence text is always whole
+ * characters (a pattern that ends in a class such as [^.] could stop inside one).
+ */
+static void snap_to_characters(nf_classifier_t *cls, size_t first, const char *text, size_t len)
+{
+    for (size_t i = first; i < cls->nmatches; i++) {
+        match_t *m = &cls->matches[i];
+        while (m->start < m->end && ((unsigned char)text[m->start] & 0xC0) == 0x80)
+            m->start++;
+        while (m->end > m->start && m->end < len && ((unsigned char)text[m->end] & 0xC0) == 0x80)
+            m->end--;
+    }
+}
+
+/*
+ * Evaluates the near() rules over the matches of the field just scanned, which are
+ * matches[first, nmatches). Term hits are chained per rule so that each near() rule
+ * looks at its own two terms only.
+ */
+static void match_near(nf_classifier_t *cls, size_t first, const char *text)
+{
+    if (cls->nnear == 0)
+        return;
+    for (size_t i = 0; i < cls->nrules; i++)
+        cls->head[i] = -1;
+    for (size_t i = cls->nmatches; i-- > first;) {
+        cls->next[i] = cls->head[cls->matches[i].rule];
+        cls->head[cls->matches[i].rule] = (int32_t)i;
+    }
+    size_t last = cls->nmatches;
+    for (size_t k = 0; k < cls->nnear; k++) {
+        size_t id = cls->near_rules[k];
+        const rule_t *r = &cls->rules[id];
+        if (!(r->scope & (1u << cls->field)))
+            continue;
+        for (int32_t a = cls->head[r->near_a]; a >= 0; a = cls->next[a]) {
+            uint32_t a_start = cls->matches[a].start, a_end = cls->matches[a].end;
+            for (int32_t b = cls->head[r->near_b]; b >= 0; b = cls->next[b]) {
+                const match_t *mb = &cls->matches[b];
+                if ((size_t)b >= last || mb->start < a_end || mb->start - a_end > r->near_gap ||
+                    crosses_sentence(text, a_end, mb->start))
+                    continue;
+                add_match(cls, (unsigned)id, a_start, mb->end, a_end, mb->start);
+                break;
+            }
+        }
+    }
+}
+
+/*
+ * Wire style: a headline in capitals ("GENCORP TO SELL RKO UNIT"), as 1980s news wires
+ * wrote them. Such articles get a second, style-specific copy of every feature, so the
+ * model can learn where wire copy differs (the Reuters "acq" label, the largest labeled
+ * source, counts takeovers and stakes but not contracts or partnerships) without
+ * bending the weights that modern headlines use. Mixed-case headlines get the shared
+ * features only.
+ */
+static bool is_wire_style(const char *title)
+{
+    int upper = 0;
+    if (!title)
+        return false;
+    for (const char *p = title; *p; p++) {
+        if (*p >= 'a' && *p <= 'z')
+            return false;
+        upper += *p >= 'A' && *p <= 'Z';
+    }
+    return upper >= 4;
+}
+
+/* Diminishing returns for repeated hits: 1, 1.5, 2, 2, ... */
+static float hits_value(unsigned n)
+{
+    return n == 0 ? 0.0f : n == 1 ? 1.0f : n == 2 ? 1.5f : 2.0f;
+}
+
+static float clampf(float x, float lo, float hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static float sigmoidf(float z)
+{
+    return 1.0f / (1.0f + expf(-z));
+}
+
+/* How much a hit counts as evidence: title hits are the headline's claim. */
+static float evidence_strength(const rule_t *r, const match_t *m)
+{
+    return r->weight * (m->field == NF_FIELD_TITLE ? 1.5f : 1.0f);
+}
+
+static void pick_evidence(const nf_classifier_t *cls, int c, nf_classification_t *out)
+{
+    int n = 0;
+    nf_evidence_t *ev = out->evidence[c];
+    for (size_t i = 0; i < cls->nmatches; i++) {
+        const match_t *m = &cls->matches[i];
+        const rule_t *r = &cls->rules[m->rule];
+        if (r->kind != KIND_POS || r->category != c || (m->cancelled >> c) & 1)
+            continue;
+        float s = evidence_strength(r, m);
+        /* insertion into the top NF_EVIDENCE_MAX by strength, then field, then start */
+        int pos = n;
+        while (pos > 0) {
+            const nf_evidence_t *p = &ev[pos - 1];
+            float ps = p->weight * (p->field == NF_FIELD_TITLE ? 1.5f : 1.0f);
+            if (ps > s || (ps == s &&
+                           (p->field < m->field || (p->field == m->field && p->start <= m->start))))
+                break;
+            pos--;
+        }
+        if (pos >= NF_EVIDENCE_MAX)
+            continue;
+        if (n < NF_EVIDENCE_MAX)
+            n++;
+        memmove(&ev[pos + 1], &ev[pos], (size_t)(n - 1 - pos) * sizeof(*ev));
+        ev[pos].field = m->field;
+        ev[pos].start = m->start;
+        ev[pos].end = m->end;
+        ev[pos].rule = r->id;
+        ev[pos].weight = r->weight;
+    }
+    out->evidence_n[c] = n;
+}
+
+int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classification_t *out)
+{
+    const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
+    float score[NF_CAT__CNT][FIELD_GROUPS] = {{0}};
+    float *sub_score = cls->sub_score;
+    int rc = NF_OK;
+
+    memset(out, 0, sizeof(*out));
+    out->primary = -1;
+    cls->nmatches = 0;
+    memset(cls->count, 0, cls->nrules * FIELD_GROUPS * sizeof(*cls->count));
+    memset(cls->overflow, 0, cls->nrules * FIELD_GROUPS * sizeof(*cls->overflow));
+    nf_featvec_reset(&cls->fv);
+
+    for (int f = 0; f < NF_FIELD__CNT; f++) {
+        size_t len = fields[f] ? strlen(fields[f]) : 0;
+        if (len == 0)
+            continue;
+        if (len > UINT32_MAX)
+            len = UINT32_MAX;
+        cls->field = f;
+        if (++cls->gen == 0) { /* wrapped: forget every rule's last match */
+            memset(cls->last_gen, 0, cls->nrules * sizeof(*cls->last_gen));
+            cls->gen = 1;
+        }
+        size_t first = cls->nmatches;
+        cls->text = fields[f];
+        cls->text_len = len;
+        hs_error_t err = hs_scan(cls->db, fields[f], (unsigned)len, 0, cls->scratch, on_match, cls);
+        match_near(cls, first, fields[f]);
+        snap_to_characters(cls, first, fields[f], len);
+        if (err != HS_SUCCESS) {
+            nf_log_ratelimited(NF_LOG_ERROR, "classify", "hs_scan", "hs_scan failed: %d (%s %s)",
+                               (int)err, article->id ? article->id : "?", nf_field_name(f));
+            rc = NF_EINVAL;
+        }
+    }
+
+    /*
+     * Negative patterns cancel the positive hits they overlap, in the same field; for a
+     * near() hit, overlapping only the text between its two terms does not count.
+     */
+    for (size_t i = 0; i < cls->nmatches; i++) {
+        const match_t *n = &cls->matches[i];
+        const rule_t *nr = &cls->rules[n->rule];
+        if (nr->kind != KIND_NEG)
+            continue;
+        for (size_t j = 0; j < cls->nmatches; j++) {
+            match_t *p = &cls->matches[j];
+            const rule_t *pr = &cls->rules[p->rule];
+            if (pr->kind == KIND_POS && p->field == n->field && (nr->target >> pr->category) & 1 &&
+                p->start < n->end && n->start < p->end &&
+                !(n->start >= p->gap_start && n->end <= p->gap_end))
+                p->cancelled |= (uint8_t)(1u << pr->category);
+        }
+    }
+
+    bool wire = is_wire_style(fields[NF_FIELD_TITLE]);
+    unsigned fflags = wire ? NF_FEAT_WIRE : 0;
+
+    /* hit counts per rule and field group, rule scores, subtype scores */
+    for (int i = 0; i < cls->nsubtypes; i++)
+        sub_score[i] = 0.0f;
+    for (size_t i = 0; i < cls->nmatches; i++) {
+        const match_t *m = &cls->matches[i];
+        const rule_t *r = &cls->rules[m->rule];
+        if (r->kind == KIND_POS && (m->cancelled >> r->category) & 1)
+            continue;
+        int g = m->field == NF_FIELD_TITLE ? 0 : 1;
+        if (cls->count[m->rule * FIELD_GROUPS + g] < UINT16_MAX)
+            cls->count[m->rule * FIELD_GROUPS + g]++;
+        if (r->kind == KIND_POS && r->subtype >= 0)
+            sub_score[r->subtype] += evidence_strength(r, m);
+    }
+    for (size_t id = 0; id < cls->nrules; id++) {
+        const rule_t *r = &cls->rules[id];
+        if (r->kind == KIND_TERM)
+            continue;
+        for (int g = 0; g < FIELD_GROUPS; g++) {
+            unsigned n =
+                (unsigned)cls->count[id * FIELD_GROUPS + g] + cls->overflow[id * FIELD_GROUPS + g];
+            if (n == 0)
+                continue;
+            float v = hits_value(n);
+            unsigned cats = r->kind == KIND_POS ? 1u << r->category : r->target;
+            nf_features_rule(&cls->fv, cls->hash_bits, r->id_hash,
+                             g == 0 ? NF_FEATURE_NS_RULE_T : NF_FEATURE_NS_RULE_B, fflags, cats, v);
+            if (r->kind == KIND_POS) {
+                score[r->category][g] += r->weight * v;
+            } else if (r->kind == KIND_NEG || r->kind == KIND_HEDGE) {
+                for (int c = 0; c < NF_CAT__CNT; c++)
+                    if ((r->target >> c) & 1)
+                        score[c][g] += r->weight * v;
+            }
+        }
+    }
+
+    /* word features: the title, then the body (or the summary when there is no body) */
+    if (fields[NF_FIELD_TITLE])
+        nf_features_text(&cls->fv, cls->hash_bits, fields[NF_FIELD_TITLE],
+                         strlen(fields[NF_FIELD_TITLE]), fflags | NF_FEAT_TITLE,
+                         NF_TITLE_MAX_TOKENS);
+    const char *body = fields[NF_FIELD_BODY] && *fields[NF_FIELD_BODY] ? fields[NF_FIELD_BODY]
+                                                                       : fields[NF_FIELD_SUMMARY];
+    bool has_body = body && *body;
+    if (has_body)
+        nf_features_text(&cls->fv, cls->hash_bits, body, strlen(body), fflags, NF_BODY_MAX_TOKENS);
+    for (int c = 0; c < NF_CAT__CNT; c++) {
+        cls->fv.dense[2 * c] = clampf(score[c][0] / 4.0f, -3.0f, 3.0f);
+        cls->fv.dense[2 * c + 1] = clampf(score[c][1] / 4.0f, -3.0f, 3.0f);
+        out->rule_score[c] = score[c][0] + 0.5f * score[c][1];
+    }
+    cls->fv.dense[6] = has_body ? 1.0f : 0.0f;
+    cls->fv.dense[7] = wire ? 1.0f : 0.0f;
+
+    if (cls->model) {
+        nf_model_score(cls->model, &cls->fv, out->score);
+    } else {
+        /* rules only: a rule score of 2 (one strong title hit) is an even chance */
+        for (int c = 0; c < NF_CAT__CNT; c++)
+            out->score[c] = sigmoidf(1.5f * (out->rule_score[c] - 2.0f));
+    }
+
+    for (int c = 0; c < NF_CAT__CNT; c++) {
+        out->assigned[c] = out->score[c] >= cls->threshold[c];
+        if (out->assigned[c] && (out->primary < 0 || out->score[c] > out->score[out->primary]))
+            out->primary = c;
+        pick_evidence(cls, c, out);
+        int best = -1;
+        for (int i = 0; i < cls->nsubtypes; i++)
+            if (cls->subtypes[i].category == c && sub_score[i] > 0.0f &&
+                (best < 0 || sub_score[i] > sub_score[best]))
+                best = i;
+        out->subtype[c] = best >= 0 ? cls->subtypes[best].name : NULL;
+    }
+    return rc;
+}
+
+/* ---- output ---- */
+
+/* Appends <s, len> as a JSON string. */
+static void json_string_n(nf_buf_t *out, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t run = 0;
+    nf_buf_append(out, "\"", 1);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        nf_buf_append(out, s + run, i - run);
+        run = i + 1;
+        if (ch == '"' || ch == '\\') {
+            char esc[2] = {'\\', (char)ch};
+            nf_buf_append(out, esc, 2);
+        } else if (ch == '\n') {
+            nf_buf_append(out, "\\n", 2);
+        } else if (ch == '\t') {
+            nf_buf_append(out, "\\t", 2);
+        } else if (ch == '\r') {
+            nf_buf_append(out, "\\r", 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            nf_buf_append(out, esc, sizeof(esc));
+        }
+    }
+    nf_buf_append(out, s + run, len - run);
+    nf_buf_append(out, "\"", 1);
+}
+
+/* A score as a short JSON number: three decimals at most, no trailing zeros. */
+static void put_score(nf_buf_t *out, float score)
+{
+    char num[16];
+    snprintf(num, sizeof(num), "%.3f", (double)clampf(score, 0.0f, 1.0f));
+    size_t n = strlen(num);
+    while (n > 1 && num[n - 1] == '0')
+        n--;
+    if (num[n - 1] == '.')
+        n--;
+    nf_buf_append(out, num, n);
+}
+
+void nf_classification_encode(const nf_classification_t *cls, const nf_article_t *article,
+                              nf_buf_t *out)
+{
+    const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
+    int order[NF_CAT__CNT], n = 0;
+    for (int c = 0; c < NF_CAT__CNT; c++) {
+        if (!cls->assigned[c])
+            continue;
+        int pos = n++;
+        while (pos > 0 && cls->score[order[pos - 1]] < cls->score[c]) {
+            order[pos] = order[pos - 1];
+            pos--;
+        }
+        order[pos] = c;
+    }
+    nf_buf_puts(out, ",\"categories\":[");
+    for (int k = 0; k < n; k++) {
+        int c = order[k];
+        nf_buf_printf(out, "%s{\"name\":\"%s\",\"score\":", k ? "," : "", nf_category_name(c));
+        put_score(out, cls->score[c]);
+        if (cls->subtype[c]) {
+            nf_buf_puts(out, ",\"subtype\":");
+            json_string_n(out, cls->subtype[c], strlen(cls->subtype[c]));
+        }
+        nf_buf_puts(out, ",\"evidence\":[");
+        int written = 0;
+        for (int i = 0; i < cls->evidence_n[c]; i++) {
+            const nf_evidence_t *ev = &cls->evidence[c][i];
+            const char *text =
+                ev->field >= 0 && ev->field < NF_FIELD__CNT ? fields[ev->field] : NULL;
+            size_t len = text ? strlen(text) : 0;
+            if (!text || ev->end > len || ev->start >= ev->end)
+                continue; /* not the article that was classified: say nothing wrong */
+            nf_buf_printf(out, "%s{\"field\":\"%s\",\"start\":%u,\"end\":%u,\"text\":",
+                          written++ ? "," : "", nf_field_name(ev->field), ev->start, ev->end);
+            json_string_n(out, text + ev->start, ev->end - ev->start);
+            nf_buf_puts(out, ",\"rule\":");
+            json_string_n(out, ev->rule, strlen(ev->rule));
+            nf_buf_puts(out, "}");
+        }
+        nf_buf_puts(out, "]}");
+    }
+    nf_buf_printf(out, "],\"primary_category\":\"%s\"", nf_category_name(cls->primary));
+}
