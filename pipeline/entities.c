@@ -438,10 +438,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 break;
             /* a known organisation starts here: end the run before it (a place does not:
              * "Spark New Zealand") */
-            int32_t e2;
-            bool w2;
-            if (!suffix && gaz_match(gz, text, toks, k, &e2, &w2) >= 0 && !w2 &&
-                nf_gazetteer_entry(gz, e2)->kind != NF_GAZ_COUNTRY)
+            if (!suffix && cend >= 0 && !wc && nf_gazetteer_entry(gz, ec)->kind != NF_GAZ_COUNTRY)
                 break;
             j = k;
         }

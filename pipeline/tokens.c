@@ -16,10 +16,15 @@
 
 #include "err.h"
 
+struct lex_slot {
+    uint64_t cues;
+    uint32_t tag; /* upper half of the word hash, never 0; 0 marks an empty slot */
+    uint16_t word;
+    uint16_t pad;
+};
+
 struct nf_lexicon {
-    uint32_t *keys; /* upper half of the word hash, never 0 */
-    uint64_t *cues;
-    uint16_t *words;
+    struct lex_slot *slots; /* one 16-byte slot per entry: one cache line per probe */
     size_t mask;
     unsigned shift;
 };
@@ -630,13 +635,13 @@ static int lex_add(nf_lexicon_t *lexicon, const char *word, int cue, uint16_t id
     uint64_t h = nf_tok_hash(word, strlen(word));
     uint32_t tag = lex_tag(h);
     size_t i = lex_slot(lexicon, h);
-    while (lexicon->keys[i] && lexicon->keys[i] != tag)
+    while (lexicon->slots[i].tag && lexicon->slots[i].tag != tag)
         i = (i + 1) & lexicon->mask;
-    lexicon->keys[i] = tag;
+    lexicon->slots[i].tag = tag;
     if (cue >= 0)
-        lexicon->cues[i] |= NF_CUE(cue);
+        lexicon->slots[i].cues |= NF_CUE(cue);
     if (id)
-        lexicon->words[i] = id;
+        lexicon->slots[i].word = id;
     return 0;
 }
 
@@ -652,10 +657,8 @@ nf_lexicon_t *nf_lexicon_new(void)
     words += NF_W__CNT;
     while (size < words * 2)
         size *= 2;
-    lexicon->keys = calloc(size, sizeof(uint32_t));
-    lexicon->cues = calloc(size, sizeof(uint64_t));
-    lexicon->words = calloc(size, sizeof(uint16_t));
-    if (!lexicon->keys || !lexicon->cues || !lexicon->words) {
+    lexicon->slots = calloc(size, sizeof(*lexicon->slots));
+    if (!lexicon->slots) {
         nf_lexicon_destroy(lexicon);
         return NULL;
     }
@@ -675,9 +678,7 @@ void nf_lexicon_destroy(nf_lexicon_t *lexicon)
 {
     if (!lexicon)
         return;
-    free(lexicon->keys);
-    free(lexicon->cues);
-    free(lexicon->words);
+    free(lexicon->slots);
     free(lexicon);
 }
 
@@ -691,10 +692,10 @@ uint64_t nf_lexicon_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t 
 {
     uint32_t tag = lex_tag(hash);
     size_t i = lex_slot(lexicon, hash);
-    while (lexicon->keys[i]) {
-        if (lexicon->keys[i] == tag) {
-            *word = lexicon->words[i];
-            return lexicon->cues[i];
+    while (lexicon->slots[i].tag) {
+        if (lexicon->slots[i].tag == tag) {
+            *word = lexicon->slots[i].word;
+            return lexicon->slots[i].cues;
         }
         i = (i + 1) & lexicon->mask;
     }
