@@ -46,10 +46,41 @@
 #define MATCH_MAX    1024 /* matches recorded per article; further hits only count */
 #define SUBTYPE_MAX  64
 #define RULE_ID_MAX  96
-#define PATTERN_MAX  2048
+#define PATTERN_MAX  16384
 #define FIELD_GROUPS 2 /* title, and body + summary */
 
 enum { KIND_POS, KIND_NEG, KIND_HEDGE, KIND_CTX, KIND_TERM };
+
+/* Where a rule's hits come from. */
+enum { SRC_HS, SRC_NEAR, SRC_WORDS, SRC_BUILTIN };
+
+/* builtin(...) lexical classes, found by scan_numbers() */
+enum { BI_NUMBER, BI_MONEY, BI_AMOUNT, BI_BIG_AMOUNT, BI_POWER, BI_PCT, BI__CNT };
+static const char *const builtin_names[BI__CNT] = {"number",     "money", "amount",
+                                                   "big_amount", "power", "pct"};
+#define BI_RULES_MAX 8
+
+#define LEX_MAX_TOKENS  6   /* longest words() phrase */
+#define LEX_FILTER_BITS 16  /* prefilter of words() keys: 2^16 bits, 8 KB */
+#define TOK_CAP         512 /* tokens buffered per words() pass */
+
+/* One words() phrase: its tokens' hashes; chained per lookup key. */
+typedef struct lex_phrase {
+    uint64_t tok[LEX_MAX_TOKENS];
+    uint32_t rule;
+    uint8_t ntok;
+    int32_t next;
+} lex_phrase_t;
+
+typedef struct lex_slot {
+    uint64_t key; /* 0: empty */
+    int32_t head;
+} lex_slot_t;
+
+typedef struct token {
+    uint32_t start, end;
+    uint64_t hash;
+} token_t;
 
 typedef struct rule {
     char *id;         /* owned */
@@ -58,7 +89,8 @@ typedef struct rule {
     int32_t near_a;   /* near(): the two terms (rule indices) and the gap; -1 otherwise */
     int32_t near_b;
     uint32_t near_gap;
-    bool is_near;
+    uint8_t source;   /* SRC_* */
+    int8_t builtin;   /* SRC_BUILTIN: BI_* */
     bool bound_start; /* the pattern began with \b: checked here, not by Hyperscan */
     bool bound_end;   /* the pattern ended with \b */
     float weight;
@@ -107,6 +139,16 @@ struct nf_classifier {
     int32_t next[MATCH_MAX];
     size_t *near_rules; /* indices of the near() rules, in file order */
     size_t nnear;
+    size_t nhs;            /* expressions in the Hyperscan database */
+    lex_phrase_t *phrases; /* words() phrases */
+    size_t nphrases;
+    lex_slot_t *slots; /* key -> first phrase, open addressing */
+    size_t nslots;
+    uint64_t lex_filter[(1u << LEX_FILTER_BITS) / 64]; /* keys present, by lex_filter_bit */
+    uint32_t bi_rules[BI__CNT][BI_RULES_MAX];          /* builtin() rules by class */
+    int bi_n[BI__CNT];
+    bool any_builtin;
+    token_t toks[TOK_CAP];
     float sub_score[SUBTYPE_MAX]; /* evidence per subtype, last article */
     int field;                    /* field being scanned */
     const char *text;             /* its text */
@@ -394,8 +436,27 @@ static int load_patterns(nf_classifier_t *cls, const char *path, char *errstr, s
         r->weight = (float)w;
         r->id_hash = nf_fnv1a(NF_FNV_SEED, id, strlen(id));
         r->near_a = r->near_b = -1;
-        r->is_near = strncmp(pattern, "near(", 5) == 0;
-        if (!r->is_near) {
+        r->source = strncmp(pattern, "near(", 5) == 0      ? SRC_NEAR
+                    : strncmp(pattern, "words(", 6) == 0   ? SRC_WORDS
+                    : strncmp(pattern, "builtin(", 8) == 0 ? SRC_BUILTIN
+                                                           : SRC_HS;
+        r->builtin = -1;
+        if (r->source == SRC_BUILTIN) {
+            for (int b = 0; b < BI__CNT; b++) {
+                size_t bl = strlen(builtin_names[b]);
+                if (strncmp(pattern + 8, builtin_names[b], bl) == 0 &&
+                    strcmp(pattern + 8 + bl, ")") == 0)
+                    r->builtin = (int8_t)b;
+            }
+            if (r->builtin < 0) {
+                snprintf(errstr, errstr_size,
+                         "%s:%d: unknown %s (number, money, amount, big_amount, power, pct)", path,
+                         lineno, pattern);
+                rc = NF_ECONFIG;
+                break;
+            }
+        }
+        if (r->source == SRC_HS) {
             size_t plen = strlen(r->pattern);
             if (plen > 2 && strncmp(r->pattern, "\\b", 2) == 0) {
                 memmove(r->pattern, r->pattern + 2, plen - 1);
@@ -453,15 +514,16 @@ static int resolve_near(nf_classifier_t *cls, const char *path, char *errstr, si
     for (size_t i = 0; i < cls->nrules; i++) {
         const rule_t *r = &cls->rules[i];
         if (r->kind == KIND_TERM &&
-            (r->is_near || find_term(cls, r->id, strlen(r->id)) != (int)i)) {
-            snprintf(errstr, errstr_size, "%s:%d: term %s must be one plain pattern, defined once",
-                     path, r->line, r->id);
+            (r->source == SRC_NEAR || find_term(cls, r->id, strlen(r->id)) != (int)i)) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: term %s must be one pattern, words() or builtin(), defined once", path,
+                     r->line, r->id);
             return NF_ECONFIG;
         }
     }
     size_t nnear = 0;
     for (size_t i = 0; i < cls->nrules; i++)
-        nnear += cls->rules[i].is_near;
+        nnear += cls->rules[i].source == SRC_NEAR;
     cls->near_rules = malloc((nnear ? nnear : 1) * sizeof(*cls->near_rules));
     if (!cls->near_rules) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -469,7 +531,7 @@ static int resolve_near(nf_classifier_t *cls, const char *path, char *errstr, si
     }
     for (size_t i = 0; i < cls->nrules; i++) {
         rule_t *r = &cls->rules[i];
-        if (!r->is_near)
+        if (r->source != SRC_NEAR)
             continue;
         const char *p = r->pattern + 5, *a = p, *b, *n;
         size_t alen, blen;
@@ -516,13 +578,16 @@ static int compile_db(nf_classifier_t *cls, const char *path, char *errstr, size
     }
     unsigned k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (cls->rules[i].is_near)
+        if (cls->rules[i].source != SRC_HS)
             continue;
         exprs[k] = cls->rules[i].pattern;
         flags[k] = cls->rules[i].hs_flags;
         ids[k] = (unsigned)i;
         k++;
     }
+    cls->nhs = k;
+    if (k == 0)
+        goto done; /* nothing for Hyperscan: words(), builtin() and near() only */
     hs_compile_error_t *err = NULL;
     if (hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &cls->db, &err) != HS_SUCCESS) {
         if (err && err->expression >= 0 && (unsigned)err->expression < k) {
@@ -546,6 +611,376 @@ done:
     free(flags);
     free(ids);
     return rc;
+}
+
+/* ---- words(): phrases matched on tokens ---- */
+
+/*
+ * Lookup keys: a one-token phrase by its token, longer ones by their first two. Token
+ * hashes are FNV-1a, whose high bits are well mixed; bit 0 is forced so that 0 can mean
+ * "empty slot".
+ */
+static inline uint64_t lex_key1(uint64_t t0)
+{
+    return t0 | 1;
+}
+
+static inline uint64_t lex_key2(uint64_t t0, uint64_t t1)
+{
+    return ((t0 ^ (t1 >> 7)) * 0x9e3779b97f4a7c15ULL) | 1;
+}
+
+/* A bit per key bucket: most tokens start no phrase, and one bit test says so. */
+static inline uint32_t lex_filter_bit(uint64_t key)
+{
+    return (uint32_t)(key >> (64 - LEX_FILTER_BITS));
+}
+
+/*
+ * Token bytes: ASCII letters and digits, and non-ASCII letters; Unicode punctuation (curly
+ * quotes, dashes, NBSP) separates like ASCII punctuation. Tokens hash lowercased, so
+ * words() phrases are caseless.
+ */
+static size_t utf8_len(unsigned char c)
+{
+    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+}
+
+static bool is_separator_seq(const unsigned char *s, size_t avail)
+{
+    if (s[0] == 0xC2 && avail >= 2)
+        return true; /* U+0080..U+00BF: NBSP, currency signs, marks */
+    if (s[0] == 0xE2 && avail >= 3 && (s[1] == 0x80 || s[1] == 0x81 || s[1] == 0x82))
+        return true; /* general punctuation, currency symbols */
+    return false;
+}
+
+/* Byte classes for the tokenizer: 0 separator, else the byte to hash (lowercased ASCII
+   letter or digit), 1 for a non-ASCII lead or continuation byte. */
+static const unsigned char *byte_class(void)
+{
+    static unsigned char table[256];
+    static bool ready;
+    if (!ready) {
+        for (int c = 0; c < 256; c++)
+            table[c] = c >= 0x80                                          ? 1
+                       : (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? (unsigned char)c
+                       : (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20)
+                                                : 0;
+        ready = true;
+    }
+    return table;
+}
+
+/* Reads the token at or after *pos; false at the end of the text. */
+static bool next_token(const char *text, size_t len, size_t *pos, token_t *tok)
+{
+    const unsigned char *s = (const unsigned char *)text, *cls = byte_class();
+    size_t i = *pos;
+    while (i < len) {
+        unsigned char k = cls[s[i]];
+        if (k > 1)
+            break;
+        if (k == 0)
+            i++;
+        else if (is_separator_seq(s + i, len - i))
+            i += utf8_len(s[i]);
+        else
+            break;
+    }
+    if (i >= len)
+        return false;
+    uint64_t h = NF_FNV_SEED;
+    size_t start = i;
+    while (i < len) {
+        unsigned char c = s[i], k = cls[c];
+        if (k > 1) {
+            h = (h ^ k) * 0x100000001b3ULL;
+            i++;
+        } else if (k == 0) {
+            break;
+        } else {
+            if (is_separator_seq(s + i, len - i))
+                break;
+            size_t n = utf8_len(c);
+            for (size_t j = 0; j < n && i < len; j++, i++)
+                h = (h ^ s[i]) * 0x100000001b3ULL;
+        }
+    }
+    tok->start = (uint32_t)start;
+    tok->end = (uint32_t)i;
+    tok->hash = h;
+    *pos = i;
+    return true;
+}
+
+static int lex_slot_of(const nf_classifier_t *cls, uint64_t key)
+{
+    size_t mask = cls->nslots - 1, i = (size_t)(key >> 32) & mask; /* bit 0 is always set */
+    while (cls->slots[i].key && cls->slots[i].key != key)
+        i = (i + 1) & mask;
+    return (int)i;
+}
+
+/* Parses words(a|b c|...) of every such rule into the phrase table. */
+static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, size_t errstr_size)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < cls->nrules; i++)
+        if (cls->rules[i].source == SRC_WORDS)
+            for (const char *p = cls->rules[i].pattern; *p; p++)
+                total += *p == '|' || *p == '(';
+    if (total == 0)
+        return NF_OK;
+    cls->phrases = calloc(total, sizeof(*cls->phrases));
+    cls->nslots = 64;
+    while (cls->nslots < 2 * total)
+        cls->nslots *= 2;
+    cls->slots = calloc(cls->nslots, sizeof(*cls->slots));
+    if (!cls->phrases || !cls->slots) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NF_ENOMEM;
+    }
+    for (size_t i = 0; i < cls->nrules; i++) {
+        const rule_t *r = &cls->rules[i];
+        if (r->source != SRC_WORDS)
+            continue;
+        const char *p = r->pattern + 6, *end = strrchr(p, ')');
+        if (!end || end[1] != '\0' || end == p) {
+            snprintf(errstr, errstr_size, "%s:%d: rule %s: expected words(a|b c|...)", path,
+                     r->line, r->id);
+            return NF_ECONFIG;
+        }
+        while (p < end) {
+            const char *bar = memchr(p, '|', (size_t)(end - p));
+            size_t plen = bar ? (size_t)(bar - p) : (size_t)(end - p);
+            lex_phrase_t *ph = &cls->phrases[cls->nphrases];
+            size_t pos = 0;
+            token_t tok;
+            ph->ntok = 0;
+            while (next_token(p, plen, &pos, &tok)) {
+                if (ph->ntok == LEX_MAX_TOKENS) {
+                    snprintf(errstr, errstr_size, "%s:%d: rule %s: a phrase has more than %d words",
+                             path, r->line, r->id, LEX_MAX_TOKENS);
+                    return NF_ECONFIG;
+                }
+                ph->tok[ph->ntok++] = tok.hash;
+            }
+            if (ph->ntok == 0) {
+                snprintf(errstr, errstr_size, "%s:%d: rule %s: empty phrase in words()", path,
+                         r->line, r->id);
+                return NF_ECONFIG;
+            }
+            ph->rule = (uint32_t)i;
+            uint64_t key = ph->ntok == 1 ? lex_key1(ph->tok[0]) : lex_key2(ph->tok[0], ph->tok[1]);
+            int slot = lex_slot_of(cls, key);
+            cls->slots[slot].key = key;
+            cls->lex_filter[lex_filter_bit(key) / 64] |= 1ULL << (lex_filter_bit(key) % 64);
+            ph->next = cls->slots[slot].key == key && cls->nphrases && cls->slots[slot].head
+                           ? cls->slots[slot].head - 1
+                           : -1;
+            cls->slots[slot].head = (int32_t)cls->nphrases + 1; /* 0 means none */
+            cls->nphrases++;
+            p += plen + (bar ? 1 : 0);
+        }
+    }
+    return NF_OK;
+}
+
+static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
+                      uint32_t gap_start, uint32_t gap_end);
+
+/* The phrases that start at toks[i] (toks[0..n) buffered). */
+static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
+{
+    const token_t *t = cls->toks;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && i + 1 >= n)
+            break;
+        uint64_t key = pass == 0 ? lex_key1(t[i].hash) : lex_key2(t[i].hash, t[i + 1].hash);
+        uint32_t bit = lex_filter_bit(key);
+        if (!((cls->lex_filter[bit / 64] >> (bit % 64)) & 1))
+            continue;
+        const lex_slot_t *slot = &cls->slots[lex_slot_of(cls, key)];
+        if (slot->key != key)
+            continue;
+        for (int32_t k = slot->head - 1; k >= 0; k = cls->phrases[k].next) {
+            const lex_phrase_t *ph = &cls->phrases[k];
+            if ((pass == 0) != (ph->ntok == 1) || i + ph->ntok > n)
+                continue;
+            bool same = true;
+            for (int j = 0; j < ph->ntok && same; j++)
+                same = t[i + (size_t)j].hash == ph->tok[j];
+            if (same)
+                add_match(cls, ph->rule, t[i].start, t[i + ph->ntok - 1].end, 0, 0);
+        }
+    }
+}
+
+/*
+ * Matches every words() phrase in text: one tokenizing pass, one or two hash lookups per
+ * token. Tokens are buffered TOK_CAP at a time; the last LEX_MAX_TOKENS - 1 of a full
+ * buffer are carried over, so a phrase across the seam is still found.
+ */
+static void scan_words(nf_classifier_t *cls, const char *text, size_t len)
+{
+    size_t n = 0, pos = 0;
+    if (!cls->nphrases)
+        return;
+    for (;;) {
+        bool more = next_token(text, len, &pos, &cls->toks[n]);
+        n += more;
+        if (more && n < TOK_CAP)
+            continue;
+        size_t upto = more ? n - (LEX_MAX_TOKENS - 1) : n;
+        for (size_t i = 0; i < upto; i++)
+            match_phrases_at(cls, i, n);
+        if (!more)
+            break;
+        memmove(cls->toks, cls->toks + upto, (n - upto) * sizeof(*cls->toks));
+        n -= upto;
+    }
+}
+
+/* ---- builtin(): numbers, money, amounts, power and percentages ---- */
+
+static inline bool is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether text[i..] starts with word w (caseless), not followed by a letter or digit. */
+static size_t word_at(const char *text, size_t len, size_t i, const char *w)
+{
+    if (i >= len || ((unsigned char)text[i] | 0x20) != ((unsigned char)w[0] | 0x20))
+        return 0;
+    size_t n = strlen(w);
+    if (i + n > len || strncasecmp(text + i, w, n) != 0)
+        return 0;
+    if (i + n < len && is_alnum((unsigned char)text[i + n]))
+        return 0;
+    return n;
+}
+
+/* Length of a currency sign or code that ends just before i (one space allowed). */
+static size_t currency_before(const char *text, size_t i)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    if (i > 0 && s[i - 1] == ' ')
+        i--;
+    if (i >= 1 && s[i - 1] == '$') {
+        size_t k = i - 1, letters = 0;
+        while (k > 0 && letters < 2 && s[k - 1] >= 'A' && s[k - 1] <= 'Z') {
+            k--;
+            letters++;
+        }
+        if (k > 0 && is_alnum(s[k - 1]))
+            k = i - 1; /* "AB$" inside a word: the sign alone */
+        return i - k;
+    }
+    if (i >= 2 && s[i - 2] == 0xC2 && (s[i - 1] == 0xA3 || s[i - 1] == 0xA5))
+        return 2; /* £ ¥ */
+    if (i >= 3 && s[i - 3] == 0xE2 && s[i - 2] == 0x82 && (s[i - 1] == 0xAC || s[i - 1] == 0xB9))
+        return 3; /* € ₹ */
+    if (i == 0 || !(s[i - 1] == '.' || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') || s[i - 1] == 's'))
+        return 0;
+    static const char *const codes[] = {"USD", "EUR", "GBP", "INR", "CHF", "SEK",
+                                        "JPY", "CNY", "RMB", "Rs.", "Rs"};
+    for (size_t c = 0; c < sizeof(codes) / sizeof(*codes); c++) {
+        size_t n = strlen(codes[c]);
+        if (i >= n && memcmp(text + i - n, codes[c], n) == 0 && (i == n || !is_alnum(s[i - n - 1])))
+            return n;
+    }
+    return 0;
+}
+
+static void emit_builtin(nf_classifier_t *cls, int b, size_t from, size_t to)
+{
+    for (int k = 0; k < cls->bi_n[b]; k++)
+        add_match(cls, cls->bi_rules[b][k], from, to, 0, 0);
+}
+
+/*
+ * One pass over the digits of text. A number is a digit run (with inner '.' or ',') that
+ * does not continue a word ("H100" is no number). Around it: a currency sign or code
+ * before (money), a scale after ("million", "bn", or a letter glued on: "$50B", "300m"),
+ * a power unit (MW, GW, megawatts) or a percent sign or word.
+ */
+static void scan_numbers(nf_classifier_t *cls, const char *text, size_t len)
+{
+    static const char *const scales[] = {"million", "billion", "trillion", "mln",   "bln",
+                                         "mn",      "bn",      "tn",       "crore", "lakh"};
+    static const char *const units[] = {"MW",       "GW",        "megawatts",
+                                        "megawatt", "gigawatts", "gigawatt"};
+    static const char *const pcts[] = {"%", "pct", "percent", "per cent"};
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        if (!(s[i] >= '0' && s[i] <= '9') || (i > 0 && is_alnum(s[i - 1]))) {
+            i++;
+            continue;
+        }
+        size_t start = i, end = i;
+        while (end < len && ((s[end] >= '0' && s[end] <= '9') ||
+                             ((s[end] == '.' || s[end] == ',') && end + 1 < len &&
+                              s[end + 1] >= '0' && s[end + 1] <= '9')))
+            end++;
+        i = end;
+        /*
+         * What follows: a scale word, glued ("1.5bn") or after one space ("3 million"); a
+         * lone letter glued on ("$50B", "300m"; "20k" is a number); or a unit. Anything
+         * else glued on ("3rd", "5G", "H100s") makes it no amount.
+         */
+        size_t scale_end = 0, at = end < len && s[end] == ' ' ? end + 1 : end;
+        bool big = false, kilo = false;
+        for (size_t k = 0; k < sizeof(scales) / sizeof(*scales) && !scale_end; k++) {
+            size_t n = word_at(text, len, end, scales[k]);
+            if (!n && at != end)
+                n = word_at(text, len, at, scales[k]) ? word_at(text, len, at, scales[k]) + 1 : 0;
+            if (n) {
+                scale_end = end + n;
+                big = k == 1 || k == 2 || k == 4 || k == 6 || k == 7;
+            }
+        }
+        if (!scale_end && end < len && (end + 1 >= len || !is_alnum(s[end + 1]))) {
+            unsigned char c = (unsigned char)(s[end] | 0x20);
+            if (c == 'm' || c == 'b' || c == 't') {
+                scale_end = end + 1;
+                big = c != 'm';
+            } else if (c == 'k') {
+                kilo = true;
+            }
+        }
+        bool glued = scale_end > end && s[end] != ' ';
+        if (end < len && is_alnum(s[end]) && !glued && !kilo)
+            continue; /* "3rd", "5G", "H100s": not an amount */
+        emit_builtin(cls, BI_NUMBER, start, kilo ? end + 1 : end);
+
+        size_t cur = currency_before(text, start);
+        if (cur)
+            emit_builtin(cls, BI_MONEY, start - cur, scale_end ? scale_end : end);
+        if (cur || scale_end) {
+            emit_builtin(cls, BI_AMOUNT, start - cur, scale_end ? scale_end : end);
+            if (big)
+                emit_builtin(cls, BI_BIG_AMOUNT, start - cur, scale_end);
+        }
+        if (!glued && !kilo) {
+            for (size_t k = 0; k < sizeof(units) / sizeof(*units); k++) {
+                size_t n = word_at(text, len, at, units[k]);
+                if (n) {
+                    emit_builtin(cls, BI_POWER, start, at + n);
+                    break;
+                }
+            }
+            for (size_t k = 0; k < sizeof(pcts) / sizeof(*pcts); k++) {
+                size_t n = k == 0 ? (at < len && s[at] == '%') : word_at(text, len, at, pcts[k]);
+                if (n) {
+                    emit_builtin(cls, BI_PCT, start, at + n);
+                    break;
+                }
+            }
+        }
+    }
 }
 
 nf_classifier_t *nf_classifier_new(const char *rules_dir, const nf_classifier_opts_t *opts,
@@ -572,6 +1007,20 @@ nf_classifier_t *nf_classifier_new(const char *rules_dir, const nf_classifier_op
         goto fail;
     if (resolve_near(cls, path, errstr, errstr_size) != NF_OK)
         goto fail;
+    if (build_lexicon(cls, path, errstr, errstr_size) != NF_OK)
+        goto fail;
+    for (size_t i = 0; i < cls->nrules; i++) {
+        const rule_t *r = &cls->rules[i];
+        if (r->source != SRC_BUILTIN)
+            continue;
+        if (cls->bi_n[r->builtin] == BI_RULES_MAX) {
+            snprintf(errstr, errstr_size, "%s:%d: more than %d rules use builtin(%s)", path,
+                     r->line, BI_RULES_MAX, builtin_names[r->builtin]);
+            goto fail;
+        }
+        cls->bi_rules[r->builtin][cls->bi_n[r->builtin]++] = (uint32_t)i;
+        cls->any_builtin = true;
+    }
     if (compile_db(cls, path, errstr, errstr_size) != NF_OK)
         goto fail;
 
@@ -636,6 +1085,8 @@ void nf_classifier_destroy(nf_classifier_t *cls)
     free(cls->overflow);
     free(cls->head);
     free(cls->near_rules);
+    free(cls->phrases);
+    free(cls->slots);
     free(cls->fv.v);
     free(cls);
 }
@@ -937,7 +1388,12 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
         size_t first = cls->nmatches;
         cls->text = fields[f];
         cls->text_len = len;
-        hs_error_t err = hs_scan(cls->db, fields[f], (unsigned)len, 0, cls->scratch, on_match, cls);
+        hs_error_t err = HS_SUCCESS;
+        if (cls->db)
+            err = hs_scan(cls->db, fields[f], (unsigned)len, 0, cls->scratch, on_match, cls);
+        scan_words(cls, fields[f], len);
+        if (cls->any_builtin)
+            scan_numbers(cls, fields[f], len);
         match_near(cls, first, fields[f]);
         snap_to_characters(cls, first, fields[f], len);
         if (err != HS_SUCCESS) {

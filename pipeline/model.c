@@ -243,6 +243,9 @@ static void margins(const nf_model_t *model, const nf_feat_t *feat, size_t n, co
     }
     const float *w = model->w;
     for (size_t k = 0; k < n; k++) {
+        /* the weights are megabytes and the buckets random: ask for them ahead */
+        if (k + 8 < n)
+            __builtin_prefetch(w + (size_t)NF_FEAT_BUCKET(feat[k + 8].idx) * NF_MODEL_CATS);
         uint32_t idx = feat[k].idx, cats = NF_FEAT_CATS(idx);
         const float *wb = w + (size_t)NF_FEAT_BUCKET(idx) * NF_MODEL_CATS;
         float v = feat[k].val;

@@ -220,6 +220,9 @@ static void test_loader_errors(void)
         {"deal.acquisition.x 2 any\n", "expected"},
         {"# only a comment\n", "no patterns"},
         {"neg.nothing.x -1 any a\n", "target"},
+        {"term.x 0 any builtin(gold)\ndeal.acquisition.x 2 any buy\n", "unknown builtin(gold)"},
+        {"deal.acquisition.x 2 any words(a||b)\n", "empty phrase"},
+        {"deal.acquisition.x 2 any words(one two three four five six seven)\n", "more than"},
     };
     char err[512];
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -259,7 +262,14 @@ static void test_custom_rules(void)
                       "term.noun 0 any \\bthings\\b\n"
                       "deal.acquisition.near 3 any near(term.verb, term.noun, 20)\n"
                       "neg.deal.gap -1 any \\bsmall\\b\n"
-                      "neg.deal.end -1 any \\bthings here\\b\n"));
+                      "neg.deal.end -1 any \\bthings here\\b\n"
+                      "deal.acquisition.phrase 2 any words(snaps up|swoops)\n"
+                      "term.raise 0 any words(raises|raised)\n"
+                      "term.money 0 any builtin(money)\n"
+                      "deal.acquisition.money 2 any near(term.raise, term.money, 10)\n"
+                      "deal.acquisition.pct 1 any builtin(pct)\n"
+                      "deal.acquisition.big 1 any builtin(big_amount)\n"
+                      "deal.acquisition.power 1 any builtin(power)\n"));
     nf_classifier_t *c = load("custom", err, sizeof(err));
     CHECK(c != NULL);
     if (!c) {
@@ -269,6 +279,7 @@ static void test_custom_rules(void)
     nf_article_t a;
     nf_classification_t r;
     nf_buf_t out = {0};
+    const nf_evidence_t *ev;
 
     CHECK(classify_json(c, "{\"id\":\"q\",\"title\":\"He says \\\"buy\\\" buyers buy\"}", &a, &r));
     CHECK(r.assigned[NF_CAT_DEAL]);
@@ -289,6 +300,29 @@ static void test_custom_rules(void)
     nf_article_clear(&a);
     CHECK(classify_json(c, "{\"id\":\"h\",\"title\":\"She builds things here\"}", &a, &r));
     CHECK(find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.near") == NULL);
+    nf_article_clear(&a);
+
+    /* words(): whole tokens, caseless, any separator between them */
+    CHECK(
+        classify_json(c, "{\"id\":\"w\",\"title\":\"Acme SNAPS-up Widget; Acmeswoops\"}", &a, &r));
+    ev = find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.phrase");
+    CHECK(span_is(&a, ev, "SNAPS-up"));
+    int phrases = 0;
+    for (int i = 0; i < r.evidence_n[NF_CAT_DEAL]; i++)
+        phrases += strcmp(r.evidence[NF_CAT_DEAL][i].rule, "deal.acquisition.phrase") == 0;
+    CHECK_INT(phrases, 1); /* not inside "Acmeswoops" */
+    nf_article_clear(&a);
+
+    /* builtin(): money with its scale, percentages, big amounts, power */
+    CHECK(classify_json(c,
+                        "{\"id\":\"m\",\"title\":\"Acme raised US$1.5bn\",\"body\":\"It "
+                        "holds 5.2 pct and a 300 MW site; H100 chips, 3rd time, $20k.\"}",
+                        &a, &r));
+    CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.money"), "raised US$1.5bn"));
+    CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.big"), "US$1.5bn"));
+    CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.pct"), "5.2 pct"));
+    CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.power"), "300 MW"));
+    CHECK(spans_valid(&a, &r));
     nf_article_clear(&a);
 
     /* title-only scope: the quote rule does not fire in the body */
