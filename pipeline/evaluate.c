@@ -636,10 +636,24 @@ int nf_train(const char *const *files, int nfiles, const char *rules_dir, const 
     float thr[NF_MODEL_CATS] = {0.5f, 0.5f, 0.5f};
     int rc = NF_EINVAL;
 
-    if (opts_in)
+    nf_train_opts_init(&opts);
+    if (opts_in) {
+        /* a zeroed field means "the default", so that {0} is a valid start */
+        nf_train_opts_t d = opts;
         opts = *opts_in;
-    else
-        nf_train_opts_init(&opts);
+        if (opts.epochs == 0)
+            opts.epochs = d.epochs;
+        if (opts.learning_rate == 0.0f)
+            opts.learning_rate = d.learning_rate;
+        if (opts.l2 == 0.0f)
+            opts.l2 = d.l2;
+        if (opts.seed == 0)
+            opts.seed = d.seed;
+        if (opts.hash_bits == 0)
+            opts.hash_bits = d.hash_bits;
+        if (opts.folds == 0)
+            opts.folds = d.folds;
+    }
     if (!files || nfiles <= 0) {
         snprintf(errstr, errstr_size, "no labeled files given");
         return NF_EINVAL;

@@ -33,14 +33,18 @@ bool nf_is_heldout(const char *id);
 int nf_labels_parse(const char *line, size_t len, uint8_t *labels, char *errstr,
                     size_t errstr_size);
 
+/*
+ * Training options. A field left at 0 takes its default, so a zeroed struct (or NULL)
+ * means all defaults; nf_train_opts_init() writes them out.
+ */
 typedef struct nf_train_opts {
     int epochs;          /* passes over the data (default 6) */
     float learning_rate; /* AdaGrad base rate (default 0.2) */
     float l2;            /* shrinkage per touched-weight update (default 1e-5) */
     uint64_t seed;       /* example order (default 20261129) */
     uint32_t hash_bits;  /* hashed feature space (default NF_MODEL_HASH_BITS) */
-    int folds;           /* cross-validation folds for choosing thresholds (default 5; 0 or
-                            1: keep 0.5) */
+    int folds;           /* cross-validation folds for choosing thresholds (default 5; 1: no
+                            cross-validation, thresholds 0.5) */
     bool use_heldout;    /* also train on the held-out items (default false: never) */
     FILE *log;           /* progress and the cross-validation report; NULL: quiet */
     const char *oof_out; /* if set, each training item's out-of-fold scores are written

@@ -667,7 +667,13 @@ static void test_offline(void)
     CHECK_INT(nf_train(bad_gap, 1, RULES, m3, &opts, err, sizeof(err)), NF_EINVAL);
     CHECK(strstr(err, "gaps") != NULL);
     CHECK_INT(nf_train(missing, 1, RULES, m3, &opts, err, sizeof(err)), NF_EIO);
-    opts.epochs = 0;
+    /* a zeroed options struct means the defaults */
+    nf_train_opts_t zero = {0};
+    zero.hash_bits = 12;
+    zero.folds = 1;
+    zero.epochs = 1;
+    CHECK_INT(nf_train(files, 2, RULES, m3, &zero, err, sizeof(err)), NF_OK);
+    opts.epochs = -1;
     CHECK_INT(nf_train(files, 2, RULES, m3, &opts, err, sizeof(err)), NF_EINVAL);
 
     nf_classifier_destroy(c);
