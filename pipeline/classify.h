@@ -3,9 +3,11 @@
  * infrastructure; none of them is "other"), how sure it is, and why.
  *
  * Two layers work together. The rule layer is data: the taxonomy and the weighted,
- * negative and hedge patterns in <rules_dir>/classifier/ (format in the README there),
- * all compiled into one Hyperscan database, so that each field of an article is scanned
- * once whatever the number of rules. Its hits give evidence spans, a subtype per
+ * negative and hedge patterns in <rules_dir>/classifier/ (format in the README there).
+ * Every regular expression of every rule is compiled into one Hyperscan database, and
+ * each field of an article is scanned once by it, once by a tokenizer that matches the
+ * words() phrase lists, and once by a number scanner (builtin()), whatever the number
+ * of rules. Its hits give evidence spans, a subtype per
  * category, and features. The learned layer is a linear model (model.h) over hashed
  * word n-grams plus those rule features, loaded from <rules_dir>/model.bin; a category's
  * score is the model's probability, and the category is assigned when the score reaches
