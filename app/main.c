@@ -10,8 +10,10 @@
  * signal events are then removed, which restores the default action, so a second
  * signal ends the process at once.
  */
+#include "classify.h"
 #include "config.h"
 #include "err.h"
+#include "evaluate.h"
 #include "log.h"
 #include "loop.h"
 #include "mock.h"
@@ -46,6 +48,8 @@ static void usage_main(FILE *out)
             "  replay     reprocess a time or offset range of the input topic (backfill)\n"
             "  classify   enrich article JSONL from files or stdin to stdout, without Kafka\n"
             "  publish    load article JSONL files (plain or gzip) into a topic\n"
+            "  eval       precision, recall and F1 of the classifier on labeled JSONL files\n"
+            "  train      train the classifier's model on labeled JSONL files\n"
             "  version    print the version\n"
             "  help       this help; `newsflow <command> --help` for a command's options\n"
             "\n"
@@ -135,6 +139,45 @@ static void usage_publish(FILE *out)
                  "  -b, --brokers LIST    same as -X kafka.bootstrap.servers=LIST\n"
                  "      --no-progress     no progress bar or progress lines\n"
                  "\n");
+    usage_common(out);
+}
+
+static void usage_eval(FILE *out)
+{
+    fprintf(out,
+            "Usage: newsflow eval [options] LABELED.jsonl...\n"
+            "\n"
+            "Scores the classifier on each file separately (never pooled): per category\n"
+            "precision, recall and F1, macro F1, a confusion table and the misclassified ids.\n"
+            "Labeled lines are articles with \"labels\": [\"deal\", \"funding\",\n"
+            "\"infrastructure\" or \"other\"]. By default only the held-out part of each file\n"
+            "(never used in training; see rules/classifier/README.md) is scored.\n"
+            "\n"
+            "      --json            one JSON document instead of text\n"
+            "      --split WHICH     heldout (default), train or all\n"
+            "      --max-ids N       misclassified ids listed per file (default 20, -1: all)\n"
+            "      --model FILE      model to evaluate (default: model.bin in rules.dir)\n"
+            "\n");
+    usage_common(out);
+}
+
+static void usage_train(FILE *out)
+{
+    fprintf(out,
+            "Usage: newsflow train [options] -o MODEL LABELED.jsonl...\n"
+            "\n"
+            "Trains the classifier's linear model (hashed word n-grams and rule features,\n"
+            "one logistic regression per category, AdaGrad) on the training part of each\n"
+            "file and chooses thresholds by cross-validation. Deterministic: the same files\n"
+            "in the same order give a byte-identical model. The model holds weights only.\n"
+            "\n"
+            "  -o, --output MODEL    where to write the model (required)\n"
+            "      --epochs N        passes over the data (default 6)\n"
+            "      --seed N          example order seed (default 20261129)\n"
+            "      --folds N         cross-validation folds for thresholds (default 5)\n"
+            "      --use-heldout     train on the held-out part too (then eval --split heldout\n"
+            "                        no longer measures unseen data)\n"
+            "\n");
     usage_common(out);
 }
 
@@ -618,6 +661,138 @@ static int cmd_publish(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
+/* Resolves rules.dir the way the pipeline does. */
+static int rules_dir(const nf_config_t *conf, char *buf, size_t size)
+{
+    if (*conf->rules_dir) {
+        snprintf(buf, size, "%s", conf->rules_dir);
+        return NF_OK;
+    }
+    if (nf_data_path("rules", buf, size)) {
+        fprintf(stderr, "newsflow: rules directory not found; set rules.dir\n");
+        return NF_ENOENT;
+    }
+    return NF_OK;
+}
+
+/* Sub-commands `eval` and `train`. */
+static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
+{
+    enum { O_JSON = 1000, O_SPLIT, O_MAXIDS, O_MODEL, O_EPOCHS, O_SEED, O_FOLDS, O_HELDOUT };
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"set", required_argument, NULL, 'X'},
+        {"json", no_argument, NULL, O_JSON},
+        {"split", required_argument, NULL, O_SPLIT},
+        {"max-ids", required_argument, NULL, O_MAXIDS},
+        {"model", required_argument, NULL, O_MODEL},
+        {"output", required_argument, NULL, 'o'},
+        {"epochs", required_argument, NULL, O_EPOCHS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"folds", required_argument, NULL, O_FOLDS},
+        {"use-heldout", no_argument, NULL, O_HELDOUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    nf_eval_opts_t eopts = {.json = false, .split = NF_SPLIT_HELDOUT, .max_ids = 20};
+    nf_train_opts_t topts = {0};
+    const char *model = NULL, *output = NULL;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:X:o:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            cli->config_file = optarg;
+            break;
+        case 'X':
+            cli_add_set(cli, optarg);
+            break;
+        case O_JSON:
+            eopts.json = true;
+            break;
+        case O_SPLIT:
+            if (!strcmp(optarg, "heldout"))
+                eopts.split = NF_SPLIT_HELDOUT;
+            else if (!strcmp(optarg, "all"))
+                eopts.split = NF_SPLIT_ALL;
+            else if (!strcmp(optarg, "train"))
+                eopts.split = NF_SPLIT_TRAIN;
+            else {
+                fprintf(stderr, "newsflow eval: --split %s: use heldout, train or all\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case O_MAXIDS:
+            eopts.max_ids = atoi(optarg);
+            break;
+        case O_MODEL:
+            model = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case O_EPOCHS:
+            topts.epochs = atoi(optarg);
+            break;
+        case O_SEED:
+            topts.seed = strtoull(optarg, NULL, 10);
+            break;
+        case O_FOLDS:
+            topts.folds = atoi(optarg);
+            break;
+        case O_HELDOUT:
+            topts.use_heldout = true;
+            break;
+        case 'h':
+            train ? usage_train(stdout) : usage_eval(stdout);
+            return 0;
+        default:
+            train ? usage_train(stderr) : usage_eval(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc || (train && !output)) {
+        fprintf(stderr, "newsflow %s: %s\n\n", train ? "train" : "eval",
+                optind >= argc ? "no labeled files given" : "-o MODEL is required");
+        train ? usage_train(stderr) : usage_eval(stderr);
+        return EXIT_USAGE;
+    }
+    nf_config_t *conf = build_config(cli);
+    if (!conf)
+        return EXIT_USAGE;
+    char rules[4096], errstr[1024];
+    int rc = EXIT_RUNTIME;
+    if (rules_dir(conf, rules, sizeof(rules)))
+        goto out;
+    const char *const *files = (const char *const *)argv + optind;
+    int nfiles = argc - optind;
+    if (train) {
+        topts.log = stderr;
+        if (nf_train(files, nfiles, rules, output, &topts, errstr, sizeof(errstr))) {
+            fprintf(stderr, "newsflow train: %s\n", errstr);
+            goto out;
+        }
+        rc = 0;
+        goto out;
+    }
+    nf_classifier_opts_t copts = {.model_path = model};
+    nf_classifier_t *classifier = nf_classifier_new(rules, &copts, errstr, sizeof(errstr));
+    if (!classifier) {
+        fprintf(stderr, "newsflow eval: %s\n", errstr);
+        goto out;
+    }
+    for (int i = 0; i < NF_CAT__CNT; i++)
+        if (conf->threshold[i] >= 0)
+            nf_classifier_set_threshold(classifier, i, (float)conf->threshold[i]);
+    if (nf_eval(classifier, files, nfiles, &eopts, stdout, errstr, sizeof(errstr)))
+        fprintf(stderr, "newsflow eval: %s\n", errstr);
+    else
+        rc = 0;
+    nf_classifier_destroy(classifier);
+out:
+    nf_config_destroy(conf);
+    return rc;
+}
+
 /* Sub-command `classify`. */
 static int cmd_classify(cli_t *cli, int argc, char **argv)
 {
@@ -694,6 +869,10 @@ int main(int argc, char **argv)
         rc = cmd_replay(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "publish")) {
         rc = cmd_publish(&cli, argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "eval")) {
+        rc = cmd_eval_train(&cli, argc - 1, argv + 1, false);
+    } else if (!strcmp(cmd, "train")) {
+        rc = cmd_eval_train(&cli, argc - 1, argv + 1, true);
     } else if (!strcmp(cmd, "classify")) {
         rc = cmd_classify(&cli, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

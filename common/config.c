@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-typedef enum { T_STRING, T_INT, T_BOOL, T_ENUM } nf_conf_type_t;
+typedef enum { T_STRING, T_INT, T_BOOL, T_ENUM, T_DOUBLE } nf_conf_type_t;
 
 typedef struct nf_conf_entry {
     const char *name;
@@ -82,6 +82,12 @@ static const nf_conf_entry_t conf_table[] = {
      "Least severe log level written: error, warn, info, debug."},
     {"log.format", T_ENUM, "text", OFF(log_format), 0, 0, format_values,
      "Log line format on stderr: text or json (one object per line)."},
+    {"classifier.threshold.deal", T_DOUBLE, "-1", OFF(threshold[0]), -1, 1, NULL,
+     "Score at or above which an article is a deal. -1: the threshold stored with the model."},
+    {"classifier.threshold.funding", T_DOUBLE, "-1", OFF(threshold[1]), -1, 1, NULL,
+     "Score at or above which an article is a funding round. -1: the model's threshold."},
+    {"classifier.threshold.infrastructure", T_DOUBLE, "-1", OFF(threshold[2]), -1, 1, NULL,
+     "Score at or above which an article is infrastructure news. -1: the model's threshold."},
     {"story.window.ms", T_INT, "86400000", OFF(story_window_ms), 1000, INT64_C(2592000000), NULL,
      "Novelty window: copies of a story within it share its key and lower its novelty; older state is forgotten."},
     {"story.max.entries", T_INT, "50000", OFF(story_max_entries), 100, 4000000, NULL,
@@ -174,6 +180,22 @@ static int set_entry(nf_config_t *conf, const nf_conf_entry_t *e, const char *va
             return NF_ECONFIG;
         }
         *(int64_t *)field = v;
+        return NF_OK;
+    }
+    case T_DOUBLE: {
+        char *end;
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end) {
+            snprintf(errstr, errstr_size, "%s: %s: \"%s\" is not a number", source, e->name, value);
+            return NF_ECONFIG;
+        }
+        if (v < (double)e->min || v > (double)e->max) {
+            snprintf(errstr, errstr_size, "%s: %s: %g is out of range [%lld, %lld]", source,
+                     e->name, v, (long long)e->min, (long long)e->max);
+            return NF_ECONFIG;
+        }
+        *(double *)field = v;
         return NF_OK;
     }
     case T_BOOL:
@@ -508,6 +530,9 @@ static void format_value(const nf_config_t *conf, const nf_conf_entry_t *e, char
     case T_BOOL:
         snprintf(buf, size, "%s", *(const bool *)field ? "true" : "false");
         break;
+    case T_DOUBLE:
+        snprintf(buf, size, "%g", *(const double *)field);
+        break;
     case T_ENUM:
         snprintf(buf, size, "%s", e->values[*(const int *)field]);
         break;
@@ -532,7 +557,7 @@ void nf_config_dump(const nf_config_t *conf, FILE *out)
 
 void nf_config_print_reference(FILE *out)
 {
-    static const char *const type_names[] = {"string", "integer", "boolean", "enum"};
+    static const char *const type_names[] = {"string", "integer", "boolean", "enum", "number"};
     fprintf(out,
             "# Configuration reference\n"
             "\n"
@@ -569,8 +594,8 @@ void nf_config_print_reference(FILE *out)
     for (size_t i = 0; i < CONF_N; i++) {
         const nf_conf_entry_t *e = &conf_table[i];
         char type[128];
-        if (e->type == T_INT)
-            snprintf(type, sizeof(type), "integer %lld..%lld", (long long)e->min,
+        if (e->type == T_INT || e->type == T_DOUBLE)
+            snprintf(type, sizeof(type), "%s %lld..%lld", type_names[e->type], (long long)e->min,
                      (long long)e->max);
         else
             snprintf(type, sizeof(type), "%s", type_names[e->type]);

@@ -55,6 +55,7 @@ typedef struct nf_config {
     int output_print; /* nf_output_print_t */
     int log_level;    /* nf_log_level_t */
     int log_format;   /* 0 text, 1 json */
+    double threshold[3];       /* classifier thresholds (deal, funding, infra); -1: model's */
     int64_t story_window_ms;  /* novelty window */
     int64_t story_max_entries; /* story state bound */
     char *alerts_rules;  /* alert rules file; "" = <rules dir>/alerts.conf; "none" = no alerts */

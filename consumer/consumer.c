@@ -27,6 +27,7 @@ struct nf_consumer {
     rd_kafka_t *rk;
     rd_kafka_queue_t *queue;
     struct event *ev_read;
+    struct event *ev_more; /* zero-timeout timer: continue draining next loop turn */
     struct event *ev_timer;
     int pipefd[2];
     nf_consumer_handlers_t handlers;
@@ -188,7 +189,11 @@ static void consumer_drain(nf_consumer_t *c)
         if (!c->reading)
             return;
     }
-    event_active(c->ev_read, EV_READ, 0);
+    /* More may be waiting. Continue on the next turn of the loop, after I/O, timers and
+     * delivery reports: re-activating the read event directly would run it again in the
+     * same turn (libevent drains its active queue) and starve everything else. */
+    static const struct timeval now = {0, 0};
+    evtimer_add(c->ev_more, &now);
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)
@@ -274,8 +279,10 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
 
     c->ev_read = event_new(base, c->pipefd[0], EV_READ | EV_PERSIST, on_read, c);
     c->ev_timer = event_new(base, -1, EV_PERSIST, on_timer, c);
+    c->ev_more = evtimer_new(base, on_timer, c);
     struct timeval tv = {conf->poll_interval_ms / 1000, (conf->poll_interval_ms % 1000) * 1000};
-    if (!c->ev_read || !c->ev_timer || event_add(c->ev_read, NULL) || event_add(c->ev_timer, &tv)) {
+    if (!c->ev_read || !c->ev_timer || !c->ev_more || event_add(c->ev_read, NULL) ||
+        event_add(c->ev_timer, &tv)) {
         snprintf(errstr, errstr_size, "cannot register consumer events");
         goto err;
     }
@@ -321,6 +328,8 @@ void nf_consumer_destroy(nf_consumer_t *c)
         return;
     if (c->ev_timer)
         event_free(c->ev_timer);
+    if (c->ev_more)
+        event_free(c->ev_more);
     if (c->ev_read)
         event_free(c->ev_read);
     if (c->queue) {

@@ -1040,8 +1040,22 @@ static void loop_finish(nf_loop_t *loop)
         if (loop->rc == NF_OK)
             loop->rc = NF_ETIMEDOUT;
     }
-    if (!loop->failed && !loop->eos)
-        nf_consumer_commit(loop->consumer);
+    if (!loop->failed && !loop->eos) {
+        /* The coordinator may be briefly unreachable: keep trying until the shutdown
+         * timeout rather than leave delivered work to be processed again. */
+        int64_t deadline = nf_mono_ms() + loop->conf->shutdown_timeout_ms;
+        while (nf_consumer_commit(loop->consumer) != NF_OK) {
+            if (nf_mono_ms() >= deadline) {
+                nf_log(
+                    NF_LOG_WARN, "loop",
+                    "final commit failed until shutdown.timeout.ms: the last delivered messages will be processed again");
+                if (loop->rc == NF_OK)
+                    loop->rc = NF_ETIMEDOUT;
+                break;
+            }
+            usleep(250000);
+        }
+    }
     nf_consumer_close(loop->consumer);
     if (loop->replay && evtimer_pending(loop->ev_progress, NULL))
         progress_print(loop, true);

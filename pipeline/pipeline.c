@@ -28,6 +28,7 @@ struct nf_pipeline {
     bool alerts_in_replay;
     int64_t window_ms;
     alert_seen_t *seen;
+    nf_classifier_t *classifier;
     nf_extractor_t *extractor;
     nf_story_t *story;
     nf_stage_t stages[STAGES_MAX];
@@ -54,6 +55,14 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
         goto err;
     }
     char err[512];
+    p->classifier = nf_classifier_new(rules, NULL, err, sizeof(err));
+    if (!p->classifier) {
+        snprintf(errstr, errstr_size, "rules.dir %s: %s", rules, err);
+        goto err;
+    }
+    for (int i = 0; i < NF_CAT__CNT; i++)
+        if (conf->threshold[i] >= 0)
+            nf_classifier_set_threshold(p->classifier, i, (float)conf->threshold[i]);
     p->extractor = nf_extractor_new(rules, err, sizeof(err));
     if (!p->extractor) {
         snprintf(errstr, errstr_size, "rules.dir %s: %s", rules, err);
@@ -66,8 +75,14 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
         snprintf(errstr, errstr_size, "%s", err);
         goto err;
     }
-    nf_log(NF_LOG_INFO, "pipeline", "rules from %s: %zu names in the gazetteer", rules,
-           nf_extractor_names(p->extractor));
+    nf_log(
+        NF_LOG_INFO, "pipeline",
+        "rules from %s: %zu patterns, model %s, thresholds %.2f/%.2f/%.2f, %zu names in the gazetteer",
+        rules, nf_classifier_pattern_count(p->classifier),
+        nf_classifier_has_model(p->classifier) ? "loaded" : "none",
+        nf_classifier_threshold(p->classifier, NF_CAT_DEAL),
+        nf_classifier_threshold(p->classifier, NF_CAT_FUNDING),
+        nf_classifier_threshold(p->classifier, NF_CAT_INFRA), nf_extractor_names(p->extractor));
 
     if (strcmp(conf->alerts_rules, "none")) {
         char path[4200];
@@ -103,6 +118,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     for (int i = 0; i < p->stages_n; i++)
         if (p->stages[i].destroy)
             p->stages[i].destroy(p->stages[i].state);
+    nf_classifier_destroy(p->classifier);
     nf_extractor_destroy(p->extractor);
     nf_story_destroy(p->story);
     nf_alert_rules_destroy(p->rules);
@@ -219,6 +235,7 @@ static void evaluate_alerts(nf_pipeline_t *p, nf_result_t *res)
 static void encode_analysis(const void *ctx, nf_buf_t *out)
 {
     const nf_result_t *res = ctx;
+    nf_classification_encode(&res->classification, &res->article, out);
     nf_extraction_encode(&res->extraction, out);
     nf_story_encode(&res->story, out);
 }
@@ -244,6 +261,17 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
     if (res->article.deleted) {
         res->deleted = true;
         return NF_OK;
+    }
+    if (nf_classify(p->classifier, &res->article, &res->classification)) {
+        snprintf(res->error, sizeof(res->error), "classification failed");
+        res->reject = NF_REJECT__CNT;
+        res->reason = "stage_failed";
+        return NF_EDECODE;
+    }
+    for (int i = 0; i < NF_CAT__CNT; i++) {
+        res->scores[i] = res->classification.score[i];
+        if (res->classification.assigned[i])
+            res->categories |= 1u << i;
     }
     if (nf_extract(p->extractor, &res->article, res->categories, &res->extraction)) {
         snprintf(res->error, sizeof(res->error), "extraction failed (out of memory)");

@@ -15,6 +15,7 @@
 
 #include "alerts.h"
 #include "article.h"
+#include "classify.h"
 #include "config.h"
 #include "decode.h"
 #include "extract.h"
@@ -39,17 +40,18 @@ typedef struct nf_stage {
 
 /* The outcome for one message. Zero-initialise; nf_result_clear() between uses. */
 typedef struct nf_result {
-    nf_reject_t reject;         /* NF_REJECT_NONE if the article was enriched */
-    const char *reason;         /* stable reason code when rejected (static) */
-    char error[256];            /* detail when rejected */
-    nf_article_t article;       /* the decoded article (valid when not rejected) */
-    nf_buf_t enriched;          /* the enriched event JSON (valid when not rejected) */
-    bool deleted;               /* a deletion event: no enriched JSON, tombstones downstream */
-    unsigned categories;        /* assigned categories, bit i = category i (0: other) */
-    float scores[3];            /* category scores: deal, funding, infrastructure */
-    char event_id[24];          /* "evt-<16 hex>" (valid when not rejected) */
-    nf_extraction_t extraction; /* entities, amounts, per-category details */
-    nf_story_info_t story;      /* story key and novelty */
+    nf_reject_t reject;   /* NF_REJECT_NONE if the article was enriched */
+    const char *reason;   /* stable reason code when rejected (static) */
+    char error[256];      /* detail when rejected */
+    nf_article_t article; /* the decoded article (valid when not rejected) */
+    nf_buf_t enriched;    /* the enriched event JSON (valid when not rejected) */
+    bool deleted;         /* a deletion event: no enriched JSON, tombstones downstream */
+    unsigned categories;  /* assigned categories, bit i = category i (0: other) */
+    float scores[3];      /* category scores: deal, funding, infrastructure */
+    char event_id[24];    /* "evt-<16 hex>" (valid when not rejected) */
+    nf_classification_t classification; /* categories, scores, evidence */
+    nf_extraction_t extraction;         /* entities, amounts, per-category details */
+    nf_story_info_t story;              /* story key and novelty */
     /* Alerts fired by this article (at most one per rule per story in the window). */
     struct {
         const nf_alert_rule_t *rule;
