@@ -199,6 +199,24 @@ static int cli_add_set(cli_t *cli, const char *kv)
     return NF_OK;
 }
 
+/* The options every command shares (-c, -X, --dump-config); true if opt was one. */
+static bool common_opt(cli_t *cli, int opt)
+{
+    switch (opt) {
+    case 'c':
+        cli->config_file = optarg;
+        return true;
+    case 'X':
+        cli_add_set(cli, optarg);
+        return true;
+    case 'D':
+        cli->dump_config = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Builds the configuration in precedence order. Flags that are shorthands (-b, -e, ...)
  * were already turned into KEY=VALUE sets by the caller, in command-line order.
@@ -341,13 +359,9 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
     char *owned[3] = {NULL, NULL, NULL};
     int opt, rc = EXIT_USAGE;
     while ((opt = getopt_long(argc, argv, "c:X:b:epvh", opts, NULL)) != -1) {
+        if (common_opt(cli, opt))
+            continue;
         switch (opt) {
-        case 'c':
-            cli->config_file = optarg;
-            break;
-        case 'X':
-            cli_add_set(cli, optarg);
-            break;
         case 'b':
             free(owned[0]);
             owned[0] = malloc(strlen(optarg) + 32);
@@ -364,9 +378,6 @@ static int cmd_run(cli_t *cli, int argc, char **argv)
             break;
         case 'v':
             cli_add_set(cli, "log.level=debug");
-            break;
-        case 'D':
-            cli->dump_config = true;
             break;
         case 'H':
             nf_config_print_reference(stdout);
@@ -449,13 +460,9 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
     char brokers[1024] = "";
     int opt;
     while ((opt = getopt_long(argc, argv, "c:X:b:h", opts, NULL)) != -1) {
+        if (common_opt(cli, opt))
+            continue;
         switch (opt) {
-        case 'c':
-            cli->config_file = optarg;
-            break;
-        case 'X':
-            cli_add_set(cli, optarg);
-            break;
         case 'b':
             snprintf(brokers, sizeof(brokers), "kafka.bootstrap.servers=%s", optarg);
             cli_add_set(cli, brokers);
@@ -483,9 +490,6 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
             break;
         case O_NOPROGRESS:
             progress = false;
-            break;
-        case 'D':
-            cli->dump_config = true;
             break;
         case 'H':
             nf_config_print_reference(stdout);
@@ -611,13 +615,9 @@ static int cmd_publish(cli_t *cli, int argc, char **argv)
     char brokers[1024];
     int opt;
     while ((opt = getopt_long(argc, argv, "c:X:b:t:h", opts, NULL)) != -1) {
+        if (common_opt(cli, opt))
+            continue;
         switch (opt) {
-        case 'c':
-            cli->config_file = optarg;
-            break;
-        case 'X':
-            cli_add_set(cli, optarg);
-            break;
         case 'b':
             snprintf(brokers, sizeof(brokers), "kafka.bootstrap.servers=%s", optarg);
             cli_add_set(cli, brokers);
@@ -627,9 +627,6 @@ static int cmd_publish(cli_t *cli, int argc, char **argv)
             break;
         case O_NOPROGRESS:
             popts.progress = false;
-            break;
-        case 'D':
-            cli->dump_config = true;
             break;
         case 'H':
             nf_config_print_reference(stdout);
@@ -699,13 +696,9 @@ static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
     const char *model = NULL, *output = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "c:X:o:h", opts, NULL)) != -1) {
+        if (common_opt(cli, opt))
+            continue;
         switch (opt) {
-        case 'c':
-            cli->config_file = optarg;
-            break;
-        case 'X':
-            cli_add_set(cli, optarg);
-            break;
         case O_JSON:
             eopts.json = true;
             break;
@@ -803,16 +796,9 @@ static int cmd_classify(cli_t *cli, int argc, char **argv)
     };
     int opt;
     while ((opt = getopt_long(argc, argv, "c:X:h", opts, NULL)) != -1) {
+        if (common_opt(cli, opt))
+            continue;
         switch (opt) {
-        case 'c':
-            cli->config_file = optarg;
-            break;
-        case 'X':
-            cli_add_set(cli, optarg);
-            break;
-        case 'D':
-            cli->dump_config = true;
-            break;
         case 'H':
             nf_config_print_reference(stdout);
             return 0;

@@ -48,20 +48,20 @@ typedef struct nf_config {
     int64_t poll_interval_ms;
     int64_t shutdown_timeout_ms;
     bool exit_on_eof;
-    int guarantee;          /* nf_guarantee_t */
-    char *transactional_id; /* exactly-once: "" = derived from the host name */
-    int64_t txn_messages;   /* exactly-once: commit after this many input messages */
-    int64_t txn_interval_ms; /* exactly-once: or after this long */
-    int output_print; /* nf_output_print_t */
-    int log_level;    /* nf_log_level_t */
-    int log_format;   /* 0 text, 1 json */
+    int guarantee;             /* nf_guarantee_t */
+    char *transactional_id;    /* exactly-once: "" = derived from the host name */
+    int64_t txn_messages;      /* exactly-once: commit after this many input messages */
+    int64_t txn_interval_ms;   /* exactly-once: or after this long */
+    int output_print;          /* nf_output_print_t */
+    int log_level;             /* nf_log_level_t */
+    int log_format;            /* 0 text, 1 json */
     double threshold[3];       /* classifier thresholds (deal, funding, infra); -1: model's */
-    int64_t story_window_ms;  /* novelty window */
+    int64_t story_window_ms;   /* novelty window */
     int64_t story_max_entries; /* story state bound */
-    char *alerts_rules;  /* alert rules file; "" = <rules dir>/alerts.conf; "none" = no alerts */
-    char *alerts_topic;  /* alerts output topic */
-    bool replay_alerts;  /* replay: alert as well (off by default) */
-    char *ops_listen; /* host:port of the ops endpoint; "" disables it */
+    char *alerts_rules; /* alert rules file; "" = <rules dir>/alerts.conf; "none" = no alerts */
+    char *alerts_topic; /* alerts output topic */
+    bool replay_alerts; /* replay: alert as well (off by default) */
+    char *ops_listen;   /* host:port of the ops endpoint; "" disables it */
     char *rules_dir;
     char *mock_seed_file;
     int64_t mock_partitions;

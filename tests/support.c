@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void die(const char *fmt, ...)
@@ -319,4 +321,32 @@ void nf_test_count_ids(const nf_test_recs_t *recs, int first, int n, int bad_eve
             *dups += seen[i] - 1;
     }
     free(seen);
+}
+
+const char *nf_test_bootstrap(void)
+{
+    const char *bootstrap = getenv("NF_TEST_BOOTSTRAP");
+    if (bootstrap && *bootstrap)
+        return bootstrap;
+    const char *require = getenv("NF_REQUIRE_BROKER");
+    if (require && !strcmp(require, "1")) {
+        fprintf(stderr, "FAIL: NF_REQUIRE_BROKER=1 but NF_TEST_BOOTSTRAP is not set\n");
+        exit(1);
+    }
+    fprintf(stderr,
+            "SKIP: no broker: set NF_TEST_BOOTSTRAP=host:port (deploy/kafka/kafka.sh start)\n");
+    exit(77);
+}
+
+int nf_test_wait_exit(int pid, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 20; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        usleep(50000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return -1;
 }

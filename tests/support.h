@@ -57,6 +57,16 @@ int64_t nf_test_group_lag(const char *bootstrap, const char *group, const char *
  * truncated). Uses rk if given, else a temporary client. */
 int64_t nf_test_topic_size(const char *bootstrap, const char *topic);
 
+/*
+ * The broker of the integration tests: NF_TEST_BOOTSTRAP. Without it the test is
+ * skipped (exit 77), or fails when NF_REQUIRE_BROKER=1 (CI must never skip).
+ */
+const char *nf_test_bootstrap(void);
+
+/* Waits for child pid up to timeout_s: its exit status, 128 + signal, or -1 after a
+ * timeout (the child is then killed). */
+int nf_test_wait_exit(int pid, int timeout_s);
+
 /* Creates topic with partitions on a real broker (admin API); ok if it exists. */
 void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions);
 

@@ -80,22 +80,6 @@ static pid_t spawn(const topics_t *t, bool exit_on_eof, const char *extra)
     return pid;
 }
 
-/* Waits for pid up to timeout_s; returns its exit status, 128+signal, or -1 on timeout
- * (after which it is killed). */
-static int wait_exit(pid_t pid, int timeout_s)
-{
-    for (int i = 0; i < timeout_s * 20; i++) {
-        int status;
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        usleep(50000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
-}
-
 static const char *expected_reason(int i)
 {
     static const char *const reasons[] = {"invalid_json", "not_object", "missing_id",
@@ -177,7 +161,7 @@ static void test_clean(void)
         usleep(2000);
     }
     if (pid > 0)
-        rc = wait_exit(pid, 120);
+        rc = nf_test_wait_exit(pid, 120);
     CHECK_INT(rc, 0);
     CHECK(last > 0);
     if (last > first && first > 0)
@@ -204,27 +188,20 @@ static int interrupted(const char *name, int sig)
         done = nf_test_topic_size(bootstrap, t.out) + nf_test_topic_size(bootstrap, t.dlq);
     }
     kill(pid, sig);
-    int rc = wait_exit(pid, 120);
+    int rc = nf_test_wait_exit(pid, 120);
     int64_t first = nf_test_topic_size(bootstrap, t.out) + nf_test_topic_size(bootstrap, t.dlq);
     fprintf(stderr, "[%s] signal %d after %lld outputs; exit %d; %lld outputs by then\n", name, sig,
             (long long)done, rc, (long long)first);
     CHECK_INT(rc, sig == SIGKILL ? 128 + SIGKILL : 0);
     CHECK(first < N); /* it really was stopped part-way */
-    rc = wait_exit(spawn(&t, true, NULL), 300);
+    rc = nf_test_wait_exit(spawn(&t, true, NULL), 300);
     CHECK_INT(rc, 0);
     return verify(name, &t);
 }
 
 int main(void)
 {
-    bootstrap = getenv("NF_TEST_BOOTSTRAP");
-    if (!bootstrap || !*bootstrap) {
-        if (getenv("NF_REQUIRE_BROKER") && !strcmp(getenv("NF_REQUIRE_BROKER"), "1")) {
-            fprintf(stderr, "FAIL: NF_REQUIRE_BROKER=1 but NF_TEST_BOOTSTRAP is not set\n");
-            return 1;
-        }
-        TEST_SKIP("no broker: set NF_TEST_BOOTSTRAP=host:port (deploy/kafka/kafka.sh start)");
-    }
+    bootstrap = nf_test_bootstrap();
     snprintf(prefix, sizeof(prefix), "it%ld-%d", (long)time(NULL), (int)getpid());
 
     test_clean();

@@ -78,19 +78,6 @@ static pid_t spawn(bool exit_on_eof)
     return pid;
 }
 
-static int wait_exit(pid_t pid, int timeout_s)
-{
-    for (int i = 0; i < timeout_s * 20; i++) {
-        int status;
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        usleep(50000);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return -1;
-}
-
 /* Seeds the input in 40 chunks, one every 500 ms, while newsflow is being killed. */
 static void *seeder(void *arg)
 {
@@ -103,14 +90,7 @@ static void *seeder(void *arg)
 
 int main(int argc, char **argv)
 {
-    bootstrap = getenv("NF_TEST_BOOTSTRAP");
-    if (!bootstrap || !*bootstrap) {
-        if (getenv("NF_REQUIRE_BROKER") && !strcmp(getenv("NF_REQUIRE_BROKER"), "1")) {
-            fprintf(stderr, "FAIL: NF_REQUIRE_BROKER=1 but NF_TEST_BOOTSTRAP is not set\n");
-            return 1;
-        }
-        TEST_SKIP("no broker: set NF_TEST_BOOTSTRAP=host:port (deploy/kafka/kafka.sh start)");
-    }
+    bootstrap = nf_test_bootstrap();
     eos = argc > 1 && !strcmp(argv[1], "eos");
     const char *mode = eos ? "eos" : "alo";
     long stamp = (long)time(NULL);
@@ -135,13 +115,13 @@ int main(int argc, char **argv)
         usleep((useconds_t)ms * 1000);
         int64_t so_far = nf_test_topic_size(bootstrap, out);
         kill(pid, SIGKILL);
-        int rc = wait_exit(pid, 30);
+        int rc = nf_test_wait_exit(pid, 30);
         fprintf(stderr, "[%s] kill %d after %d ms: exit %d, %lld enriched records so far\n", mode,
                 k + 1, ms, rc, (long long)so_far);
         CHECK_INT(rc, 128 + SIGKILL);
     }
     pthread_join(seed_thread, NULL);
-    int rc = wait_exit(spawn(true), 300);
+    int rc = nf_test_wait_exit(spawn(true), 300);
     CHECK_INT(rc, 0);
 
     nf_test_recs_t enriched = {0}, dead = {0};

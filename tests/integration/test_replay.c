@@ -79,14 +79,7 @@ static void rfc3339_now(char *buf, size_t size)
 
 int main(void)
 {
-    bootstrap = getenv("NF_TEST_BOOTSTRAP");
-    if (!bootstrap || !*bootstrap) {
-        if (getenv("NF_REQUIRE_BROKER") && !strcmp(getenv("NF_REQUIRE_BROKER"), "1")) {
-            fprintf(stderr, "FAIL: NF_REQUIRE_BROKER=1 but NF_TEST_BOOTSTRAP is not set\n");
-            return 1;
-        }
-        TEST_SKIP("no broker: set NF_TEST_BOOTSTRAP=host:port (deploy/kafka/kafka.sh start)");
-    }
+    bootstrap = nf_test_bootstrap();
     long stamp = (long)time(NULL);
     snprintf(in, sizeof(in), "replay%ld-%d.articles", stamp, (int)getpid());
     snprintf(out, sizeof(out), "replay%ld-%d.enriched", stamp, (int)getpid());
