@@ -7,8 +7,9 @@
  * with "name"); published_at, published or date; language or lang; authors or author
  * (string or array of strings). An article needs an id (or a url to derive one from)
  * and a title or a body. A deletion event ({"id": ..., "deleted": true} or
- * {"id": ..., "op": "delete"}) needs only the id and sets article->deleted. Text fields are normalised: HTML tags removed, HTML entities
- * decoded, runs of whitespace collapsed to one space, ends trimmed.
+ * {"id": ..., "op": "delete"}) needs only the id and sets article->deleted. Text fields are
+ * normalised: HTML tags removed, HTML entities decoded, runs of whitespace collapsed to one space,
+ * ends trimmed.
  *
  * Reasons are part of the dead-letter contract (docs/events.md): never rename one.
  */

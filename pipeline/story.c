@@ -25,8 +25,8 @@
 #define NONE        UINT32_MAX
 #define MAX_WORDS   512 /* words of title + lead: (300 + 500) / 2 at most, rounded up */
 #define NORM_MAX    (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
-#define ID_INLINE   48  /* article ids up to 47 bytes are stored in the entry */
-#define CHAIN_CAP   32  /* members of one LSH bucket examined per band and lookup */
+#define ID_INLINE   48 /* article ids up to 47 bytes are stored in the entry */
+#define CHAIN_CAP   32 /* members of one LSH bucket examined per band and lookup */
 #define MAX_ENTRIES (UINT32_MAX / NF_STORY_BANDS - 1)
 
 /* Hashing ----------------------------------------------------------------------------- */
