@@ -62,6 +62,8 @@ static pid_t spawn(bool exit_on_eof)
                     "-X",
                     "output.infrastructure.topic=",
                     "-X",
+                    "output.alerts.topic=",
+                    "-X",
                     "log.level=warn",
                     "-X",
                     "kafka.consumer.auto.offset.reset=earliest",

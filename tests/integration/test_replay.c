@@ -39,8 +39,9 @@ static int run_newsflow(char *const extra[], int n_extra)
                       "-X",      "output.funding.topic=",
                       "-X",      "output.infrastructure.topic=",
                       "-X",      "log.level=warn",
-                      "-X",      "kafka.consumer.auto.offset.reset=earliest"};
-    int argc = 22;
+                      "-X",      "kafka.consumer.auto.offset.reset=earliest",
+                      "-X",      "output.alerts.topic="};
+    int argc = 24;
     argv[1] = extra[0];
     for (int i = 1; i < n_extra; i++)
         argv[argc++] = extra[i];
