@@ -12,7 +12,7 @@ want_test=0
 pkgs=(gcc make cmake pkg-config librdkafka-dev libevent-dev libcjson-dev libhyperscan-dev
       zlib1g-dev libssl-dev ca-certificates)
 if [ "$want_test" = 1 ]; then
-    pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 valgrind)
+    pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 python3-jsonschema valgrind)
 fi
 
 missing=()
