@@ -76,6 +76,7 @@ cl_rate=$(python3 -c "print(int($n/($cl_user+$cl_sys)))")
 kc_cpu=$(python3 -c "print(f'{($kc_user+$kc_sys)*100000/$n:.1f}')")
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 date=$(date -u +%Y-%m-%d)
+mkdir -p bench/results
 out="bench/results/$date.md"
 cpu_model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
 {
