@@ -120,6 +120,7 @@ static void usage_replay(FILE *out)
         "      --output-suffix S    write to <topic>S (e.g. .backfill) instead of the live topics\n"
         "      --group G            consumer group for the replay's commits\n"
         "                           (default: <group.id>-replay-<hash of the range>)\n"
+        "      --alerts             fire alerts for replayed events too (default: never)\n"
         "      --no-progress        no progress bar or progress lines\n"
         "  -b, --brokers LIST       same as -X kafka.bootstrap.servers=LIST\n"
         "\n");
@@ -438,7 +439,7 @@ out:
 /* Sub-command `replay`. */
 static int cmd_replay(cli_t *cli, int argc, char **argv)
 {
-    enum { O_FROM = 1000, O_TO, O_RATE, O_SUFFIX, O_GROUP, O_NOPROGRESS };
+    enum { O_FROM = 1000, O_TO, O_RATE, O_SUFFIX, O_GROUP, O_NOPROGRESS, O_ALERTS };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 'X'},
@@ -449,6 +450,7 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
         {"output-suffix", required_argument, NULL, O_SUFFIX},
         {"group", required_argument, NULL, O_GROUP},
         {"no-progress", no_argument, NULL, O_NOPROGRESS},
+        {"alerts", no_argument, NULL, O_ALERTS},
         {"dump-config", no_argument, NULL, 'D'},
         {"help-config", no_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
@@ -490,6 +492,9 @@ static int cmd_replay(cli_t *cli, int argc, char **argv)
             break;
         case O_NOPROGRESS:
             progress = false;
+            break;
+        case O_ALERTS:
+            cli_add_set(cli, "replay.alerts=true");
             break;
         case 'H':
             nf_config_print_reference(stdout);
