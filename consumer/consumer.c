@@ -250,6 +250,14 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     rd_kafka_conf_set_stats_cb(rkconf, stats_cb);
     rd_kafka_conf_set_opaque(rkconf, c);
     c->brokers_up = -1;
+    /* librdkafka prefetches up to 64 MB per consumer by default; the loop keeps up with
+     * far less, and memory must stay bounded (bench/: peak RSS). */
+    if (!nf_config_is_set(conf, "kafka.queued.max.messages.kbytes") &&
+        !nf_config_is_set(conf, "kafka.consumer.queued.max.messages.kbytes") &&
+        nf_kafka_conf_set(rkconf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
     if (!nf_config_is_set(conf, "kafka.statistics.interval.ms") &&
         !nf_config_is_set(conf, "kafka.consumer.statistics.interval.ms") &&
         nf_kafka_conf_set(rkconf, "statistics.interval.ms", "5000", errstr, errstr_size)) {
