@@ -279,9 +279,17 @@ int64_t nf_test_topic_size(const char *bootstrap, const char *topic)
 
 void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions)
 {
+    nf_test_create_topic_config(bootstrap, topic, partitions, NULL, NULL);
+}
+
+void nf_test_create_topic_config(const char *bootstrap, const char *topic, int partitions,
+                                 const char *name, const char *value)
+{
     rd_kafka_t *rk = new_client(RD_KAFKA_PRODUCER, bootstrap, NULL, NULL);
     char errstr[256];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof(errstr));
+    if (name)
+        rd_kafka_NewTopic_set_config(nt, name, value);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);

@@ -69,6 +69,9 @@ int nf_test_wait_exit(int pid, int timeout_s);
 
 /* Creates topic with partitions on a real broker (admin API); ok if it exists. */
 void nf_test_create_topic(const char *bootstrap, const char *topic, int partitions);
+/* The same with one topic config (e.g. "max.message.bytes", "5000"). */
+void nf_test_create_topic_config(const char *bootstrap, const char *topic, int partitions,
+                                 const char *name, const char *value);
 
 /* Counts, for ids art-<first>..art-<first+n-1>: in how many records each valid id
  * appears. Fills missing (valid ids never seen) and dups (extra copies). */
