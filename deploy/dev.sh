@@ -20,7 +20,7 @@ log() { printf '\n== %s\n' "$*" >&2; }
 
 cmd_demo() {
     log "dependencies"
-    deploy/setup-debian.sh
+    deploy/setup-debian.sh >&2
     local build=${NF_BUILD_DIR:-build}
     log "build ($build)"
     cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF \
