@@ -663,20 +663,6 @@ static int cmd_publish(cli_t *cli, int argc, char **argv)
     return rc;
 }
 
-/* Resolves rules.dir the way the pipeline does. */
-static int rules_dir(const nf_config_t *conf, char *buf, size_t size)
-{
-    if (*conf->rules_dir) {
-        snprintf(buf, size, "%s", conf->rules_dir);
-        return NF_OK;
-    }
-    if (nf_data_path("rules", buf, size)) {
-        fprintf(stderr, "newsflow: rules directory not found; set rules.dir\n");
-        return NF_ENOENT;
-    }
-    return NF_OK;
-}
-
 /* Sub-commands `eval` and `train`. */
 static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
 {
@@ -759,8 +745,10 @@ static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
         return EXIT_USAGE;
     char rules[4096], errstr[1024];
     int rc = EXIT_RUNTIME;
-    if (rules_dir(conf, rules, sizeof(rules)))
+    if (nf_pipeline_rules_dir(conf, rules, sizeof(rules), errstr, sizeof(errstr))) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
         goto out;
+    }
     const char *const *files = (const char *const *)argv + optind;
     int nfiles = argc - optind;
     if (train) {

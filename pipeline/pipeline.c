@@ -36,6 +36,22 @@ struct nf_pipeline {
     bool replay;
 };
 
+int nf_pipeline_rules_dir(const nf_config_t *conf, char *buf, size_t size, char *errstr,
+                          size_t errstr_size)
+{
+    if (*conf->rules_dir) {
+        snprintf(buf, size, "%s", conf->rules_dir);
+        return NF_OK;
+    }
+    if (nf_data_path("rules", buf, size)) {
+        snprintf(
+            errstr, errstr_size,
+            "rules directory not found (installed share/newsflow/rules or the source tree); set rules.dir");
+        return NF_ENOENT;
+    }
+    return NF_OK;
+}
+
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size)
 {
     nf_pipeline_t *p = calloc(1, sizeof(*p));
@@ -46,14 +62,8 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
     p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
 
     char rules[4096];
-    if (*conf->rules_dir)
-        snprintf(rules, sizeof(rules), "%s", conf->rules_dir);
-    else if (nf_data_path("rules", rules, sizeof(rules))) {
-        snprintf(
-            errstr, errstr_size,
-            "rules directory not found (installed share/newsflow/rules or the source tree); set rules.dir");
+    if (nf_pipeline_rules_dir(conf, rules, sizeof(rules), errstr, errstr_size))
         goto err;
-    }
     char err[512];
     p->classifier = nf_classifier_new(rules, NULL, err, sizeof(err));
     if (!p->classifier) {

@@ -62,6 +62,13 @@ typedef struct nf_result {
     nf_buf_t alerts_json;
 } nf_result_t;
 
+/*
+ * The rules directory the pipeline loads: rules.dir if set, else the installed
+ * share/newsflow/rules, else the source tree's rules/. NF_ENOENT (errstr filled) if none.
+ */
+int nf_pipeline_rules_dir(const nf_config_t *conf, char *buf, size_t size, char *errstr,
+                          size_t errstr_size);
+
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);
 /* Destroys the pipeline and its stages. NULL is a no-op. */
 void nf_pipeline_destroy(nf_pipeline_t *pipeline);
