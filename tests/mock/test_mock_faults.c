@@ -54,19 +54,12 @@ static void broker_down_tick(scenario_t *sc)
     }
 }
 
-/*
- * Retriable produce errors that say the batch was not written. REQUEST_TIMED_OUT is
- * left out: it means "possibly written", which the mock cannot model (it never writes a
- * failed batch), and with it one run in about six read back 55 of 60 dead letters. That
- * is under investigation against the real broker (see the issue notes); until then it
- * would make this test flaky rather than informative.
- */
 static void push_produce_errors(int cnt)
 {
     rd_kafka_mock_push_request_errors(
-        mcluster, 0 /* Produce */, cnt, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
-        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+        mcluster, 0 /* Produce */, cnt, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+        RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
 }
 
 static void produce_errors_tick(scenario_t *sc)
