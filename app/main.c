@@ -178,6 +178,11 @@ static void usage_train(FILE *out)
             "      --folds N         cross-validation folds for thresholds (default 5)\n"
             "      --use-heldout     train on the held-out part too (then eval --split heldout\n"
             "                        no longer measures unseen data)\n"
+            "      --learning-rate R AdaGrad base rate (default 0.2)\n"
+            "      --l2 X            L2 shrinkage per weight update (default 1e-5)\n"
+            "      --bags N          fits over different example orders, averaged (default 1)\n"
+            "      --oof FILE        write each training item's out-of-fold scores to FILE\n"
+            "                        (file index, id, label bits, 3 scores, 3 rule scores)\n"
             "\n");
     usage_common(out);
 }
@@ -666,7 +671,20 @@ static int cmd_publish(cli_t *cli, int argc, char **argv)
 /* Sub-commands `eval` and `train`. */
 static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
 {
-    enum { O_JSON = 1000, O_SPLIT, O_MAXIDS, O_MODEL, O_EPOCHS, O_SEED, O_FOLDS, O_HELDOUT };
+    enum {
+        O_JSON = 1000,
+        O_SPLIT,
+        O_MAXIDS,
+        O_MODEL,
+        O_EPOCHS,
+        O_SEED,
+        O_FOLDS,
+        O_HELDOUT,
+        O_OOF,
+        O_RATE,
+        O_L2,
+        O_BAGS
+    };
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 'X'},
@@ -679,6 +697,10 @@ static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
         {"seed", required_argument, NULL, O_SEED},
         {"folds", required_argument, NULL, O_FOLDS},
         {"use-heldout", no_argument, NULL, O_HELDOUT},
+        {"oof", required_argument, NULL, O_OOF},
+        {"learning-rate", required_argument, NULL, O_RATE},
+        {"l2", required_argument, NULL, O_L2},
+        {"bags", required_argument, NULL, O_BAGS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -725,6 +747,18 @@ static int cmd_eval_train(cli_t *cli, int argc, char **argv, bool train)
             break;
         case O_HELDOUT:
             topts.use_heldout = true;
+            break;
+        case O_OOF:
+            topts.oof_out = optarg;
+            break;
+        case O_RATE:
+            topts.learning_rate = strtof(optarg, NULL);
+            break;
+        case O_L2:
+            topts.l2 = strtof(optarg, NULL);
+            break;
+        case O_BAGS:
+            topts.bags = atoi(optarg);
             break;
         case 'h':
             train ? usage_train(stdout) : usage_eval(stdout);
