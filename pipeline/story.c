@@ -613,7 +613,15 @@ static uint32_t find_earliest(nf_story_t *st, const uint16_t *sig, const uint32_
             uint32_t nb = node % NF_STORY_BANDS;
             entry_t *e = &st->entries[slot];
             node = e->band_next[nb];
-            if (nb != (uint32_t)b || e->seq >= best_seq || e->visit == st->visit)
+            /*
+             * A chain holds its members in observation order, so once one is no earlier
+             * than the best match found so far, none after it is: stop walking. (Walking
+             * on found nothing either, one cache miss per member, and copies of a story
+             * fill its buckets.)
+             */
+            if (e->seq >= best_seq)
+                break;
+            if (nb != (uint32_t)b || e->visit == st->visit)
                 continue;
             if (!band_equal(e->sig, sig, b))
                 continue;
