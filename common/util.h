@@ -14,8 +14,11 @@ int64_t nf_mono_ms(void);
 int64_t nf_mono_us(void);
 /* Wall clock in milliseconds since the epoch, for timestamps. */
 int64_t nf_wall_ms(void);
-/* Formats epoch milliseconds as RFC 3339 UTC with milliseconds ("...T..:..:..123Z"). */
-void nf_rfc3339_ms(int64_t epoch_ms, char *buf, size_t size);
+/*
+ * Formats epoch milliseconds as RFC 3339 UTC with milliseconds ("...T..:..:..123Z").
+ * Returns the length of what was written into buf (cut to size - 1 if it did not fit).
+ */
+size_t nf_rfc3339_ms(int64_t epoch_ms, char *buf, size_t size);
 
 /* 64-bit FNV-1a over <ptr, len>, chained through seed (use NF_FNV_SEED to start). */
 #define NF_FNV_SEED 0xcbf29ce484222325ULL
@@ -34,6 +37,15 @@ void nf_buf_puts(nf_buf_t *buf, const char *str);
 void nf_buf_printf(nf_buf_t *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nf_buf_reset(nf_buf_t *buf);
 void nf_buf_free(nf_buf_t *buf);
+/*
+ * Makes room for extra more bytes (and the NUL) so that a writer may fill
+ * data[len .. len + extra) directly, then advance len and re-terminate. False, with oom
+ * set, when memory runs out (or oom was already set).
+ */
+bool nf_buf_reserve(nf_buf_t *buf, size_t extra);
+/* Appends v in decimal, as printf's %llu / %lld would, without printf. */
+void nf_buf_put_u64(nf_buf_t *buf, uint64_t v);
+void nf_buf_put_i64(nf_buf_t *buf, int64_t v);
 
 /*
  * Resolves a bundled data path (e.g. "rules", "samples/articles.jsonl") to a readable

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encode.h"
 #include "err.h"
 #include "log.h"
 
@@ -1449,9 +1450,15 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
             if (n == 0)
                 continue;
             float v = hits_value(n);
-            unsigned cats = r->kind == KIND_POS ? 1u << r->category : r->target;
+            /*
+             * A rule's hit is a feature of every category, not only its own: "compute
+             * capacity" (infrastructure) is also evidence of a deal, a strategic
+             * corporate investor (deal) of a funding round. The model learns the cross
+             * weights (they start at 0); on the gold files this was worth +0.01 of
+             * cross-validated macro-F1.
+             */
             nf_features_rule(&cls->fv, cls->hash_bits, r->id_hash,
-                             g == 0 ? NF_FEATURE_NS_RULE_T : NF_FEATURE_NS_RULE_B, fflags, cats, v);
+                             g == 0 ? NF_FEATURE_NS_RULE_T : NF_FEATURE_NS_RULE_B, fflags, 0, v);
             if (r->kind == KIND_POS) {
                 score[r->category][g] += r->weight * v;
             } else if (r->kind == KIND_NEG || r->kind == KIND_HEDGE) {
@@ -1505,46 +1512,40 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
 
 /* ---- output ---- */
 
-/* Appends <s, len> as a JSON string. */
-static void json_string_n(nf_buf_t *out, const char *s, size_t len)
+/* appends a string literal (only a literal compiles) */
+#define PUTS(out, lit) nf_buf_append(out, "" lit, sizeof(lit) - 1)
+
+static void puts_str(nf_buf_t *out, const char *str)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t run = 0;
-    nf_buf_append(out, "\"", 1);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        nf_buf_append(out, s + run, i - run);
-        run = i + 1;
-        if (ch == '"' || ch == '\\') {
-            char esc[2] = {'\\', (char)ch};
-            nf_buf_append(out, esc, 2);
-        } else if (ch == '\n') {
-            nf_buf_append(out, "\\n", 2);
-        } else if (ch == '\t') {
-            nf_buf_append(out, "\\t", 2);
-        } else if (ch == '\r') {
-            nf_buf_append(out, "\\r", 2);
-        } else {
-            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            nf_buf_append(out, esc, sizeof(esc));
-        }
-    }
-    nf_buf_append(out, s + run, len - run);
-    nf_buf_append(out, "\"", 1);
+    nf_buf_append(out, str, strlen(str));
 }
 
-/* A score as a short JSON number: three decimals at most, no trailing zeros. */
+/*
+ * A score as a short JSON number: what "%.3f" prints, less trailing zeros. A float times
+ * 1000 is exact in a double (24 + 10 significant bits), so rounding that product to the
+ * nearest integer, ties to even as printf does, gives printf's digits without printf.
+ */
 static void put_score(nf_buf_t *out, float score)
 {
+    double k = nearbyint((double)clampf(score, 0.0f, 1.0f) * 1000.0);
     char num[16];
-    snprintf(num, sizeof(num), "%.3f", (double)clampf(score, 0.0f, 1.0f));
-    size_t n = strlen(num);
-    while (n > 1 && num[n - 1] == '0')
-        n--;
-    if (num[n - 1] == '.')
-        n--;
+    size_t n = 0;
+    if (!(k >= 0.0 && k <= 1000.0)) { /* NaN: printed as printf prints it */
+        snprintf(num, sizeof(num), "%.3f", (double)score);
+        nf_buf_append(out, num, strlen(num));
+        return;
+    }
+    unsigned v = (unsigned)k;
+    num[n++] = (char)('0' + v / 1000);
+    v %= 1000;
+    if (v) {
+        num[n++] = '.';
+        num[n++] = (char)('0' + v / 100);
+        num[n++] = (char)('0' + v / 10 % 10);
+        num[n++] = (char)('0' + v % 10);
+        while (num[n - 1] == '0')
+            n--;
+    }
     nf_buf_append(out, num, n);
 }
 
@@ -1552,6 +1553,8 @@ void nf_classification_encode(const nf_classification_t *cls, const nf_article_t
                               nf_buf_t *out)
 {
     const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
+    size_t lens[NF_FIELD__CNT] = {0};
+    bool have_len[NF_FIELD__CNT] = {false};
     int order[NF_CAT__CNT], n = 0;
     for (int c = 0; c < NF_CAT__CNT; c++) {
         if (!cls->assigned[c])
@@ -1563,32 +1566,49 @@ void nf_classification_encode(const nf_classification_t *cls, const nf_article_t
         }
         order[pos] = c;
     }
-    nf_buf_puts(out, ",\"categories\":[");
+    PUTS(out, ",\"categories\":[");
     for (int k = 0; k < n; k++) {
         int c = order[k];
-        nf_buf_printf(out, "%s{\"name\":\"%s\",\"score\":", k ? "," : "", nf_category_name(c));
+        if (k)
+            PUTS(out, ",");
+        PUTS(out, "{\"name\":\"");
+        puts_str(out, nf_category_name(c));
+        PUTS(out, "\",\"score\":");
         put_score(out, cls->score[c]);
         if (cls->subtype[c]) {
-            nf_buf_puts(out, ",\"subtype\":");
-            json_string_n(out, cls->subtype[c], strlen(cls->subtype[c]));
+            PUTS(out, ",\"subtype\":");
+            nf_json_string(out, cls->subtype[c]);
         }
-        nf_buf_puts(out, ",\"evidence\":[");
+        PUTS(out, ",\"evidence\":[");
         int written = 0;
         for (int i = 0; i < cls->evidence_n[c]; i++) {
             const nf_evidence_t *ev = &cls->evidence[c][i];
             const char *text =
                 ev->field >= 0 && ev->field < NF_FIELD__CNT ? fields[ev->field] : NULL;
-            size_t len = text ? strlen(text) : 0;
+            if (text && !have_len[ev->field]) {
+                lens[ev->field] = strlen(text);
+                have_len[ev->field] = true;
+            }
+            size_t len = text ? lens[ev->field] : 0;
             if (!text || ev->end > len || ev->start >= ev->end)
                 continue; /* not the article that was classified: say nothing wrong */
-            nf_buf_printf(out, "%s{\"field\":\"%s\",\"start\":%u,\"end\":%u,\"text\":",
-                          written++ ? "," : "", nf_field_name(ev->field), ev->start, ev->end);
-            json_string_n(out, text + ev->start, ev->end - ev->start);
-            nf_buf_puts(out, ",\"rule\":");
-            json_string_n(out, ev->rule, strlen(ev->rule));
-            nf_buf_puts(out, "}");
+            if (written++)
+                PUTS(out, ",");
+            PUTS(out, "{\"field\":\"");
+            puts_str(out, nf_field_name(ev->field));
+            PUTS(out, "\",\"start\":");
+            nf_buf_put_u64(out, ev->start);
+            PUTS(out, ",\"end\":");
+            nf_buf_put_u64(out, ev->end);
+            PUTS(out, ",\"text\":");
+            nf_json_string_n(out, text + ev->start, ev->end - ev->start);
+            PUTS(out, ",\"rule\":");
+            nf_json_string(out, ev->rule);
+            PUTS(out, "}");
         }
-        nf_buf_puts(out, "]}");
+        PUTS(out, "]}");
     }
-    nf_buf_printf(out, "],\"primary_category\":\"%s\"", nf_category_name(cls->primary));
+    PUTS(out, "],\"primary_category\":\"");
+    puts_str(out, nf_category_name(cls->primary));
+    PUTS(out, "\"");
 }

@@ -33,7 +33,13 @@ void nf_event_id(const nf_article_t *article, const nf_source_t *source, char *b
 /* Appends the enriched event JSON to out (which is not reset first). */
 void nf_encode_enriched(const nf_article_t *article, const nf_encode_info_t *info, nf_buf_t *out);
 
-/* Appends str as a quoted, escaped JSON string ("null" when str is NULL). */
+/*
+ * Appends str as a quoted, escaped JSON string ("null" when str is NULL): '"', '\\' and
+ * the control characters are escaped (\n, \t, \r, else \u00XX), every other byte is
+ * copied as it is (the pipeline's strings are already valid UTF-8).
+ */
 void nf_json_string(nf_buf_t *out, const char *str);
+/* The same for <str, len>, which may hold NUL bytes (written as \u0000). */
+void nf_json_string_n(nf_buf_t *out, const char *str, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
  */
 #include "extract.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1587,144 +1588,193 @@ oom:
 
 /* Encoding ------------------------------------------------------------------------------ */
 
+/* appends a string literal (only a literal compiles) */
+#define PUTS(b, lit) nf_buf_append(b, "" lit, sizeof(lit) - 1)
+
+static void puts_str(nf_buf_t *b, const char *str)
+{
+    nf_buf_append(b, str, strlen(str));
+}
+
+/* An integral amount prints as the integer ("%.0f" without printf); others as %.15g. */
 static void put_number(nf_buf_t *b, double v)
 {
     if (v != v || v > 1e300 || v < -1e300)
         v = 0;
-    if (absd(v) < 1e18 && v == (double)(long long)v)
-        nf_buf_printf(b, "%.0f", v);
+    if (absd(v) < 1e18 && v == (double)(long long)v && (v != 0 || !signbit(v)))
+        nf_buf_put_i64(b, (long long)v);
     else
         nf_buf_printf(b, "%.15g", v);
 }
 
 static void put_money(nf_buf_t *b, const nf_amount_t *a)
 {
-    nf_buf_puts(b, "{\"value\":");
+    PUTS(b, "{\"value\":");
     put_number(b, a->value);
     if (a->value_high > 0) {
-        nf_buf_puts(b, ",\"value_high\":");
+        PUTS(b, ",\"value_high\":");
         put_number(b, a->value_high);
     }
-    nf_buf_puts(b, ",\"currency\":");
+    PUTS(b, ",\"currency\":");
     nf_json_string(b, a->currency);
-    nf_buf_puts(b, "}");
+    PUTS(b, "}");
 }
 
 static void put_names(nf_buf_t *b, const nf_extraction_t *ex, const int *ents, size_t n)
 {
-    nf_buf_puts(b, "[");
+    PUTS(b, "[");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            nf_buf_puts(b, ",");
+            PUTS(b, ",");
         nf_json_string(b, ex->entities[ents[i]].name);
     }
-    nf_buf_puts(b, "]");
+    PUTS(b, "]");
 }
 
 void nf_extraction_encode(const nf_extraction_t *ex, nf_buf_t *b)
 {
-    nf_buf_puts(b, ",\"entities\":[");
+    PUTS(b, ",\"entities\":[");
     for (size_t i = 0; i < ex->entities_n; i++) {
         const nf_entity_t *e = &ex->entities[i];
-        nf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        if (i)
+            PUTS(b, ",{\"name\":");
+        else
+            PUTS(b, "{\"name\":");
         nf_json_string(b, e->name);
         if (e->canonical) {
-            nf_buf_puts(b, ",\"canonical\":");
+            PUTS(b, ",\"canonical\":");
             nf_json_string(b, e->canonical);
         }
-        nf_buf_printf(b, ",\"type\":\"%s\",\"roles\":[", nf_entity_type_name(e->type));
+        PUTS(b, ",\"type\":\"");
+        puts_str(b, nf_entity_type_name(e->type));
+        PUTS(b, "\",\"roles\":[");
         bool first = true;
         for (int r = 0; r < NF_ROLE__CNT; r++)
             if (e->roles & (1u << r)) {
-                nf_buf_printf(b, "%s\"%s\"", first ? "" : ",", ROLE_NAMES[r]);
+                if (!first)
+                    PUTS(b, ",");
+                PUTS(b, "\"");
+                puts_str(b, ROLE_NAMES[r]);
+                PUTS(b, "\"");
                 first = false;
             }
-        nf_buf_printf(b, "],\"mentions\":%u}", e->mentions);
+        PUTS(b, "],\"mentions\":");
+        nf_buf_put_u64(b, e->mentions);
+        PUTS(b, "}");
     }
-    nf_buf_puts(b, "],\"amounts\":[");
+    PUTS(b, "],\"amounts\":[");
     for (size_t i = 0; i < ex->amounts_n; i++) {
         const nf_amount_t *a = &ex->amounts[i];
-        nf_buf_puts(b, i ? ",{\"text\":" : "{\"text\":");
+        if (i)
+            PUTS(b, ",{\"text\":");
+        else
+            PUTS(b, "{\"text\":");
         nf_json_string(b, a->text);
-        nf_buf_puts(b, ",\"value\":");
+        PUTS(b, ",\"value\":");
         put_number(b, a->value);
         if (a->value_high > 0) {
-            nf_buf_puts(b, ",\"value_high\":");
+            PUTS(b, ",\"value_high\":");
             put_number(b, a->value_high);
         }
-        nf_buf_printf(b,
-                      ",\"currency\":\"%s\",\"kind\":\"%s\",\"field\":\"%s\",\"start\":%u,"
-                      "\"end\":%u}",
-                      a->currency, nf_amount_kind_name(a->kind), FIELD_NAMES[a->field], a->start,
-                      a->end);
+        PUTS(b, ",\"currency\":\"");
+        puts_str(b, a->currency);
+        PUTS(b, "\",\"kind\":\"");
+        puts_str(b, nf_amount_kind_name(a->kind));
+        PUTS(b, "\",\"field\":\"");
+        puts_str(b, FIELD_NAMES[a->field]);
+        PUTS(b, "\",\"start\":");
+        nf_buf_put_u64(b, a->start);
+        PUTS(b, ",\"end\":");
+        nf_buf_put_u64(b, a->end);
+        PUTS(b, "}");
     }
-    nf_buf_puts(b, "]");
+    PUTS(b, "]");
     if (ex->deal.present) {
         const nf_deal_t *d = &ex->deal;
-        nf_buf_printf(b, ",\"deal\":{\"kind\":\"%s\",\"parties\":[", nf_deal_kind_name(d->kind));
+        PUTS(b, ",\"deal\":{\"kind\":\"");
+        puts_str(b, nf_deal_kind_name(d->kind));
+        PUTS(b, "\",\"parties\":[");
         for (size_t i = 0; i < d->parties_n; i++) {
-            nf_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+            if (i)
+                PUTS(b, ",{\"name\":");
+            else
+                PUTS(b, "{\"name\":");
             nf_json_string(b, ex->entities[d->parties[i].entity].name);
-            nf_buf_printf(b, ",\"role\":\"%s\"}", nf_role_name(d->parties[i].role));
+            PUTS(b, ",\"role\":\"");
+            puts_str(b, nf_role_name(d->parties[i].role));
+            PUTS(b, "\"}");
         }
-        nf_buf_puts(b, "]");
+        PUTS(b, "]");
         if (d->amount >= 0) {
-            nf_buf_puts(b, ",\"amount\":");
+            PUTS(b, ",\"amount\":");
             put_money(b, &ex->amounts[d->amount]);
         }
-        if (d->status != NF_STATUS_NONE)
-            nf_buf_printf(b, ",\"status\":\"%s\"", nf_deal_status_name(d->status));
-        nf_buf_puts(b, "}");
+        if (d->status != NF_STATUS_NONE) {
+            PUTS(b, ",\"status\":\"");
+            puts_str(b, nf_deal_status_name(d->status));
+            PUTS(b, "\"");
+        }
+        PUTS(b, "}");
     }
     if (ex->funding.present) {
         const nf_funding_t *fu = &ex->funding;
-        const char *sep = "";
-        nf_buf_puts(b, ",\"funding\":{");
+        bool sep = false;
+        PUTS(b, ",\"funding\":{");
         if (fu->company >= 0) {
-            nf_buf_puts(b, "\"company\":");
+            PUTS(b, "\"company\":");
             nf_json_string(b, ex->entities[fu->company].name);
-            sep = ",";
+            sep = true;
         }
         if (fu->round) {
-            nf_buf_printf(b, "%s\"round\":", sep);
+            if (sep)
+                PUTS(b, ",");
+            PUTS(b, "\"round\":");
             nf_json_string(b, fu->round);
-            sep = ",";
+            sep = true;
         }
         if (fu->amount >= 0) {
-            nf_buf_printf(b, "%s\"amount\":", sep);
+            if (sep)
+                PUTS(b, ",");
+            PUTS(b, "\"amount\":");
             put_money(b, &ex->amounts[fu->amount]);
-            sep = ",";
+            sep = true;
         }
         if (fu->valuation >= 0) {
-            nf_buf_printf(b, "%s\"valuation\":", sep);
+            if (sep)
+                PUTS(b, ",");
+            PUTS(b, "\"valuation\":");
             put_money(b, &ex->amounts[fu->valuation]);
-            sep = ",";
+            sep = true;
         }
-        nf_buf_printf(b, "%s\"investors\":", sep);
+        if (sep)
+            PUTS(b, ",");
+        PUTS(b, "\"investors\":");
         put_names(b, ex, fu->investors, fu->investors_n);
-        nf_buf_puts(b, ",\"lead_investors\":");
+        PUTS(b, ",\"lead_investors\":");
         put_names(b, ex, fu->leads, fu->leads_n);
-        nf_buf_puts(b, "}");
+        PUTS(b, "}");
     }
     if (ex->infra.present) {
         const nf_infra_t *in = &ex->infra;
-        nf_buf_printf(b, ",\"infrastructure\":{\"asset\":\"%s\"", nf_asset_name(in->asset));
+        PUTS(b, ",\"infrastructure\":{\"asset\":\"");
+        puts_str(b, nf_asset_name(in->asset));
+        PUTS(b, "\"");
         if (in->operator_ >= 0) {
-            nf_buf_puts(b, ",\"operator\":");
+            PUTS(b, ",\"operator\":");
             nf_json_string(b, ex->entities[in->operator_].name);
         }
         if (in->location) {
-            nf_buf_puts(b, ",\"location\":");
+            PUTS(b, ",\"location\":");
             nf_json_string(b, in->location);
         }
         if (in->amount >= 0) {
-            nf_buf_puts(b, ",\"amount\":");
+            PUTS(b, ",\"amount\":");
             put_money(b, &ex->amounts[in->amount]);
         }
         if (in->capacity) {
-            nf_buf_puts(b, ",\"capacity\":");
+            PUTS(b, ",\"capacity\":");
             nf_json_string(b, in->capacity);
         }
-        nf_buf_puts(b, "}");
+        PUTS(b, "}");
     }
 }

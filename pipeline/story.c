@@ -739,26 +739,35 @@ int nf_story_encode(const nf_story_info_t *info, nf_buf_t *out)
     if (!info || !out)
         return NF_EINVAL;
     char ts[40], nov[32];
-    nf_rfc3339_ms(info->first_seen_ms, ts, sizeof(ts));
     double n = info->novelty;
     if (!(n >= 0.0))
         n = 0.0;
     if (n > 1.0)
         n = 1.0;
-    snprintf(nov, sizeof(nov), "%.3f", n);
-    size_t len = strlen(nov);
-    while (len > 1 && nov[len - 1] == '0')
-        nov[--len] = '\0';
-    if (nov[len - 1] == '.')
-        nov[--len] = '\0';
-    nf_buf_puts(out, ",\"story\":{\"key\":");
+    size_t len;
+    if (n == 1.0) { /* a new story, the common case */
+        nov[0] = '1';
+        len = 1;
+    } else {
+        snprintf(nov, sizeof(nov), "%.3f", n);
+        len = strlen(nov);
+        while (len > 1 && nov[len - 1] == '0')
+            len--;
+        if (nov[len - 1] == '.')
+            len--;
+    }
+    nf_buf_append(out, ",\"story\":{\"key\":", 16);
     nf_json_string(out, info->key);
-    nf_buf_printf(out, ",\"first_seen\":\"%s\",\"novelty\":%s,\"copies\":%" PRIu32, ts, nov,
-                  info->copies);
+    nf_buf_append(out, ",\"first_seen\":\"", 15);
+    nf_buf_append(out, ts, nf_rfc3339_ms(info->first_seen_ms, ts, sizeof(ts)));
+    nf_buf_append(out, "\",\"novelty\":", 12);
+    nf_buf_append(out, nov, len);
+    nf_buf_append(out, ",\"copies\":", 10);
+    nf_buf_put_u64(out, info->copies);
     if (info->duplicate_of && info->duplicate_of[0]) {
-        nf_buf_puts(out, ",\"duplicate_of\":");
+        nf_buf_append(out, ",\"duplicate_of\":", 16);
         nf_json_string(out, info->duplicate_of);
     }
-    nf_buf_puts(out, "}");
+    nf_buf_append(out, "}", 1);
     return NF_OK;
 }

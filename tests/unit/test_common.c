@@ -8,6 +8,8 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_buf(void)
@@ -28,6 +30,66 @@ static void test_buf(void)
     CHECK_STR(b.data, "");
     nf_buf_free(&b);
     CHECK(b.data == NULL);
+}
+
+/* nf_buf_put_u64/i64 print what printf prints. */
+static void test_numbers(void)
+{
+    static const int64_t vals[] = {
+        0,     1,      -1,        9,         10,        -10,       99,         100,
+        12345, -98765, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN, 1000000007, -1000000000000LL};
+    nf_buf_t b = {0};
+    char want[32];
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        nf_buf_reset(&b);
+        nf_buf_put_i64(&b, vals[i]);
+        snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+        CHECK_STR(b.data, want);
+    }
+    nf_buf_reset(&b);
+    nf_buf_put_u64(&b, UINT64_MAX);
+    CHECK_STR(b.data, "18446744073709551615");
+    nf_buf_free(&b);
+}
+
+/* nf_rfc3339_ms formats by hand: it must agree with gmtime_r on every kind of day. */
+static void test_rfc3339(void)
+{
+    char got[40], want[96];
+    /* leap days, century years, year ends, the last millisecond of 9999 */
+    static const int64_t fixed[] = {0,
+                                    951782400000LL,    /* 2000-02-29 */
+                                    4107542400000LL,   /* 2100-03-01 */
+                                    1704067199999LL,   /* 2023-12-31T23:59:59.999 */
+                                    1709164800000LL,   /* 2024-02-29 */
+                                    253402300799999LL, /* 9999-12-31T23:59:59.999 */
+                                    253402300800000LL, /* year 10000: the general path */
+                                    -1LL,
+                                    -86400001LL};
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < 20000; i++) {
+        int64_t ms;
+        if (i < (int)(sizeof(fixed) / sizeof(fixed[0]))) {
+            ms = fixed[i];
+        } else {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            ms = (int64_t)(x % 253402300800000ULL);
+        }
+        nf_rfc3339_ms(ms, got, sizeof(got));
+        time_t secs = (time_t)(ms / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+        if (strcmp(got, want)) {
+            CHECK_STR(got, want);
+            break;
+        }
+    }
+    /* a buffer too small: cut, and the length says what is there */
+    char small[8];
+    CHECK_INT(nf_rfc3339_ms(0, small, sizeof(small)), 7);
+    CHECK_STR(small, "1970-01");
 }
 
 static void test_misc(void)
@@ -123,6 +185,8 @@ static void test_log(void)
 int main(void)
 {
     test_buf();
+    test_numbers();
+    test_rfc3339();
     test_misc();
     test_log();
     TEST_DONE();

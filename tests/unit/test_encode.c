@@ -66,6 +66,87 @@ static void test_envelope(void)
     nf_buf_free(&out);
 }
 
+/* The escaping the writer must match, a byte at a time. */
+static void ref_json_string(nf_buf_t *out, const char *s, size_t len)
+{
+    nf_buf_puts(out, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        char esc[8];
+        if (ch == '"' || ch == '\\')
+            snprintf(esc, sizeof(esc), "\\%c", ch);
+        else if (ch == '\n')
+            snprintf(esc, sizeof(esc), "\\n");
+        else if (ch == '\t')
+            snprintf(esc, sizeof(esc), "\\t");
+        else if (ch == '\r')
+            snprintf(esc, sizeof(esc), "\\r");
+        else if (ch < 0x20)
+            snprintf(esc, sizeof(esc), "\\u%04x", ch);
+        else
+            snprintf(esc, sizeof(esc), "%c", ch);
+        nf_buf_append(out, esc, strlen(esc));
+    }
+    nf_buf_puts(out, "\"");
+}
+
+/*
+ * nf_json_string_n works 8 bytes at a time: every byte that needs escaping must be
+ * found wherever it sits in a chunk or in the tail, next to bytes >= 0x80 (borrows in
+ * the word tricks), and NUL and invalid UTF-8 must come out as before (\u0000; bytes as
+ * they are).
+ */
+static void test_json_string(void)
+{
+    static const char *const cases[][2] = {
+        {"", "\"\""},
+        {"plain ascii text longer than one chunk", "\"plain ascii text longer than one chunk\""},
+        {"a\"b\\c", "\"a\\\"b\\\\c\""},
+        {"\x01\x1f\x7f\n\t\r\b\f", "\"\\u0001\\u001f\x7f\\n\\t\\r\\u0008\\u000c\""},
+        {"12345678\"", "\"12345678\\\"\""},
+        {"1234567\"", "\"1234567\\\"\""},
+        {"\xff\xfe\x80\xa0\xc0\x21\x22\x5b\x5c\x5d", "\"\xff\xfe\x80\xa0\xc0!\\\"[\\\\]\""},
+        {"\xe2\x82\xac 5 \xf0\x9f\x98\x80", "\"\xe2\x82\xac 5 \xf0\x9f\x98\x80\""},
+    };
+    nf_buf_t got = {0}, want = {0};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        nf_buf_reset(&got);
+        nf_json_string(&got, cases[i][0]);
+        CHECK_STR(got.data, cases[i][1]);
+    }
+    nf_buf_reset(&got);
+    nf_json_string(&got, NULL);
+    CHECK_STR(got.data, "null");
+
+    /* a NUL inside <ptr, len> */
+    nf_buf_reset(&got);
+    nf_json_string_n(&got, "a\0b", 3);
+    CHECK_STR(got.data, "\"a\\u0000b\"");
+
+    /* every byte value at every offset of a chunk and of the tail */
+    char text[40];
+    for (int b = 0; b < 256; b++) {
+        for (size_t len = 1; len <= 17; len++) {
+            for (size_t at = 0; at < len; at++) {
+                memset(text, 'x', sizeof(text));
+                for (size_t k = 0; k < len; k++)
+                    text[k] = k % 3 ? (char)0xe9 : 'a'; /* high bytes around it */
+                text[at] = (char)b;
+                nf_buf_reset(&got);
+                nf_buf_reset(&want);
+                nf_json_string_n(&got, text, len);
+                ref_json_string(&want, text, len);
+                if (got.len != want.len || memcmp(got.data, want.data, got.len)) {
+                    CHECK(!"nf_json_string_n differs from the byte-at-a-time escaping");
+                    fprintf(stderr, "  byte 0x%02x at %zu of %zu\n", b, at, len);
+                }
+            }
+        }
+    }
+    nf_buf_free(&got);
+    nf_buf_free(&want);
+}
+
 static void test_pipeline(void)
 {
     char errstr[256];
@@ -167,6 +248,7 @@ static void test_alerts(void)
 int main(void)
 {
     test_envelope();
+    test_json_string();
     test_pipeline();
     test_alerts();
     TEST_DONE();
