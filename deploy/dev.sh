@@ -7,9 +7,12 @@
 #   deploy/dev.sh test   install what is missing, check formatting, build with warnings
 #                        as errors and AddressSanitizer + UndefinedBehaviorSanitizer,
 #                        start a real Apache Kafka broker (deploy/kafka), run every test
-#                        (unit, mock, integration) and stop the broker. CI runs this.
+#                        (unit, mock, integration) and stop the broker; then build the
+#                        libFuzzer targets with clang and run each for a bounded time
+#                        (label fuzz). CI runs this.
 #
-# Environment: NF_BUILD_DIR (default build for demo, build-ci for test), NF_JOBS (2).
+# Environment: NF_BUILD_DIR (default build for demo, build-ci for test; the fuzz build is
+# <it>-fuzz), NF_JOBS (2), NF_FUZZ_SECONDS (25, per fuzz target).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,6 +74,16 @@ cmd_test() {
             "$(ctest --test-dir "$build" -N -L "^$label\$" | sed -n 's/^Total Tests: //p')"
     done
     ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+    deploy/kafka/kafka.sh stop >/dev/null 2>&1 || true
+
+    # libFuzzer needs clang: a build of its own, each target for a bounded time over its
+    # seed corpus (tests/fuzz; longer runs: tests/fuzz/run.sh).
+    local fuzz_build="$build-fuzz" fuzz_seconds=${NF_FUZZ_SECONDS:-25}
+    log "fuzz ($fuzz_build: clang, libFuzzer, $fuzz_seconds s per target)"
+    cmake -S . -B "$fuzz_build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DNF_FUZZ=ON -DNF_WERROR=ON -DNF_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+    cmake --build "$fuzz_build" -j "$jobs" --target fuzz >/dev/null
+    ctest --test-dir "$fuzz_build" -L '^fuzz$' --output-on-failure -j "$jobs"
     log "all tests passed in $((SECONDS - t0)) s"
 }
 
@@ -78,7 +91,7 @@ case "${1:-}" in
 demo) shift; cmd_demo "$@" ;;
 test) shift; cmd_test "$@" ;;
 *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

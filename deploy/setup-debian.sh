@@ -3,7 +3,8 @@
 # already there. Safe to run again: with everything present it only checks and exits.
 #
 #   deploy/setup-debian.sh          build + run dependencies
-#   deploy/setup-debian.sh --test   also what the test suite needs (Java, Maven, kcat, ...)
+#   deploy/setup-debian.sh --test   also what the test suite needs (Java, Maven, kcat, clang
+#                                   and libFuzzer, ...)
 set -euo pipefail
 
 want_test=0
@@ -12,7 +13,8 @@ want_test=0
 pkgs=(gcc make cmake pkg-config librdkafka-dev libevent-dev libcjson-dev libhyperscan-dev
       zlib1g-dev libssl-dev ca-certificates)
 if [ "$want_test" = 1 ]; then
-    pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 python3-jsonschema valgrind)
+    pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 python3-jsonschema valgrind
+           clang libclang-rt-14-dev)
 fi
 
 missing=()
