@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,7 +187,8 @@ static int set_entry(nf_config_t *conf, const nf_conf_entry_t *e, const char *va
         char *end;
         errno = 0;
         double v = strtod(value, &end);
-        if (errno || end == value || *end) {
+        /* strtod() takes "nan", which every range comparison below would let through. */
+        if (errno || end == value || *end || isnan(v)) {
             snprintf(errstr, errstr_size, "%s: %s: \"%s\" is not a number", source, e->name, value);
             return NF_ECONFIG;
         }

@@ -47,6 +47,13 @@ static void test_values(void)
     CHECK(strstr(errstr, "error, warn, info, debug") != NULL);
     CHECK_INT(nf_config_set(c, "no.such.key", "1", "t", errstr, sizeof(errstr)), NF_ECONFIG);
     CHECK(strstr(errstr, "no.such.key") != NULL);
+    /* Found by fuzz_config: "nan" passed the range check of a number. */
+    const char *const not_numbers[] = {"nan", "NaN", "-nan", "nan(0x1)", "inf", "1e999", ""};
+    for (size_t i = 0; i < sizeof(not_numbers) / sizeof(not_numbers[0]); i++)
+        CHECK_INT(nf_config_set(c, "classifier.threshold.deal", not_numbers[i], "t", errstr,
+                                sizeof(errstr)),
+                  NF_ECONFIG);
+    CHECK(c->threshold[0] == -1);
     nf_config_destroy(c);
 }
 
