@@ -445,6 +445,41 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
+/*
+ * Offset of the first byte of <s, len> that is not well-formed UTF-8 (overlongs,
+ * surrogates and code points above U+10FFFF included), or len. The file is documented
+ * as UTF-8, and its strings reach alert documents and webhooks verbatim.
+ */
+static size_t utf8_bad(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i], lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c < 0xC2 || c > 0xF4)
+            return i;
+        size_t need = c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+        else if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+        if (len - i <= need)
+            return i;
+        for (size_t k = 1; k <= need; k++)
+            if (s[i + k] < (k == 1 ? lo : 0x80) || s[i + k] > (k == 1 ? hi : 0xBF))
+                return i;
+        i += need + 1;
+    }
+    return len;
+}
+
 typedef int (*item_fn)(parser_t *p, const char *item, void *arg);
 
 /* Calls fn for each sep-separated, trimmed item of value; an empty item is an error. */
@@ -958,6 +993,11 @@ nf_alert_rules_t *nf_alert_rules_parse(const char *name, const char *text, size_
         p.line++;
         if (memchr(s, '\0', ll)) {
             rc = perr(&p, p.line, "NUL byte in line");
+            break;
+        }
+        size_t bad = utf8_bad((const unsigned char *)s, ll);
+        if (bad < ll) {
+            rc = perr(&p, p.line, "not UTF-8 (byte %zu of the line)", bad + 1);
             break;
         }
         trim(&s, &ll);

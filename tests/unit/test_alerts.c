@@ -267,6 +267,25 @@ static void test_parse_errors(void)
     static const char nul[] = "[rule r1]\nseverity = info\nkey\0words = x\n";
     CHECK(nf_alert_rules_parse("test.conf", nul, sizeof(nul) - 1, err, sizeof(err)) == NULL);
     CHECK(strstr(err, "test.conf:3: rule \"r1\": NUL byte") != NULL);
+    /* bytes that are not UTF-8, anywhere in the file (found by fuzz_rules) */
+    static const char *const not_utf8[] = {
+        "[rule r1]\nseverity = info\ndescription = caf\xe9\nkeywords = x\n",
+        "[rule r1]\nseverity = info\nkeywords = \xc3\n",
+        "[rule r1]\nseverity = info\nkeywords = \xed\xa0\x80\n", /* a surrogate */
+        "[rule r1]\nseverity = info\nkeywords = \xc0\xaf\n",     /* overlong */
+        "# \xf4\x90\x80\x80\n[rule r1]\nseverity = info\nkeywords = x\n",
+    };
+    for (size_t i = 0; i < sizeof(not_utf8) / sizeof(not_utf8[0]); i++) {
+        CHECK(nf_alert_rules_parse("test.conf", not_utf8[i], strlen(not_utf8[i]), err,
+                                   sizeof(err)) == NULL);
+        CHECK(strstr(err, "not UTF-8") != NULL);
+    }
+    static const char utf8[] = "[rule r1]\nseverity = info\nkeywords = caf\xc3\xa9, \xe2\x82\xac, "
+                               "\xf0\x9f\x99\x82\n";
+    nf_alert_rules_t *ok =
+        nf_alert_rules_parse("test.conf", utf8, sizeof(utf8) - 1, err, sizeof(err));
+    CHECK(ok != NULL);
+    nf_alert_rules_destroy(ok);
     /* a missing file */
     CHECK(nf_alert_rules_load("/nonexistent/alerts.conf", err, sizeof(err)) == NULL);
     CHECK(strstr(err, "/nonexistent/alerts.conf") != NULL);
