@@ -63,6 +63,44 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
     rd_kafka_poll(p->rk, 0);
 }
 
+/* A numeric property of rkconf, or 0 if it cannot be read. */
+static int64_t conf_int(const rd_kafka_conf_t *rkconf, const char *name)
+{
+    char value[64];
+    size_t size = sizeof(value);
+    if (rd_kafka_conf_get(rkconf, name, value, &size) != RD_KAFKA_CONF_OK)
+        return 0;
+    return strtoll(value, NULL, 10);
+}
+
+/*
+ * The producer's default message.max.bytes: room for the largest message it may be
+ * asked to send. That is an enriched event, which carries its input plus the analysis
+ * (up to twice input.max.bytes), or a dead letter, which carries its input byte for
+ * byte whatever its size: an input refused as too_large can be as large as anything the
+ * consumer can fetch, that is up to its receive.message.max.bytes (librdkafka's default
+ * is 100000000). A producer that refused such a dead letter would stop the process on
+ * that input at every restart. 64 KiB more for the key and headers. The broker's and
+ * the topics' max.message.bytes must allow these sizes too: docs/operations.md.
+ * Returns -1 and fills errstr if the consumer's settings cannot be read.
+ */
+static int64_t producer_max_bytes(const nf_config_t *conf, char *errstr, size_t errstr_size)
+{
+    rd_kafka_conf_t *cconf = nf_kafka_conf_new(conf, NF_KAFKA_CONSUMER, errstr, errstr_size);
+    if (!cconf)
+        return -1;
+    int64_t fetch = conf_int(cconf, "receive.message.max.bytes");
+    int64_t fetch_max = conf_int(cconf, "fetch.max.bytes") + 512;
+    rd_kafka_conf_destroy(cconf);
+    if (fetch_max > fetch) /* librdkafka raises receive.message.max.bytes to this */
+        fetch = fetch_max;
+    int64_t max_msg = 2 * conf->input_max_bytes;
+    if (fetch > max_msg)
+        max_msg = fetch;
+    max_msg += 65536;
+    return max_msg < 1000000 ? 1000000 : max_msg > 1000000000 ? 1000000000 : max_msg;
+}
+
 nf_producer_t *nf_producer_new(const nf_config_t *conf, struct event_base *base,
                                nf_producer_dr_cb *dr_cb, nf_producer_fatal_cb *fatal_cb,
                                void *opaque, char *errstr, size_t errstr_size)
@@ -80,15 +118,13 @@ nf_producer_t *nf_producer_new(const nf_config_t *conf, struct event_base *base,
     rd_kafka_conf_t *rkconf = nf_kafka_conf_new(conf, NF_KAFKA_PRODUCER, errstr, errstr_size);
     if (!rkconf)
         goto err;
-    /* An enriched event carries its input plus the analysis, so the producer must
-     * accept messages larger than the largest input (the broker's and the topics'
-     * max.message.bytes must allow them too: docs/operations.md). */
     char maxbytes[32];
-    int64_t max_msg = 2 * conf->input_max_bytes + 65536;
-    snprintf(maxbytes, sizeof(maxbytes), "%lld",
-             (long long)(max_msg < 1000000      ? 1000000
-                         : max_msg > 1000000000 ? 1000000000
-                                                : max_msg));
+    int64_t max_msg = producer_max_bytes(conf, errstr, errstr_size);
+    if (max_msg < 0) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
+    snprintf(maxbytes, sizeof(maxbytes), "%lld", (long long)max_msg);
     if (conf->guarantee == NF_EXACTLY_ONCE) {
         char txnid[512], host[256] = "localhost";
         if (*conf->transactional_id) {
