@@ -147,6 +147,17 @@ static char *dup_n(const void *p, size_t n)
     return s;
 }
 
+/* A copy of the last header called name, or NULL. */
+static char *header_dup(rd_kafka_message_t *m, const char *name)
+{
+    rd_kafka_headers_t *hdrs;
+    const void *val;
+    size_t vlen;
+    if (rd_kafka_message_headers(m, &hdrs) || rd_kafka_header_get_last(hdrs, name, &val, &vlen))
+        return NULL;
+    return dup_n(val, vlen);
+}
+
 void nf_test_read_all(const char *bootstrap, const char *topic, const char *isolation,
                       nf_test_recs_t *out)
 {
@@ -197,15 +208,15 @@ void nf_test_read_all(const char *bootstrap, const char *topic, const char *isol
             r->len = m->len;
             r->partition = m->partition;
             r->offset = m->offset;
-            rd_kafka_headers_t *hdrs;
-            const void *val;
-            size_t vlen;
-            if (!rd_kafka_message_headers(m, &hdrs) &&
-                !rd_kafka_header_get_last(hdrs, "newsflow.reason", &val, &vlen))
-                r->reason = dup_n(val, vlen);
-            if (!rd_kafka_message_headers(m, &hdrs) &&
-                !rd_kafka_header_get_last(hdrs, "ce_type", &val, &vlen))
-                r->ce_type = dup_n(val, vlen);
+            r->reason = header_dup(m, "newsflow.reason");
+            r->error = header_dup(m, "newsflow.error");
+            r->ce_type = header_dup(m, "ce_type");
+            char *num = header_dup(m, "newsflow.source.partition");
+            r->src_partition = num ? (int32_t)strtol(num, NULL, 10) : -1;
+            free(num);
+            num = header_dup(m, "newsflow.source.offset");
+            r->src_offset = num ? strtoll(num, NULL, 10) : -1;
+            free(num);
             if (high[m->partition] >= 0 && m->offset + 1 >= high[m->partition]) {
                 high[m->partition] = -1;
                 remaining--;
@@ -226,6 +237,7 @@ void nf_test_recs_free(nf_test_recs_t *recs)
         free(recs->v[i].key);
         free(recs->v[i].value);
         free(recs->v[i].reason);
+        free(recs->v[i].error);
         free(recs->v[i].ce_type);
     }
     free(recs->v);

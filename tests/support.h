@@ -32,10 +32,15 @@ typedef struct nf_test_rec {
     char *value; /* NUL-terminated copy */
     size_t len;
     char *reason;   /* newsflow.reason header, if any */
+    char *error;    /* newsflow.error header, if any */
     char *ce_type;  /* ce_type header, if any */
     bool tombstone; /* null value */
     int32_t partition;
     int64_t offset;
+    /* Where newsflow read the input (newsflow.source.partition and .offset headers of
+     * dead letters and enriched events), -1 without them. */
+    int32_t src_partition;
+    int64_t src_offset;
 } nf_test_rec_t;
 
 typedef struct nf_test_recs {
