@@ -180,7 +180,7 @@ static void usage_train(FILE *out)
             "                        no longer measures unseen data)\n"
             "      --learning-rate R AdaGrad base rate (default 0.2)\n"
             "      --l2 X            L2 shrinkage per weight update (default 1e-5)\n"
-            "      --bags N          fits over different example orders, averaged (default 1)\n"
+            "      --bags N          fits over different example orders, averaged (default 5)\n"
             "      --oof FILE        write each training item's out-of-fold scores to FILE\n"
             "                        (file index, id, label bits, 3 scores, 3 rule scores)\n"
             "\n");

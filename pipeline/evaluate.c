@@ -301,7 +301,7 @@ void nf_train_opts_init(nf_train_opts_t *opts)
     opts->seed = 20261129;
     opts->hash_bits = NF_MODEL_HASH_BITS;
     opts->folds = 5;
-    opts->bags = 1;
+    opts->bags = 5;
 }
 
 typedef struct texample {

@@ -42,7 +42,7 @@ typedef struct nf_train_opts {
     float learning_rate; /* AdaGrad base rate (default 0.2) */
     float l2;            /* shrinkage per touched-weight update (default 1e-5) */
     uint64_t seed;       /* example order (default 20261129) */
-    int bags;            /* fits over different example orders, averaged (default 1) */
+    int bags;            /* fits over different example orders, averaged (default 5) */
     uint32_t hash_bits;  /* hashed feature space (default NF_MODEL_HASH_BITS) */
     int folds;           /* cross-validation folds for choosing thresholds (default 5; 1: no
                             cross-validation, thresholds 0.5) */
