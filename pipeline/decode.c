@@ -122,11 +122,22 @@ static size_t utf8_seq(const unsigned char *s, size_t avail, uint32_t *cp, const
     return need + 1;
 }
 
-/* Returns the offset of the first ill-formed sequence in <s, len>, or len if none. */
+/*
+ * Returns the offset of the first ill-formed sequence in <s, len>, or len if none. Runs
+ * of ASCII, most of any message, are passed over 8 bytes at a time.
+ */
 static size_t utf8_check(const unsigned char *s, size_t len, const char **why)
 {
     size_t i = 0;
     while (i < len) {
+        if (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ull)) {
+                i += 8;
+                continue;
+            }
+        }
         if (s[i] < 0x80) {
             i++;
             continue;
@@ -399,38 +410,37 @@ static const unsigned char *tag_skip(tag_scan_t *scan, const unsigned char *s)
 }
 
 /*
- * Bytes that may need the full pass: controls and whitespace other than a single space,
- * tags and entities, and the UTF-8 lead bytes of every non-ASCII space or removed
- * character (C2: NBSP, NEL, soft hyphen; E1: U+1680; E2: U+2000..U+2060; E3: U+3000;
- * EF: U+FEFF).
+ * Bytes that are text whatever surrounds them, copied as they are: printable ASCII but
+ * '<' and '&' (tags and entities), and every byte >= 0x80 but the UTF-8 lead bytes of the
+ * non-ASCII spaces and removed characters (C2: NBSP, NEL, soft hyphen; E1: U+1680; E2:
+ * U+2000..U+2060; E3: U+3000; EF: U+FEFF). A continuation byte, or any other lead byte,
+ * decodes to a character of class CH_TEXT or is not UTF-8, and both are copied byte for
+ * byte. Spaces and control bytes are not plain: they go through the full step.
  */
-static bool slow_byte(unsigned char c)
-{
-    return c < 0x20 || c == '<' || c == '&' || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 ||
-           c == 0xEF;
-}
+static const uint8_t PLAIN[256] = {
+#define P16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    P16(0),       P16(0),
+    /* 0x20 */ 0, 1,      1,      1,      1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x30 */ 1, 1,      1,      1,      1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, P16(1),
+    P16(1),       P16(1), P16(1),         /* 0x40..0x7f */
+    P16(1),       P16(1), P16(1), P16(1), /* 0x80..0xbf */
+    /* 0xc0 */ 1, 1,      0,      1,      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, P16(1),
+    /* 0xe0 */ 1, 0,      0,      0,      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, P16(1),
+#undef P16
+};
 
-/* Most article text is already normal: no markup, single spaces, no edge spaces. Its
- * length, or SIZE_MAX when the full pass is needed. */
-static size_t normal_length(const unsigned char *s)
-{
-    if (s[0] == ' ')
-        return SIZE_MAX;
-    size_t i = 0;
-    for (; s[i]; i++)
-        if (slow_byte(s[i]) || (s[i] == ' ' && s[i + 1] == ' '))
-            return SIZE_MAX;
-    return i && s[i - 1] == ' ' ? SIZE_MAX : i;
-}
-
+/*
+ * Normalises in place. Text is copied in runs: a run is plain bytes with single spaces
+ * between them, which normalising leaves as they are, so a run moves (if anything was
+ * removed before it) with one memmove, and text that is already normal is only read.
+ * Everything else, one character at a time: separators, tags, entities, the characters
+ * whose lead bytes are not plain.
+ */
 size_t nf_text_normalise(char *text)
 {
     if (!text)
         return 0;
     unsigned char *s = (unsigned char *)text;
-    size_t plain = normal_length(s);
-    if (plain != SIZE_MAX)
-        return plain;
     size_t r = 0, w = 0;
     bool space = false; /* a separator was read since the last character written */
     tag_scan_t scan = {0};
@@ -447,6 +457,24 @@ size_t nf_text_normalise(char *text)
         uint32_t cp;
         const char *why;
 
+        if (PLAIN[s[r]]) {
+            size_t start = r++;
+            for (;;) {
+                while (PLAIN[s[r]])
+                    r++;
+                if (s[r] == ' ' && PLAIN[s[r + 1]])
+                    r += 2;
+                else
+                    break;
+            }
+            if (space && w > 0)
+                s[w++] = ' ';
+            space = false;
+            if (w != start)
+                memmove(s + w, s + start, r - start);
+            w += r - start;
+            continue;
+        }
         if (s[r] == '<') {
             const unsigned char *end = tag_skip(&scan, s + r);
             if (end) {
@@ -765,6 +793,547 @@ static size_t find_nul_escape(const char *s, size_t len)
     return len;
 }
 
+/* ---- the fast path ---- */
+
+/*
+ * Most messages are plain JSON objects of string fields. For them a single strict pass
+ * finds the fields we read and validates everything else, without building a cJSON tree
+ * (an allocation per value) or copying strings twice. It accepts a strict subset of what
+ * cJSON accepts: JSON's own grammar, with only ' ', \t, \n and \r as white space, no raw
+ * control bytes in strings, no \u0000 and no surrogate escapes, numbers shorter than
+ * cJSON's 64-byte buffer, nesting at most FAST_DEPTH deep, and known fields only of the
+ * types a decoded article can use. Anything else returns false and the message goes the
+ * cJSON way, which then gives exactly the result, or the rejection and its detail, it
+ * always gave. On what the fast path accepts, the two agree: it yields the same values
+ * (first occurrence of a duplicated key; escapes decoded as cJSON decodes them).
+ */
+#define FAST_DEPTH 32
+
+enum {
+    FK_ID,
+    FK_TITLE,
+    FK_HEADLINE,
+    FK_BODY,
+    FK_CONTENT,
+    FK_TEXT,
+    FK_SUMMARY,
+    FK_DESCRIPTION,
+    FK_URL,
+    FK_LINK,
+    FK_SOURCE,
+    FK_PUBLISHED_AT,
+    FK_PUBLISHED,
+    FK_DATE,
+    FK_LANGUAGE,
+    FK_LANG,
+    FK_AUTHORS,
+    FK_AUTHOR,
+    FK_DELETED,
+    FK_OP,
+    FK__CNT
+};
+
+static const char *const fast_keys[FK__CNT] = {
+    "id",          "title", "headline", "body",   "content",      "text",      "summary",
+    "description", "url",   "link",     "source", "published_at", "published", "date",
+    "language",    "lang",  "authors",  "author", "deleted",      "op"};
+
+enum { FT_ABSENT = 0, FT_NULL, FT_STRING, FT_TRUE, FT_FALSE, FT_NUMBER, FT_ARRAY, FT_OBJECT };
+
+typedef struct fast_val {
+    uint8_t type;
+    bool escaped;        /* FT_STRING: holds a backslash */
+    uint32_t start, len; /* FT_STRING: the bytes between the quotes; else the value */
+} fast_val_t;
+
+typedef struct fast {
+    const char *base, *p, *end;
+    int depth;
+} fast_t;
+
+static inline void fast_ws(fast_t *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\n' || *f->p == '\r' || *f->p == '\t'))
+        f->p++;
+}
+
+/* Whether any of the 8 bytes in v is a control byte (< 0x20), '"' or '\\' (exact). */
+static inline bool chunk_special(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+    return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+}
+
+/* A \u escape's four hex digits at p (p + 4 <= end); -1 if they are not hex. */
+static long hex4(const unsigned char *p)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = hex_value(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* The string at f->p (at its opening quote). */
+static bool fast_string(fast_t *f, fast_val_t *v)
+{
+    const unsigned char *p = (const unsigned char *)f->p + 1, *end = (const unsigned char *)f->end;
+    bool escaped = false;
+    for (;;) {
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if (chunk_special(w))
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            return false;
+        unsigned char c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return false; /* cJSON takes raw control bytes; leave them to it */
+        if (c != '\\') {
+            p++;
+            continue;
+        }
+        escaped = true;
+        if (end - p < 2)
+            return false;
+        switch (p[1]) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+            p += 2;
+            break;
+        case 'u': {
+            if (end - p < 6)
+                return false;
+            long cp = hex4(p + 2);
+            if (cp <= 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+                return false; /* not hex, \u0000 or a surrogate: cJSON's way */
+            p += 6;
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    v->type = FT_STRING;
+    v->escaped = escaped;
+    v->start = (uint32_t)((const char *)f->p + 1 - f->base);
+    v->len = (uint32_t)((const char *)p - f->p - 1);
+    f->p = (const char *)p + 1;
+    return true;
+}
+
+/* A number in JSON's grammar, shorter than cJSON's 64-byte number buffer. */
+static bool fast_number(fast_t *f)
+{
+    const char *p = f->p, *end = f->end;
+    if (p < end && *p == '-')
+        p++;
+    if (p >= end || !(*p >= '0' && *p <= '9'))
+        return false;
+    if (*p == '0')
+        p++;
+    else
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    if (p < end && *p == '.') {
+        p++;
+        if (p >= end || !(*p >= '0' && *p <= '9'))
+            return false;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || !(*p >= '0' && *p <= '9'))
+            return false;
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p - f->p >= 63 || (p < end && (*p == '+' || *p == '-' || *p == '.' || *p == 'e' ||
+                                       *p == 'E' || (*p >= '0' && *p <= '9'))))
+        return false; /* cJSON would read it differently: let it */
+    f->p = p;
+    return true;
+}
+
+static bool fast_value(fast_t *f, fast_val_t *v);
+
+/*
+ * The object at f->p. With keys, the values of those keys are recorded in top (the first
+ * occurrence wins, as with cJSON_GetObjectItemCaseSensitive).
+ */
+static bool fast_object(fast_t *f, const char *const *keys, int nkeys, fast_val_t *top)
+{
+    f->p++;
+    fast_ws(f);
+    if (f->p < f->end && *f->p == '}') {
+        f->p++;
+        return true;
+    }
+    for (;;) {
+        fast_val_t key, val;
+        if (f->p >= f->end || *f->p != '"' || !fast_string(f, &key) || key.escaped)
+            return false;
+        fast_ws(f);
+        if (f->p >= f->end || *f->p != ':')
+            return false;
+        f->p++;
+        fast_ws(f);
+        if (!fast_value(f, &val))
+            return false;
+        if (keys) {
+            const char *k = f->base + key.start;
+            for (int i = 0; i < nkeys; i++)
+                if (top[i].type == FT_ABSENT && strlen(keys[i]) == key.len &&
+                    memcmp(keys[i], k, key.len) == 0) {
+                    top[i] = val;
+                    break;
+                }
+        }
+        fast_ws(f);
+        if (f->p >= f->end)
+            return false;
+        if (*f->p == '}') {
+            f->p++;
+            return true;
+        }
+        if (*f->p != ',')
+            return false;
+        f->p++;
+        fast_ws(f);
+    }
+}
+
+static bool fast_array(fast_t *f)
+{
+    f->p++;
+    fast_ws(f);
+    if (f->p < f->end && *f->p == ']') {
+        f->p++;
+        return true;
+    }
+    for (;;) {
+        fast_val_t val;
+        if (!fast_value(f, &val))
+            return false;
+        fast_ws(f);
+        if (f->p >= f->end)
+            return false;
+        if (*f->p == ']') {
+            f->p++;
+            return true;
+        }
+        if (*f->p != ',')
+            return false;
+        f->p++;
+        fast_ws(f);
+    }
+}
+
+static bool fast_literal(fast_t *f, const char *lit, size_t n)
+{
+    if ((size_t)(f->end - f->p) < n || memcmp(f->p, lit, n))
+        return false;
+    f->p += n;
+    return true;
+}
+
+/* The value at f->p (white space already skipped). */
+static bool fast_value(fast_t *f, fast_val_t *v)
+{
+    if (f->p >= f->end)
+        return false;
+    const char *at = f->p;
+    bool ok;
+    memset(v, 0, sizeof(*v));
+    switch (*f->p) {
+    case '"':
+        return fast_string(f, v);
+    case '{':
+    case '[':
+        if (++f->depth > FAST_DEPTH)
+            return false;
+        v->type = *f->p == '{' ? FT_OBJECT : FT_ARRAY;
+        ok = *f->p == '{' ? fast_object(f, NULL, 0, NULL) : fast_array(f);
+        f->depth--;
+        break;
+    case 'n':
+        v->type = FT_NULL;
+        ok = fast_literal(f, "null", 4);
+        break;
+    case 't':
+        v->type = FT_TRUE;
+        ok = fast_literal(f, "true", 4);
+        break;
+    case 'f':
+        v->type = FT_FALSE;
+        ok = fast_literal(f, "false", 5);
+        break;
+    default:
+        v->type = FT_NUMBER;
+        ok = fast_number(f);
+    }
+    v->start = (uint32_t)(at - f->base);
+    v->len = (uint32_t)(f->p - at);
+    return ok;
+}
+
+/* Decodes the escapes of a validated string <s, len> into out (as cJSON does). */
+static size_t fast_unescape(const char *s, size_t len, char *out)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\\') {
+            out[w++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        switch (c) {
+        case 'b':
+            out[w++] = '\b';
+            break;
+        case 'f':
+            out[w++] = '\f';
+            break;
+        case 'n':
+            out[w++] = '\n';
+            break;
+        case 'r':
+            out[w++] = '\r';
+            break;
+        case 't':
+            out[w++] = '\t';
+            break;
+        case 'u':
+            w += utf8_put((uint32_t)hex4((const unsigned char *)s + i + 1),
+                          (unsigned char *)out + w);
+            i += 4;
+            break;
+        default: /* '"', '\\', '/' */
+            out[w++] = c;
+        }
+    }
+    return w;
+}
+
+/*
+ * Like clean_dup, from a string of the message: one copy, escapes decoded on the way
+ * (a \uXXXX escape is never longer in UTF-8 than its six bytes).
+ */
+static int fast_dup(const char *base, const fast_val_t *v, bool prose, char **out)
+{
+    *out = NULL;
+    char *copy = malloc((size_t)v->len + 1);
+    if (!copy)
+        return -1;
+    size_t n;
+    if (v->escaped) {
+        n = fast_unescape(base + v->start, v->len, copy);
+    } else {
+        memcpy(copy, base + v->start, v->len);
+        n = v->len;
+    }
+    copy[n] = '\0';
+    size_t len = prose ? nf_text_normalise(copy) : trim(copy);
+    if (len == 0)
+        free(copy);
+    else
+        *out = copy;
+    return 0;
+}
+
+/*
+ * take_string's rule on the fast path: the first alias that is a string with text once
+ * cleaned. 1 when the cJSON way must decide (a value of another type), -1 out of memory.
+ */
+static int fast_take(const char *base, const fast_val_t *top, const int *aliases, int n, bool prose,
+                     char **out)
+{
+    for (int i = 0; i < n; i++) {
+        const fast_val_t *v = &top[aliases[i]];
+        if (v->type == FT_ABSENT || v->type == FT_NULL)
+            continue;
+        if (v->type != FT_STRING)
+            return 1;
+        if (fast_dup(base, v, prose, out) < 0)
+            return -1;
+        if (*out)
+            return 0;
+    }
+    return 0;
+}
+
+/* Counts the elements of a validated array value, 0 if one is not a string (or none). */
+static size_t fast_string_array(const char *base, const fast_val_t *arr, fast_val_t *elems,
+                                size_t max)
+{
+    fast_t f = {base, base + arr->start + 1, base + arr->start + arr->len - 1, 1};
+    size_t n = 0;
+    fast_ws(&f);
+    while (f.p < f.end) {
+        fast_val_t v;
+        if (!fast_value(&f, &v) || v.type != FT_STRING)
+            return 0;
+        if (n < max)
+            elems[n] = v;
+        n++;
+        fast_ws(&f);
+        if (f.p < f.end && *f.p == ',')
+            f.p++;
+        fast_ws(&f);
+    }
+    return n;
+}
+
+#define FAST_AUTHORS_MAX 64
+
+/*
+ * Fills *a from a message the fast parser accepted (top holds its known fields).
+ * Returns 0, 1 when the cJSON way must decide (a field of a type the article cannot use,
+ * a source object, an odd authors value), or -1 when out of memory. *a is the caller's to
+ * clear either way.
+ */
+static int fast_article(const char *base, const fast_val_t *top, nf_article_t *a)
+{
+    static const int title[] = {FK_TITLE, FK_HEADLINE}, body[] = {FK_BODY, FK_CONTENT, FK_TEXT},
+                     summary[] = {FK_SUMMARY, FK_DESCRIPTION}, url[] = {FK_URL, FK_LINK},
+                     published[] = {FK_PUBLISHED_AT, FK_PUBLISHED, FK_DATE},
+                     language[] = {FK_LANGUAGE, FK_LANG};
+    int rc;
+    const fast_val_t *id = &top[FK_ID];
+    if (id->type == FT_STRING) {
+        if (fast_dup(base, id, false, &a->id) < 0)
+            return -1;
+    } else if (id->type != FT_ABSENT && id->type != FT_NULL) {
+        return 1;
+    }
+    if ((rc = fast_take(base, top, title, 2, true, &a->title)) ||
+        (rc = fast_take(base, top, body, 3, true, &a->body)) ||
+        (rc = fast_take(base, top, summary, 2, true, &a->summary)) ||
+        (rc = fast_take(base, top, url, 2, false, &a->url)) ||
+        (rc = fast_take(base, top, published, 3, false, &a->published_at)) ||
+        (rc = fast_take(base, top, language, 2, false, &a->language)))
+        return rc;
+
+    /* source: a string, or an object whose "name" is the publisher */
+    const fast_val_t *src = &top[FK_SOURCE];
+    if (src->type == FT_STRING) {
+        if (fast_dup(base, src, true, &a->source) < 0)
+            return -1;
+    } else if (src->type == FT_OBJECT) {
+        static const char *const name_key[] = {"name"};
+        static const int name_alias[] = {0};
+        fast_val_t name[1];
+        memset(name, 0, sizeof(name));
+        fast_t f = {base, base + src->start, base + src->start + src->len, 2};
+        if (!fast_object(&f, name_key, 1, name))
+            return 1; /* cannot happen: it was parsed once already */
+        if ((rc = fast_take(base, name, name_alias, 1, true, &a->source)))
+            return rc;
+    } else if (src->type != FT_ABSENT && src->type != FT_NULL) {
+        return 1;
+    }
+
+    /* authors: a string, or an array of strings; the first alias with a name left wins */
+    for (int k = FK_AUTHORS; k <= FK_AUTHOR && !a->authors; k++) {
+        const fast_val_t *v = &top[k];
+        fast_val_t elems[FAST_AUTHORS_MAX];
+        size_t n;
+        if (v->type == FT_ABSENT || v->type == FT_NULL)
+            continue;
+        if (v->type == FT_STRING) {
+            elems[0] = *v;
+            n = 1;
+        } else if (v->type == FT_ARRAY) {
+            n = fast_string_array(base, v, elems, FAST_AUTHORS_MAX);
+            if (n == 0 || n > FAST_AUTHORS_MAX) {
+                /* an empty array is skipped; anything else odd goes the cJSON way */
+                fast_t f = {base, base + v->start + 1, base + v->start + v->len - 1, 1};
+                fast_ws(&f);
+                if (f.p < f.end)
+                    return 1;
+                continue;
+            }
+        } else {
+            return 1;
+        }
+        char **names = calloc(n, sizeof(*names));
+        size_t kept = 0;
+        if (!names)
+            return -1;
+        for (size_t i = 0; i < n; i++) {
+            if (fast_dup(base, &elems[i], true, &names[kept]) < 0) {
+                while (kept > 0)
+                    free(names[--kept]);
+                free(names);
+                return -1;
+            }
+            kept += names[kept] != NULL;
+        }
+        if (kept == 0) {
+            free(names);
+            continue;
+        }
+        a->authors = names;
+        a->authors_n = kept;
+    }
+
+    const fast_val_t *del = &top[FK_DELETED], *op = &top[FK_OP];
+    if (del->type == FT_TRUE || del->type == FT_FALSE)
+        a->deleted = del->type == FT_TRUE;
+    else if (del->type != FT_ABSENT && del->type != FT_NULL)
+        return 1;
+    if (op->type == FT_STRING) {
+        if (op->len == 6 && !op->escaped && !strncasecmp(base + op->start, "delete", 6))
+            a->deleted = 1;
+        else if (op->escaped)
+            return 1;
+    } else if (op->type != FT_ABSENT && op->type != FT_NULL) {
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * The fast path over <buf, len> (the message after a byte order mark). Returns 0 with
+ * *a filled, 1 when the cJSON way must decide (a is cleared), -1 out of memory.
+ */
+static int fast_decode(const char *buf, size_t len, nf_article_t *a)
+{
+    fast_val_t top[FK__CNT];
+    memset(top, 0, sizeof(top));
+    if (len > UINT32_MAX)
+        return 1;
+    fast_t f = {buf, buf, buf + len, 1};
+    fast_ws(&f);
+    if (f.p >= f.end || *f.p != '{' || !fast_object(&f, fast_keys, FK__CNT, top))
+        return 1;
+    fast_ws(&f);
+    if (f.p != f.end)
+        return 1;
+    int rc = fast_article(buf, top, a);
+    if (rc)
+        nf_article_clear(a);
+    return rc;
+}
+
 static bool is_json_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
@@ -808,6 +1377,16 @@ nf_reject_t nf_decode(const char *buf, size_t len, const nf_decode_opts_t *opts,
     if (start && len - start >= 3 && memcmp(buf + start, "\xEF\xBB\xBF", 3) == 0)
         return reject(&ctx, NF_REJECT_INVALID_JSON, /* cJSON would skip this one too */
                       "second byte order mark at byte offset %zu", start);
+
+    if (!(opts && opts->cjson_only)) {
+        int rc = fast_decode(buf + start, len - start, &a);
+        if (rc < 0) {
+            reason = reject_oom(&ctx);
+            goto out;
+        }
+        if (rc == 0)
+            goto fields_done;
+    }
 
     /*
      * require_null_terminated is 0 on purpose: with the length API, cJSON 1.7.15 rejects a
@@ -856,6 +1435,7 @@ nf_reject_t nf_decode(const char *buf, size_t len, const nf_decode_opts_t *opts,
         (reason = take_deleted(&ctx, root, &a.deleted)) != NF_REJECT_NONE)
         goto out;
 
+fields_done:
     if (!a.id) {
         if (!a.url) {
             reason = reject(&ctx, NF_REJECT_MISSING_ID,

@@ -16,6 +16,7 @@
 #ifndef NF_DECODE_H
 #define NF_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "article.h"
@@ -35,6 +36,11 @@ typedef enum {
 
 typedef struct nf_decode_opts {
     size_t max_bytes; /* input.max.bytes */
+    /*
+     * Tests only: parse every message with cJSON rather than first trying the strict
+     * single-pass parser (decode.c), so that the two can be compared.
+     */
+    bool cjson_only;
 } nf_decode_opts_t;
 
 /* The stable reason name of a code ("invalid_json", ...). */

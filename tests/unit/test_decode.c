@@ -40,7 +40,7 @@ static int checks, failures;
 
 #define MIB ((size_t)1 << 20)
 
-static const nf_decode_opts_t default_opts = {MIB};
+static const nf_decode_opts_t default_opts = {.max_bytes = MIB};
 
 static char errbuf[512];
 
@@ -57,7 +57,33 @@ static bool is_zeroed(const nf_article_t *article)
     return memcmp(article, &zero, sizeof(zero)) == 0;
 }
 
-/* Decodes <data, len> from an exactly-sized heap copy. */
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool same_article(const nf_article_t *a, const nf_article_t *b)
+{
+    if (!same_str(a->id, b->id) || !same_str(a->title, b->title) || !same_str(a->body, b->body) ||
+        !same_str(a->summary, b->summary) || !same_str(a->url, b->url) ||
+        !same_str(a->source, b->source) || !same_str(a->published_at, b->published_at) ||
+        !same_str(a->language, b->language) || a->authors_n != b->authors_n ||
+        a->id_derived != b->id_derived || a->deleted != b->deleted)
+        return false;
+    for (size_t i = 0; i < a->authors_n; i++)
+        if (!same_str(a->authors[i], b->authors[i]))
+            return false;
+    return true;
+}
+
+static int differential_failures;
+
+/*
+ * Decodes <data, len> from an exactly-sized heap copy. Every message is decoded twice:
+ * as the pipeline does (the fast parser first) and with cJSON only; the reason, the
+ * detail and every field must agree, so that every input of these tests checks that the
+ * fast path changes nothing.
+ */
 static nf_reject_t decode_n(const char *data, size_t len, const nf_decode_opts_t *opts,
                             nf_article_t *article)
 {
@@ -67,8 +93,24 @@ static nf_reject_t decode_n(const char *data, size_t len, const nf_decode_opts_t
         exit(2);
     }
     memcpy(copy, data, len);
+    nf_decode_opts_t slow = opts ? *opts : (nf_decode_opts_t){.max_bytes = SIZE_MAX};
+    slow.cjson_only = true;
+    char slow_err[sizeof(errbuf)];
+    nf_article_t slow_article = {0};
+    nf_reject_t slow_reason =
+        nf_decode(copy, len, &slow, &slow_article, slow_err, sizeof(slow_err));
     errbuf[0] = '\0';
     nf_reject_t reason = nf_decode(copy, len, opts, article, errbuf, sizeof(errbuf));
+    checks++;
+    if (reason != slow_reason || strcmp(errbuf, slow_err) ||
+        !same_article(article, &slow_article)) {
+        failures++;
+        differential_failures++;
+        fprintf(stderr, "fast and cJSON decoding differ (%s/%s, \"%s\"/\"%s\") on: %.*s\n",
+                nf_reject_name(reason), nf_reject_name(slow_reason), errbuf, slow_err,
+                (int)(len < 300 ? len : 300), data);
+    }
+    nf_article_clear(&slow_article);
     free(copy);
     return reason;
 }
@@ -85,7 +127,7 @@ static nf_reject_t decode_s(const char *json, nf_article_t *article)
 static void reject_n(int line, const char *data, size_t len, size_t max_bytes, nf_reject_t want,
                      const char *detail)
 {
-    nf_decode_opts_t opts = {max_bytes};
+    nf_decode_opts_t opts = {.max_bytes = max_bytes};
     nf_article_t article = {0};
     nf_reject_t got = decode_n(data, len, &opts, &article);
     CHECK_AT(line, got == want, "got %s (%s), want %s", nf_reject_name(got), errbuf,
@@ -222,7 +264,7 @@ static void test_empty_and_size(void)
     size_t len;
     char *msg = big_message(MIB, &len);
     reject_n(__LINE__, msg, len, 2 * MIB, NF_REJECT_NONE, NULL);
-    nf_decode_opts_t two = {2 * MIB};
+    nf_decode_opts_t two = {.max_bytes = 2 * MIB};
     if (decode_n(msg, len, &two, &article) == NF_REJECT_NONE)
         CHECK(article.body && strlen(article.body) == MIB);
     nf_article_clear(&article);
@@ -796,6 +838,69 @@ static void test_deletions(void)
     REJECT("{\"id\":\"d6\",\"deleted\":false}", NF_REJECT_MISSING_TEXT, NULL);
 }
 
+/*
+ * Inputs at the edges of the fast parser: what it must take (escapes, source objects,
+ * author arrays, duplicates, nesting, white space) and what it must leave to cJSON (raw
+ * control bytes, \u0000, surrogates, leading zeros, long numbers, odd white space, deep
+ * nesting). decode_n() checks every one against the cJSON-only decoding; the few
+ * expectations here pin the values themselves.
+ */
+static void test_fast_path(void)
+{
+    static const char *const inputs[] = {
+        "{\"id\":\"f1\",\"title\":\"caf\\u00e9 \\u20ac5 \\/ \\\\ \\\" \\t\\n\"}",
+        "{\"id\":\"f2\",\"title\":\"x\",\"source\":{\"id\":null,\"name\":\"Reuters\"}}",
+        "{\"id\":\"f3\",\"title\":\"x\",\"source\":{\"name\":null}}",
+        "{\"id\":\"f4\",\"title\":\"x\",\"source\":{\"name\":7}}",
+        "{\"id\":\"f5\",\"title\":\"x\",\"authors\":[\"A\",\" \",\"B &amp; C\"]}",
+        "{\"id\":\"f6\",\"title\":\"x\",\"authors\":[],\"author\":\"Solo\"}",
+        "{\"id\":\"f7\",\"title\":\"x\",\"authors\":[\" \"],\"author\":[\"Z\"]}",
+        "{\"id\":\"f8\",\"title\":\"x\",\"authors\":[\"A\",2]}",
+        "{\"id\":\"f9\",\"title\":\"first\",\"title\":\"second\",\"id\":\"other\"}",
+        "{\"id\":\"f10\",\"title\":\" \",\"headline\":\"the headline\"}",
+        "{\"id\":\"f11\",\"title\":\" \",\"headline\":5}",
+        "{\"id\":\"f12\",\"title\":\"x\",\"extra\":{\"a\":[1,-2.5e-3,true,false,null,{\"b\":[]}]}}",
+        " \r\n\t{ \"id\" : \"f13\" , \"title\" : \"x\" } \n",
+        "\x0b{\"id\":\"f14\",\"title\":\"x\"}",
+        "{\"id\":\"f15\",\"title\":\"raw\x01control\"}",
+        "{\"id\":\"f16\",\"title\":\"nul \\u0000 escape\"}",
+        "{\"id\":\"f17\",\"title\":\"pair \\ud83d\\ude00 and lone \\ud83d\"}",
+        "{\"id\":\"f18\",\"title\":\"x\",\"n\":01}",
+        "{\"id\":\"f19\",\"title\":\"x\",\"n\":1234567890123456789012345678901234567890123456789012345678901234567890}",
+        "{\"id\":\"f20\",\"title\":\"x\",\"n\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+        "{\"ti\\u0074le\":\"escaped key\",\"id\":\"f21\"}",
+        "{\"id\":\"f22\",\"title\":\"x\",\"op\":\"DELETE\"}",
+        "{\"id\":\"f23\",\"title\":\"x\",\"op\":\"del\\u0065te\"}",
+        "{\"id\":\"f24\",\"title\":\"x\",\"deleted\":false,\"op\":null}",
+        "{\"id\":42,\"title\":\"number id\"}",
+        "{\"id\":\"f26\",\"title\":\"x\",}",
+        "{\"id\":\"f27\",\"title\":\"x\"} x",
+        "{\"id\":\"f28\",\"title\":\"bad \\x escape\"}",
+        "{\"url\":\"https://example.com/a\",\"body\":\"  only a body  \"}",
+        "{}",
+    };
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        nf_article_t a = {0};
+        decode_s(inputs[i], &a);
+        nf_article_clear(&a);
+    }
+    nf_article_t a = {0};
+    if (ACCEPT(inputs[0], &a))
+        CHECK(!strcmp(a.title, "caf\xc3\xa9 \xe2\x82\xac"
+                               "5 / \\ \""));
+    nf_article_clear(&a);
+    if (ACCEPT(inputs[1], &a))
+        CHECK(a.source && !strcmp(a.source, "Reuters"));
+    nf_article_clear(&a);
+    if (ACCEPT(inputs[4], &a))
+        CHECK(a.authors_n == 2 && !strcmp(a.authors[1], "B & C"));
+    nf_article_clear(&a);
+    if (ACCEPT(inputs[8], &a))
+        CHECK(!strcmp(a.title, "first") && !strcmp(a.id, "f9"));
+    nf_article_clear(&a);
+    CHECK(differential_failures == 0);
+}
+
 int main(void)
 {
     test_reject_names();
@@ -815,6 +920,7 @@ int main(void)
     test_normalise();
     test_mutations();
     test_deletions();
+    test_fast_path();
 
     if (failures) {
         fprintf(stderr, "test_decode: %d of %d checks failed\n", failures, checks);
