@@ -12,6 +12,9 @@
  *   3. one output larger than the producer accepts: dead-lettered as produce_failed;
  *   4. deletion events become tombstones on every keyed output topic, and outputs
  *      carry CloudEvents headers.
+ *
+ * NF_TEST_ONLY=down|perr|big|del runs one scenario (to loop a flaky one);
+ * NF_TEST_KAFKA_DEBUG=msg,eos turns on the producer's librdkafka debug log.
  */
 #include "log.h"
 #include "loop.h"
@@ -109,6 +112,11 @@ static int run_loop(scenario_t *sc, const char *group, const char *input, const 
     for (int i = 0; extra && extra[i]; i += 2)
         if (nf_config_set(conf, extra[i], extra[i + 1], "test", errstr, sizeof(errstr)))
             fprintf(stderr, "config: %s\n", errstr);
+    const char *dbg = getenv("NF_TEST_KAFKA_DEBUG");
+    if (dbg && *dbg) {
+        nf_config_set(conf, "kafka.producer.debug", dbg, "test", errstr, sizeof(errstr));
+        nf_config_set(conf, "log.level", "debug", "test", errstr, sizeof(errstr));
+    }
     nf_log_set_level(conf->log_level);
 
     struct event_base *base = event_base_new();
@@ -150,8 +158,10 @@ static void create_topics(const char *prefix, char *in, char *out, char *dlq, si
     rd_kafka_mock_topic_create(mcluster, dlq, 2, 1);
 }
 
-/* Every valid input enriched at least once, every malformed one dead-lettered with a
- * reason, group fully committed. */
+/* Every valid input enriched at least once, every malformed one (key bad-<i>)
+ * dead-lettered at least once with a reason, group fully committed. Missing dead letters
+ * are named, so that a failure can be matched with the producer's delivery reports
+ * (NF_TEST_KAFKA_DEBUG=msg,eos). */
 static void verify(const char *name, const char *group, const char *in, const char *out,
                    const char *dlq, int n, int expect_bad)
 {
@@ -164,9 +174,26 @@ static void verify(const char *name, const char *group, const char *in, const ch
     for (size_t i = 0; i < dead.n; i++)
         if (dead.v[i].reason && *dead.v[i].reason)
             with_reason++;
-    fprintf(stderr, "[%s] enriched %zu (missing %d, duplicates %d), dead letters %zu\n", name,
-            enriched.n, missing, dups, dead.n);
+    int dead_missing = 0, dead_dups = 0;
+    for (int i = BAD_EVERY - 1; i < n; i += BAD_EVERY) {
+        char key[32];
+        snprintf(key, sizeof(key), "bad-%d", i);
+        int seen = 0;
+        for (size_t j = 0; j < dead.n; j++)
+            seen += dead.v[j].key && !strcmp(dead.v[j].key, key);
+        if (!seen) {
+            dead_missing++;
+            fprintf(stderr, "[%s] no dead letter for %s\n", name, key);
+        } else {
+            dead_dups += seen - 1;
+        }
+    }
+    fprintf(stderr,
+            "[%s] enriched %zu (missing %d, duplicates %d), dead letters %zu (missing %d, "
+            "duplicates %d)\n",
+            name, enriched.n, missing, dups, dead.n, dead_missing, dead_dups);
     CHECK_INT(missing, 0);
+    CHECK_INT(dead_missing, 0);
     CHECK(dead.n >= (size_t)expect_bad);
     CHECK_INT(with_reason, dead.n);
     CHECK_INT(nf_test_group_lag(bootstrap, group, in), 0);
@@ -193,8 +220,20 @@ static void test_produce_errors(void)
     create_topics("perr", in, out, dlq, sizeof(in));
     nf_test_seed(bootstrap, in, 0, N, BAD_EVERY, 0, 0);
     push_produce_errors(5);
+    /*
+     * One produce request in flight. The mock cluster checks the sequence numbers of
+     * transactional producers only: it appends a pipelined batch that follows a batch it
+     * failed, where a real broker answers OUT_OF_ORDER_SEQUENCE_NUMBER. librdkafka's
+     * idempotent producer then concludes, as it must with a real broker, that the failed
+     * batch was written after all, and reports it delivered ("implicitly acked by
+     * subsequent batch success"): an input whose dead letter the mock never stored is
+     * committed. That made this test lose a dead letter in about one run in ten. With
+     * one request in flight, every injected error is followed by the retry of the same
+     * batch, as it is on a real broker.
+     */
+    const char *extra[] = {"kafka.producer.max.in.flight.requests.per.connection", "1", NULL};
     scenario_t sc = {.name = "produce-errors", .tick = produce_errors_tick};
-    CHECK_INT(run_loop(&sc, "g-perr", in, out, dlq, NULL), 0);
+    CHECK_INT(run_loop(&sc, "g-perr", in, out, dlq, extra), 0);
     CHECK_INT(sc.phase, 1);
     verify(sc.name, "g-perr", in, out, dlq, N, N / BAD_EVERY);
 }
@@ -316,10 +355,15 @@ int main(void)
     mcluster = rd_kafka_mock_cluster_new(owner, 1);
     bootstrap = rd_kafka_mock_cluster_bootstraps(mcluster);
 
-    test_broker_down();
-    test_produce_errors();
-    test_too_large();
-    test_deletions();
+    const char *only = getenv("NF_TEST_ONLY");
+    if (!only || !strcmp(only, "down"))
+        test_broker_down();
+    if (!only || !strcmp(only, "perr"))
+        test_produce_errors();
+    if (!only || !strcmp(only, "big"))
+        test_too_large();
+    if (!only || !strcmp(only, "del"))
+        test_deletions();
 
     rd_kafka_mock_cluster_destroy(mcluster);
     rd_kafka_destroy(owner);
