@@ -1380,8 +1380,13 @@ bool nf_alert_rule_matches(const nf_alert_rule_t *rule, const nf_alert_view_t *v
 
 void nf_alert_id(const nf_alert_rule_t *rule, const char *story_key, char *buf, size_t size)
 {
+    nf_alert_id_named(rule->name, story_key, buf, size);
+}
+
+void nf_alert_id_named(const char *rule_name, const char *story_key, char *buf, size_t size)
+{
     uint64_t h = nf_fnv1a(NF_FNV_SEED, "alert:", 6);
-    h = nf_fnv1a(h, rule->name, strlen(rule->name) + 1);
+    h = nf_fnv1a(h, rule_name, strlen(rule_name) + 1);
     h = nf_fnv1a(h, story_key, strlen(story_key));
     snprintf(buf, size, "alr-%016" PRIx64, h);
 }

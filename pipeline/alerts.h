@@ -151,6 +151,8 @@ const char *nf_currency_table_date(void);
  * that one story yields one alert id per rule. Use it as the alert's Kafka key.
  */
 void nf_alert_id(const nf_alert_rule_t *rule, const char *story_key, char *buf, size_t size);
+/* The same, from the rule's name (the alert decider knows rules by name only). */
+void nf_alert_id_named(const char *rule_name, const char *story_key, char *buf, size_t size);
 
 /*
  * Appends the alert document (newsflow.alert.v1) for rule firing on view to out (not
