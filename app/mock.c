@@ -98,9 +98,10 @@ nf_mock_t *nf_mock_start(nf_config_t *conf, char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "cannot create embedded cluster");
         goto err;
     }
-    const char *topics[] = {conf->input_topic,    conf->enriched_topic, conf->dlq_topic,
-                            conf->alerts_topic,   conf->route_topic[0], conf->route_topic[1],
-                            conf->route_topic[2], conf->route_topic[3]};
+    const char *topics[] = {
+        conf->input_topic,    conf->enriched_topic, conf->dlq_topic,
+        conf->alerts_topic,   conf->route_topic[0], conf->route_topic[1],
+        conf->route_topic[2], conf->route_topic[3], conf->alerts_candidates_topic};
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
         if (*topics[i])
             rd_kafka_mock_topic_create(mock->mcluster, topics[i], (int)conf->mock_partitions, 1);

@@ -60,8 +60,9 @@ typedef struct nf_config {
     int64_t story_max_entries; /* story state bound */
     char *alerts_rules; /* alert rules file; "" = <rules dir>/alerts.conf; "none" = no alerts */
     char *alerts_topic; /* alerts output topic */
-    bool replay_alerts; /* replay: alert as well (off by default) */
-    char *ops_listen;   /* host:port of the ops endpoint; "" disables it */
+    char *alerts_candidates_topic; /* internal topic where one member decides each alert */
+    bool replay_alerts;            /* replay: alert as well (off by default) */
+    char *ops_listen;              /* host:port of the ops endpoint; "" disables it */
     char *rules_dir;
     char *mock_seed_file;
     int64_t mock_partitions;

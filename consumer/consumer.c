@@ -16,8 +16,10 @@
 #include "err.h"
 #include "kafka.h"
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,77 @@ struct nf_consumer {
     int assigned;
     int brokers_up;
     uint64_t rebalances;
+    char *rewind_topic; /* NULL: none */
+    int64_t rewind_ms;
 };
+
+typedef struct rewound {
+    int32_t partition;
+    int64_t from, committed;
+} rewound_t;
+
+/*
+ * For the assigned partitions of the rewound topic, moves the start one window of time
+ * before the committed offset (offsets-for-times), so that their new owner can rebuild
+ * its state from what the previous owner already handled. Blocking lookups, in the
+ * rebalance callback: the member cannot consume those partitions before knowing where
+ * to start anyway. Returns the partitions moved (caller frees), *n of them.
+ */
+static rewound_t *rewind_prepare(nf_consumer_t *c, rd_kafka_topic_partition_list_t *parts, int *n)
+{
+    *n = 0;
+    if (!c->rewind_topic)
+        return NULL;
+    rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_new(4);
+    for (int i = 0; i < parts->cnt; i++)
+        if (!strcmp(parts->elems[i].topic, c->rewind_topic))
+            rd_kafka_topic_partition_list_add(committed, c->rewind_topic,
+                                              parts->elems[i].partition);
+    rd_kafka_topic_partition_list_t *times = NULL;
+    rewound_t *out = NULL;
+    if (committed->cnt == 0)
+        goto done;
+    rd_kafka_resp_err_t err = rd_kafka_committed(c->rk, committed, 10000);
+    if (err) {
+        nf_log(NF_LOG_WARN, "consumer", "%s: cannot read committed offsets (%s): state not rebuilt",
+               c->rewind_topic, rd_kafka_err2str(err));
+        goto done;
+    }
+    times = rd_kafka_topic_partition_list_copy(committed);
+    int64_t since = nf_wall_ms() - c->rewind_ms;
+    for (int j = 0; j < times->cnt; j++)
+        times->elems[j].offset = since > 0 ? since : 0;
+    err = rd_kafka_offsets_for_times(c->rk, times, 10000);
+    if (err) {
+        nf_log(NF_LOG_WARN, "consumer",
+               "%s: cannot look up offsets by time (%s): state not rebuilt", c->rewind_topic,
+               rd_kafka_err2str(err));
+        goto done;
+    }
+    out = calloc((size_t)committed->cnt, sizeof(*out));
+    if (!out)
+        goto done;
+    for (int j = 0; j < committed->cnt; j++) {
+        int64_t from = times->elems[j].err ? -1 : times->elems[j].offset;
+        int64_t upto = committed->elems[j].err ? -1 : committed->elems[j].offset;
+        if (from < 0 || upto < 0 || from >= upto)
+            continue;
+        rd_kafka_topic_partition_t *e = rd_kafka_topic_partition_list_find(
+            parts, c->rewind_topic, committed->elems[j].partition);
+        if (!e)
+            continue;
+        e->offset = from;
+        out[*n].partition = e->partition;
+        out[*n].from = from;
+        out[*n].committed = upto;
+        (*n)++;
+    }
+done:
+    if (times)
+        rd_kafka_topic_partition_list_destroy(times);
+    rd_kafka_topic_partition_list_destroy(committed);
+    return out;
+}
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
@@ -54,6 +126,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         nf_log(NF_LOG_INFO, "consumer", "assigned %d partition(s) (%s)", parts->cnt,
                cooperative ? "incremental" : "eager");
+        int nrew = 0;
+        rewound_t *rew = rewind_prepare(c, parts, &nrew);
         if (cooperative)
             error = rd_kafka_incremental_assign(rk, parts);
         else
@@ -64,7 +138,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 rd_kafka_pause_partitions(rk, parts);
             if (c->handlers.on_assign)
                 c->handlers.on_assign(c->opaque, parts);
+            for (int i = 0; i < nrew; i++) {
+                nf_log(NF_LOG_INFO, "consumer",
+                       "%s [%" PRId32 "]: re-reading offsets %" PRId64 " to %" PRId64
+                       " to rebuild state",
+                       c->rewind_topic, rew[i].partition, rew[i].from, rew[i].committed);
+                if (c->handlers.on_rewind)
+                    c->handlers.on_rewind(c->opaque, c->rewind_topic, rew[i].partition, rew[i].from,
+                                          rew[i].committed);
+            }
         }
+        free(rew);
         break;
     case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS: {
         bool lost = rd_kafka_assignment_lost(rk);
@@ -212,8 +296,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
                                const nf_consumer_handlers_t *handlers, void *opaque,
-                               const rd_kafka_topic_partition_list_t *assignment, char *errstr,
-                               size_t errstr_size)
+                               const rd_kafka_topic_partition_list_t *assignment,
+                               const nf_consumer_rewind_t *rewind, char *errstr, size_t errstr_size)
 {
     nf_consumer_t *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -310,8 +394,18 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
         event_active(c->ev_read, EV_READ, 0);
         return c;
     }
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    if (rewind && rewind->topic && *rewind->topic && strcmp(rewind->topic, conf->input_topic)) {
+        c->rewind_topic = strdup(rewind->topic);
+        c->rewind_ms = rewind->window_ms;
+        if (!c->rewind_topic) {
+            snprintf(errstr, errstr_size, "out of memory");
+            goto err;
+        }
+    }
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, conf->input_topic, RD_KAFKA_PARTITION_UA);
+    if (c->rewind_topic)
+        rd_kafka_topic_partition_list_add(topics, c->rewind_topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t rerr = rd_kafka_subscribe(c->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (rerr) {
@@ -319,8 +413,8 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
                  rd_kafka_err2str(rerr));
         goto err;
     }
-    nf_log(NF_LOG_INFO, "consumer", "subscribed to %s in group %s", conf->input_topic,
-           conf->group_id);
+    nf_log(NF_LOG_INFO, "consumer", "subscribed to %s%s%s in group %s", conf->input_topic,
+           c->rewind_topic ? " and " : "", c->rewind_topic ? c->rewind_topic : "", conf->group_id);
     /* Messages may already be queued from before io events were enabled. */
     event_active(c->ev_read, EV_READ, 0);
     return c;
@@ -350,6 +444,7 @@ void nf_consumer_destroy(nf_consumer_t *c)
         close(c->pipefd[0]);
     if (c->pipefd[1] >= 0)
         close(c->pipefd[1]);
+    free(c->rewind_topic);
     free(c);
 }
 

@@ -53,18 +53,39 @@ typedef struct nf_consumer_handlers {
      * from librdkafka's statistics every stats interval. May be NULL.
      */
     void (*on_lag)(void *opaque, const char *topic, int32_t partition, int64_t lag);
+    /*
+     * A partition of the rewound topic (nf_consumer_rewind_t) was just assigned at an
+     * offset before its committed one: the messages below `committed` were handled by
+     * an earlier owner and are delivered again only to rebuild state (their offsets must
+     * not be stored). Called after on_assign. May be NULL.
+     */
+    void (*on_rewind)(void *opaque, const char *topic, int32_t partition, int64_t from,
+                      int64_t committed);
 } nf_consumer_handlers_t;
 
 /*
+ * A second topic the group member consumes beside conf->input_topic, whose partitions,
+ * when assigned, start one window of time before their committed offset (looked up with
+ * offsets-for-times), so that the new owner can rebuild the state the previous owner
+ * kept (the alert decider: pipeline/decider.h).
+ */
+typedef struct nf_consumer_rewind {
+    const char *topic;
+    int64_t window_ms;
+} nf_consumer_rewind_t;
+
+/*
  * Creates the consumer and registers its events on base. With assignment NULL it
- * subscribes to conf->input_topic in conf->group_id; otherwise it is assigned exactly
- * those partitions at those offsets (replay: no group membership; stored offsets are
- * committed to conf->group_id), and on_assign is called with them. handlers is copied;
+ * subscribes to conf->input_topic (and rewind->topic, when rewind is not NULL) in
+ * conf->group_id; otherwise it is assigned exactly those partitions at those offsets
+ * (replay: no group membership; stored offsets are committed to conf->group_id; rewind
+ * is ignored), and on_assign is called with them. handlers and rewind are copied;
  * opaque is passed back. Returns NULL and fills errstr on failure.
  */
 nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
                                const nf_consumer_handlers_t *handlers, void *opaque,
-                               const rd_kafka_topic_partition_list_t *assignment, char *errstr,
+                               const rd_kafka_topic_partition_list_t *assignment,
+                               const nf_consumer_rewind_t *rewind, char *errstr,
                                size_t errstr_size);
 /* Resumes draining after may_consume returned false. */
 void nf_consumer_kick(nf_consumer_t *consumer);

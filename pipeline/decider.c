@@ -27,11 +27,18 @@ typedef struct seen {
     int64_t at_ms;
 } seen_t;
 
+typedef struct undo {
+    uint32_t slot;
+    seen_t old;
+} undo_t;
+
 struct nf_decider {
     nf_story_t *story;
     int64_t window_ms;
     seen_t *seen;
     uint64_t decided, fired;
+    undo_t *undo; /* slots changed since the checkpoint, oldest first */
+    size_t undo_n, undo_cap;
 };
 
 nf_decider_t *nf_decider_new(const nf_decider_opts_t *opts, char *errstr, size_t errstr_size)
@@ -61,6 +68,7 @@ void nf_decider_destroy(nf_decider_t *d)
         return;
     nf_story_destroy(d->story);
     free(d->seen);
+    free(d->undo);
     free(d);
 }
 
@@ -170,13 +178,26 @@ int nf_decider_decide(nf_decider_t *d, const char *value, size_t len, bool rebui
     }
     snprintf(dec->rule, sizeof(dec->rule), "%s", rule);
     snprintf(dec->story_key, sizeof(dec->story_key), "%s", info.key);
+    snprintf(dec->article_id, sizeof(dec->article_id), "%s", article_id);
     nf_alert_id_named(rule, info.key, dec->alert_id, sizeof(dec->alert_id));
 
     uint64_t h = nf_fnv1a(NF_FNV_SEED, rule, strlen(rule) + 1);
     h = nf_fnv1a(h, info.key, strlen(info.key));
     seen_t *slot = &d->seen[h % SEEN_SLOTS];
     bool first = !(slot->hash == h && at_ms - slot->at_ms < d->window_ms);
+    if (first && d->undo_n == d->undo_cap) {
+        size_t cap = d->undo_cap ? d->undo_cap * 2 : 64;
+        undo_t *u = realloc(d->undo, cap * sizeof(*u));
+        if (!u) {
+            snprintf(errstr, errstr_size, "out of memory");
+            rc = NF_ENOMEM;
+            goto done;
+        }
+        d->undo = u;
+        d->undo_cap = cap;
+    }
     if (first) {
+        d->undo[d->undo_n++] = (undo_t){(uint32_t)(h % SEEN_SLOTS), *slot};
         slot->hash = h;
         slot->at_ms = at_ms;
     }
@@ -202,6 +223,22 @@ int nf_decider_decide(nf_decider_t *d, const char *value, size_t len, bool rebui
 done:
     cJSON_Delete(root);
     return rc;
+}
+
+void nf_decider_checkpoint(nf_decider_t *d)
+{
+    if (d)
+        d->undo_n = 0;
+}
+
+void nf_decider_rollback(nf_decider_t *d)
+{
+    if (!d)
+        return;
+    while (d->undo_n > 0) {
+        const undo_t *u = &d->undo[--d->undo_n];
+        d->seen[u->slot] = u->old;
+    }
 }
 
 uint64_t nf_decider_decided(const nf_decider_t *d)

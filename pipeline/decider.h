@@ -61,6 +61,7 @@ typedef struct nf_decision {
     char rule[65];     /* the rule's name */
     char alert_id[24]; /* "alr-" + 16 hex: rule and the decider's story key */
     char story_key[24];
+    char article_id[256]; /* the article that raised the candidate (cut if longer) */
 } nf_decision_t;
 
 /*
@@ -72,6 +73,16 @@ typedef struct nf_decision {
  */
 int nf_decider_decide(nf_decider_t *decider, const char *value, size_t len, bool rebuild,
                       nf_decision_t *decision, nf_buf_t *out, char *errstr, size_t errstr_size);
+
+/*
+ * Exactly-once: nf_decider_checkpoint() when a transaction begins, and
+ * nf_decider_rollback() when it is aborted, so that the candidates decided in it are
+ * decided again (and their alerts sent again, in the next transaction) when the input
+ * is reprocessed. The story state is not rolled back and need not be: observing an
+ * article id again repeats its first result.
+ */
+void nf_decider_checkpoint(nf_decider_t *decider);
+void nf_decider_rollback(nf_decider_t *decider);
 
 /* Candidates decided so far, and of them alerts let through (rebuilds not counted). */
 uint64_t nf_decider_decided(const nf_decider_t *decider);

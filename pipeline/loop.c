@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "nf_build.h"
 #include "encode.h"
+#include "decider.h"
 #include "err.h"
 #include "log.h"
 #include "offsets.h"
@@ -45,9 +46,10 @@ typedef struct nf_pending {
 typedef struct nf_part {
     char *topic;
     int32_t partition;
-    bool eof;          /* at its end (run.exit.on.eof) */
-    int64_t txn_first; /* exactly-once: first offset in the open transaction, or -1 */
-    int64_t txn_next;  /* exactly-once: next offset to consume after it, or -1 */
+    bool eof;              /* at its end (run.exit.on.eof) */
+    int64_t txn_first;     /* exactly-once: first offset in the open transaction, or -1 */
+    int64_t txn_next;      /* exactly-once: next offset to consume after it, or -1 */
+    int64_t rebuild_until; /* candidates: offsets below it only rebuild the decider, or -1 */
 } nf_part_t;
 
 /* Exactly-once: an input whose output Kafka refused inside an aborted transaction; on
@@ -78,6 +80,10 @@ struct nf_loop {
     /* Output topics (with the replay suffix, if any). */
     char *t_enriched, *t_dlq, *t_alerts, *t_route[4];
     nf_webhook_t *webhook; /* created on the first webhook alert */
+    /* alert candidates (pipeline/decider.h): NULL when each instance decides alone */
+    nf_decider_t *decider;
+    char *t_candidates;
+    nf_buf_t cand_buf, alert_buf;
     /* replay */
     bool replay;
     rd_kafka_topic_partition_list_t *end; /* end offset (exclusive) per partition */
@@ -115,7 +121,7 @@ struct nf_loop {
     struct {
         nf_metric_t *consumed, *enriched, *dead, *produced, *category, *deleted, *resent,
             *processing, *latency, *lag, *inflight, *queue, *paused, *assigned, *brokers,
-            *rebalances, *txn, *txn_seconds, *build, *alerts, *webhooks;
+            *rebalances, *txn, *txn_seconds, *build, *alerts, *webhooks, *candidates;
     } m;
 };
 
@@ -455,6 +461,28 @@ static void webhook_post(nf_loop_t *loop, const char *url, const char *json, siz
 static void emit_alerts(nf_loop_t *loop, const nf_result_t *res, const nf_source_t *src,
                         nf_inflight_t *inflight)
 {
+    if (loop->decider) {
+        /* One member decides for the whole group: send the alert as a candidate, keyed
+         * by rule so that all candidates of a rule meet in one partition. */
+        const char *lead =
+            res->article.body && *res->article.body ? res->article.body : res->article.summary;
+        for (int i = 0; i < res->alerts_n; i++) {
+            const char *rule = nf_alert_rule_name(res->alerts[i].rule);
+            nf_buf_reset(&loop->cand_buf);
+            if (nf_candidate_encode(rule, res->article.id, res->article.title, lead, nf_wall_ms(),
+                                    res->alerts_json.data + res->alerts[i].off, res->alerts[i].len,
+                                    &loop->cand_buf))
+                continue;
+            nf_metric_add(loop->m.candidates, "sent", 1);
+            const char *topic = loop->t_candidates;
+            if (emit_all(loop, &topic, 1, rule, loop->cand_buf.data, loop->cand_buf.len, NULL,
+                         inflight) == NF_EREJECTED)
+                nf_log_ratelimited(NF_LOG_ERROR, "loop", "candidate-rejected",
+                                   "alert candidate for %s refused by %s: %s", rule, topic,
+                                   nf_producer_last_error(loop->producer));
+        }
+        return;
+    }
     for (int i = 0; i < res->alerts_n; i++) {
         const nf_alert_rule_t *rule = res->alerts[i].rule;
         const char *json = res->alerts_json.data + res->alerts[i].off;
@@ -524,6 +552,7 @@ static void txn_abort(nf_loop_t *loop)
         }
     }
     rd_kafka_topic_partition_list_destroy(rewind);
+    nf_decider_rollback(loop->decider);
     loop->txn_open = false;
     loop->txn_msgs = 0;
 }
@@ -660,6 +689,135 @@ static bool replay_past_end(nf_loop_t *loop, nf_part_t *part, const rd_kafka_mes
     return true;
 }
 
+/* Exactly-once: opens a transaction for the next input if none is open. */
+static int txn_ensure(nf_loop_t *loop)
+{
+    if (!loop->eos || loop->txn_open)
+        return NF_OK;
+    int err = nf_producer_txn_begin(loop->producer);
+    if (err) {
+        loop_fail(loop, "cannot begin a transaction");
+        return err;
+    }
+    loop->txn_open = true;
+    loop->txn_started_ms = nf_mono_ms();
+    nf_decider_checkpoint(loop->decider);
+    return NF_OK;
+}
+
+/* Exactly-once: the input at offset is in the open transaction; commits it when full. */
+static void txn_count(nf_loop_t *loop, nf_part_t *part, int64_t offset)
+{
+    if (!loop->eos)
+        return;
+    if (part) {
+        if (part->txn_first < 0)
+            part->txn_first = offset;
+        part->txn_next = offset + 1;
+    }
+    if (++loop->txn_msgs >= loop->conf->txn_messages && loop->state == LOOP_RUNNING)
+        txn_commit(loop);
+}
+
+/* Sends a decided alert to the alerts topic and to the rule's webhooks. */
+static void emit_decided(nf_loop_t *loop, const nf_decision_t *dec, const char *json, size_t len,
+                         const nf_source_t *src, nf_inflight_t *inflight)
+{
+    const nf_alert_rule_t *rule =
+        nf_alert_rules_find(nf_pipeline_alert_rules(loop->pipeline), dec->rule);
+    loop->stats.alerts++;
+    nf_metric_add(loop->m.alerts, dec->rule, 1);
+    if ((!rule || nf_alert_rule_to_topic(rule)) && *loop->t_alerts) {
+        const char *topic = loop->t_alerts;
+        if (emit_all(loop, &topic, 1, dec->alert_id, json, len,
+                     ce_headers(loop, "newsflow.alert.v1", dec->alert_id, dec->article_id, src),
+                     inflight) == NF_EREJECTED)
+            nf_log_ratelimited(NF_LOG_ERROR, "loop", "alert-rejected", "alert %s refused by %s: %s",
+                               dec->alert_id, topic, nf_producer_last_error(loop->producer));
+    }
+    if (!rule) {
+        /* another member runs a rules file with this rule and this one does not */
+        nf_log_ratelimited(NF_LOG_WARN, "loop", "candidate-rule",
+                           "alert candidate for unknown rule %s: sent to the alerts topic only",
+                           dec->rule);
+        return;
+    }
+    for (int d = 0; d < nf_alert_rule_destination_count(rule); d++) {
+        const char *dest = nf_alert_rule_destination(rule, d);
+        if (!strncmp(dest, "http://", 7) || !strncmp(dest, "https://", 8))
+            webhook_post(loop, dest, json, len, dec->alert_id, inflight);
+    }
+}
+
+/*
+ * An alert candidate (pipeline/decider.h). Below the partition's rebuild offset it only
+ * rebuilds the decider's state (the previous owner decided it; its offset is already
+ * committed). Otherwise it is decided: the first of its rule and story is the alert,
+ * the others are dropped, and a candidate that is not one is dead-lettered.
+ */
+static void on_candidate(nf_loop_t *loop, rd_kafka_message_t *rkm, nf_part_t *part)
+{
+    char err[256];
+    nf_decision_t dec;
+    const char *topic = rd_kafka_topic_name(rkm->rkt);
+    if (part && rkm->offset < part->rebuild_until) {
+        nf_buf_reset(&loop->alert_buf);
+        nf_decider_decide(loop->decider, rkm->payload, rkm->len, true, &dec, &loop->alert_buf, err,
+                          sizeof(err));
+        nf_metric_add(loop->m.candidates, "rebuilt", 1);
+        rd_kafka_message_destroy(rkm);
+        return;
+    }
+    if (part)
+        part->rebuild_until = -1;
+    if (txn_ensure(loop)) {
+        rd_kafka_message_destroy(rkm);
+        return;
+    }
+    nf_inflight_t *inflight =
+        nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
+    if (!inflight) {
+        rd_kafka_message_destroy(rkm);
+        loop_fail(loop, "out of memory tracking a message");
+        return;
+    }
+    rd_kafka_timestamp_type_t tstype;
+    nf_source_t src = {
+        .topic = topic,
+        .partition = rkm->partition,
+        .offset = rkm->offset,
+        .timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype),
+    };
+    nf_buf_reset(&loop->alert_buf);
+    int rc = nf_decider_decide(loop->decider, rkm->payload, rkm->len, false, &dec, &loop->alert_buf,
+                               err, sizeof(err));
+    if (rc == NF_EINVAL) {
+        nf_dlq_info_t info = {
+            .reason = "invalid_candidate",
+            .error = err,
+            .topic = topic,
+            .partition = rkm->partition,
+            .offset = rkm->offset,
+            .timestamp_ms = src.timestamp_ms,
+        };
+        nf_metric_add(loop->m.candidates, "invalid", 1);
+        emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+    } else if (rc) {
+        loop_fail(loop, "out of memory deciding an alert candidate");
+    } else if (dec.fire) {
+        nf_metric_add(loop->m.candidates, "alerted", 1);
+        emit_decided(loop, &dec, loop->alert_buf.data, loop->alert_buf.len, &src, inflight);
+    } else {
+        nf_metric_add(loop->m.candidates, "duplicate", 1);
+    }
+    if (!loop->eos)
+        nf_decider_checkpoint(loop->decider); /* nothing to roll back to */
+    nf_inflight_unref(inflight);
+    txn_count(loop, part, rkm->offset);
+    rd_kafka_message_destroy(rkm);
+    backpressure_update(loop);
+}
+
 static void on_message(void *opaque, rd_kafka_message_t *rkm)
 {
     nf_loop_t *loop = opaque;
@@ -697,19 +855,17 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     } else if (part) {
         part->eof = false;
     }
+    if (loop->decider && !strcmp(topic, loop->t_candidates)) {
+        on_candidate(loop, rkm, part);
+        return;
+    }
     loop->stats.consumed++;
     nf_metric_add(loop->m.consumed, NULL, 1);
     if (!loop->stats.first_input_us)
         loop->stats.first_input_us = nf_mono_us();
-    if (loop->eos && !loop->txn_open) {
-        int err = nf_producer_txn_begin(loop->producer);
-        if (err) {
-            rd_kafka_message_destroy(rkm);
-            loop_fail(loop, "cannot begin a transaction");
-            return;
-        }
-        loop->txn_open = true;
-        loop->txn_started_ms = nf_mono_ms();
+    if (txn_ensure(loop)) {
+        rd_kafka_message_destroy(rkm);
+        return;
     }
 
     nf_inflight_t *inflight =
@@ -781,15 +937,10 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     }
 done:
     nf_inflight_unref(inflight);
-    if (loop->eos && part) {
-        if (part->txn_first < 0)
-            part->txn_first = rkm->offset;
-        part->txn_next = rkm->offset + 1;
-    }
+    int64_t offset = rkm->offset;
     rd_kafka_message_destroy(rkm);
     backpressure_update(loop);
-    if (loop->eos && ++loop->txn_msgs >= loop->conf->txn_messages && loop->state == LOOP_RUNNING)
-        txn_commit(loop);
+    txn_count(loop, part, offset);
 }
 
 static void print_event(nf_loop_t *loop, const rd_kafka_message_t *rkm)
@@ -917,6 +1068,7 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
         p->partition = parts->elems[i].partition;
         p->eof = false;
         p->txn_first = p->txn_next = -1;
+        p->rebuild_until = -1;
         loop->parts_n++;
     }
 }
@@ -1158,6 +1310,12 @@ static int loop_metrics_init(nf_loop_t *loop)
                       "Time the loop blocked in each transaction commit.", NULL, seconds, nb);
     loop->m.alerts = nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_alerts_total",
                                    "Alerts fired, by rule.", "rule", NULL, 0);
+    loop->m.candidates = nf_metric_new(
+        r, NF_METRIC_COUNTER, "newsflow_alert_candidates_total",
+        "Alert candidates, by outcome: sent (by this member), alerted, duplicate (of a story "
+        "already alerted for the rule), invalid (dead-lettered), rebuilt (re-read after a "
+        "rebalance).",
+        "outcome", NULL, 0);
     loop->m.webhooks =
         nf_metric_new(r, NF_METRIC_COUNTER, "newsflow_webhook_deliveries_total",
                       "Webhook deliveries, by result (ok, failed).", "result", NULL, 0);
@@ -1168,7 +1326,7 @@ static int loop_metrics_init(nf_loop_t *loop)
         !loop->m.latency || !loop->m.lag || !loop->m.inflight || !loop->m.queue ||
         !loop->m.paused || !loop->m.assigned || !loop->m.brokers || !loop->m.rebalances ||
         !loop->m.txn || !loop->m.txn_seconds || !loop->m.build || !loop->m.alerts ||
-        !loop->m.webhooks)
+        !loop->m.webhooks || !loop->m.candidates)
         return NF_ENOMEM;
     nf_metric_set(loop->m.build, NF_VERSION, 1);
     return NF_OK;
@@ -1184,6 +1342,15 @@ nf_metrics_t *nf_loop_metrics(nf_loop_t *loop)
     nf_metric_set(loop->m.brokers, NULL, nf_consumer_brokers_up(loop->consumer));
     nf_metric_set(loop->m.rebalances, NULL, (double)nf_consumer_rebalances(loop->consumer));
     return loop->metrics;
+}
+
+static void on_rewind(void *opaque, const char *topic, int32_t partition, int64_t from,
+                      int64_t committed)
+{
+    nf_part_t *p = part_find(opaque, topic, partition);
+    if (p)
+        p->rebuild_until = committed;
+    (void)from;
 }
 
 static void on_lag(void *opaque, const char *topic, int32_t partition, int64_t lag)
@@ -1285,6 +1452,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         .on_fatal = on_consumer_fatal,
         .may_consume = replay && replay->rate > 0 ? may_consume : NULL,
         .on_lag = on_lag,
+        .on_rewind = on_rewind,
     };
     if (loop->eos) {
         /* Fences any earlier producer with this transactional.id. */
@@ -1298,8 +1466,33 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         struct timeval txn_tv = {ms / 1000, (ms % 1000) * 1000};
         event_add(loop->ev_txn, &txn_tv);
     }
+    /*
+     * One member decides each alert for the whole group (pipeline/decider.h), unless the
+     * candidates topic is unset, alerts are off, or this is a replay (which runs alone,
+     * and alerts only with replay.alerts).
+     */
+    nf_consumer_rewind_t rewind = {.topic = conf->alerts_candidates_topic,
+                                   .window_ms = conf->story_window_ms};
+    bool candidates =
+        !replay && *conf->alerts_candidates_topic && nf_pipeline_alert_rules(pipeline) != NULL;
+    if (candidates) {
+        if (!strcmp(conf->alerts_candidates_topic, conf->input_topic)) {
+            snprintf(errstr, errstr_size,
+                     "alerts.candidates.topic must not be the input topic (%s)", conf->input_topic);
+            goto err;
+        }
+        nf_decider_opts_t dopts = {.window_ms = conf->story_window_ms,
+                                   .max_entries = (uint32_t)conf->story_max_entries};
+        loop->decider = nf_decider_new(&dopts, errstr, errstr_size);
+        loop->t_candidates = strdup(conf->alerts_candidates_topic);
+        if (!loop->decider || !loop->t_candidates) {
+            if (loop->decider)
+                snprintf(errstr, errstr_size, "out of memory");
+            goto err;
+        }
+    }
     loop->consumer = nf_consumer_new(conf, base, &handlers, loop, replay ? replay->start : NULL,
-                                     errstr, errstr_size);
+                                     candidates ? &rewind : NULL, errstr, errstr_size);
     if (!loop->consumer)
         goto err;
     return loop;
@@ -1347,6 +1540,10 @@ void nf_loop_destroy(nf_loop_t *loop)
     free(loop->t_enriched);
     free(loop->t_dlq);
     free(loop->t_alerts);
+    free(loop->t_candidates);
+    nf_decider_destroy(loop->decider);
+    nf_buf_free(&loop->cand_buf);
+    nf_buf_free(&loop->alert_buf);
     for (int i = 0; i < 4; i++)
         free(loop->t_route[i]);
     free(loop);

@@ -144,6 +144,11 @@ int nf_pipeline_add_stage(nf_pipeline_t *p, const nf_stage_t *stage)
     return NF_OK;
 }
 
+const nf_alert_rules_t *nf_pipeline_alert_rules(const nf_pipeline_t *p)
+{
+    return p ? p->rules : NULL;
+}
+
 void nf_pipeline_set_replay(nf_pipeline_t *p, bool replay)
 {
     p->replay = replay;

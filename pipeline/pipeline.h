@@ -76,6 +76,8 @@ void nf_pipeline_destroy(nf_pipeline_t *pipeline);
 int nf_pipeline_add_stage(nf_pipeline_t *pipeline, const nf_stage_t *stage);
 /* Marks outputs as replayed (replay mode). */
 void nf_pipeline_set_replay(nf_pipeline_t *pipeline, bool replay);
+/* The alert rules in use (owned by the pipeline), or NULL when alerts are off. */
+const nf_alert_rules_t *nf_pipeline_alert_rules(const nf_pipeline_t *pipeline);
 
 /*
  * Processes the message <buf, len> read at src into res (cleared first). Returns

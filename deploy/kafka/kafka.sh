@@ -53,6 +53,7 @@ DEFAULT_TOPICS=(
     news.infrastructure:4
     news.alerts:4
     news.dlq:4
+    news.alert-candidates:4
 )
 
 usage() {

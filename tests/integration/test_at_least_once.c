@@ -74,7 +74,7 @@ static pid_t spawn(const topics_t *t, bool exit_on_eof, const char *extra)
                     "-X",
                     "output.infrastructure.topic=",
                     "-X",
-                    "output.alerts.topic=",
+                    "alerts.rules=none",
                     "-X",
                     (char *)(extra ? extra : "log.level=warn"),
                     exit_on_eof ? "-e" : NULL,

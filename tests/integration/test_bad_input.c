@@ -377,7 +377,7 @@ static pid_t spawn(const char *in, const char *out, const char *dlq, const char 
                     "-X",      "output.deal.topic=",
                     "-X",      "output.funding.topic=",
                     "-X",      "output.infrastructure.topic=",
-                    "-X",      "output.alerts.topic=",
+                    "-X",      "alerts.rules=none",
                     "-X",      "ops.listen=",
                     NULL};
     pid_t pid = fork();

@@ -62,7 +62,7 @@ static pid_t spawn(bool exit_on_eof)
                     "-X",
                     "output.infrastructure.topic=",
                     "-X",
-                    "output.alerts.topic=",
+                    "alerts.rules=none",
                     "-X",
                     "log.level=warn",
                     "-X",

@@ -40,7 +40,7 @@ static int run_newsflow(char *const extra[], int n_extra)
                       "-X",      "output.infrastructure.topic=",
                       "-X",      "log.level=warn",
                       "-X",      "kafka.consumer.auto.offset.reset=earliest",
-                      "-X",      "output.alerts.topic="};
+                      "-X",      "alerts.rules=none"};
     int argc = 24;
     argv[1] = extra[0];
     for (int i = 1; i < n_extra; i++)

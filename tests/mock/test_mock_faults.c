@@ -105,6 +105,7 @@ static int run_loop(scenario_t *sc, const char *group, const char *input, const 
         {"output.deal.topic", ""},
         {"output.funding.topic", ""},
         {"output.infrastructure.topic", ""},
+        {"alerts.candidates.topic", ""}, /* alerts decided in-process, as before */
     };
     for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
         if (nf_config_set(conf, sets[i][0], sets[i][1], "test", errstr, sizeof(errstr)))

@@ -139,6 +139,22 @@ static void test_rebuild(void)
     CHECK_STR(again.alert_id, first.alert_id);
     nf_decider_destroy(d2);
 
+    /* exactly-once: an aborted transaction's decisions are undone */
+    nf_decider_checkpoint(d);
+    candidate(&cand, "big-deals", "x-1", "Helios Energy buys Tonopah solar farm developer", NULL,
+              t0 + 5000);
+    nf_decision_t x1, x2;
+    CHECK_INT(decide(d, &cand, false, &x1, &alert), NF_OK);
+    CHECK(x1.fire);
+    nf_decider_rollback(d);
+    CHECK_INT(decide(d, &cand, false, &x2, &alert), NF_OK);
+    CHECK(x2.fire); /* decided again, and fires again: the first alert was aborted */
+    CHECK_STR(x2.alert_id, x1.alert_id);
+    nf_decider_checkpoint(d);
+    nf_decider_rollback(d); /* nothing since the checkpoint: nothing undone */
+    CHECK_INT(decide(d, &cand, false, &x2, &alert), NF_OK);
+    CHECK(!x2.fire);
+
     nf_buf_free(&cand);
     nf_buf_free(&alert);
     nf_decider_destroy(d);
