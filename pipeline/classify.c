@@ -138,6 +138,8 @@ struct nf_classifier {
     uint16_t *overflow; /* [nrules][FIELD_GROUPS], hits beyond MATCH_MAX */
     int32_t *head;      /* [nrules]: first match of the rule in the current field, -1 */
     int32_t next[MATCH_MAX];
+    uint16_t pos_idx[MATCH_MAX]; /* positive matches, then negative ones, in match order */
+    uint16_t neg_idx[MATCH_MAX];
     size_t *near_rules; /* indices of the near() rules, in file order */
     size_t nnear;
     size_t nhs;            /* expressions in the Hyperscan database */
@@ -902,6 +904,21 @@ static void emit_builtin(nf_classifier_t *cls, int b, size_t from, size_t to)
 }
 
 /*
+ * Whether any of the 8 bytes at p is an ASCII digit: xor with '0' maps the digits, and
+ * only them, to bytes 0..9, whose high nibble is 0 and whose low nibble plus 6 does not
+ * carry into bit 4; a zero byte of the combined test is a digit (exact).
+ */
+static inline bool chunk_has_digit(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    v ^= ones * '0';
+    uint64_t c = (v & (ones * 0xF0)) | (((v & (ones * 0x0F)) + ones * 6) & (ones * 0x10));
+    return ((c - ones) & ~c & (ones * 0x80)) != 0;
+}
+
+/*
  * One pass over the digits of text. A number is a digit run (with inner '.' or ',') that
  * does not continue a word ("H100" is no number). Around it: a currency sign or code
  * before (money), a scale after ("million", "bn", or a letter glued on: "$50B", "300m"),
@@ -917,6 +934,10 @@ static void scan_numbers(nf_classifier_t *cls, const char *text, size_t len)
     const unsigned char *s = (const unsigned char *)text;
     size_t i = 0;
     while (i < len) {
+        if (len - i >= 8 && !chunk_has_digit(s + i)) {
+            i += 8; /* most of a text is not digits */
+            continue;
+        }
         if (!(s[i] >= '0' && s[i] <= '9') || (i > 0 && is_alnum(s[i - 1]))) {
             i++;
             continue;
@@ -1408,17 +1429,22 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
      * Negative patterns cancel the positive hits they overlap, in the same field; for a
      * near() hit, overlapping only the text between its two terms does not count.
      */
+    size_t npos = 0, nneg = 0;
     for (size_t i = 0; i < cls->nmatches; i++) {
-        const match_t *n = &cls->matches[i];
+        uint8_t kind = cls->rules[cls->matches[i].rule].kind;
+        if (kind == KIND_POS)
+            cls->pos_idx[npos++] = (uint16_t)i;
+        else if (kind == KIND_NEG)
+            cls->neg_idx[nneg++] = (uint16_t)i;
+    }
+    for (size_t i = 0; i < nneg; i++) {
+        const match_t *n = &cls->matches[cls->neg_idx[i]];
         const rule_t *nr = &cls->rules[n->rule];
-        if (nr->kind != KIND_NEG)
-            continue;
-        for (size_t j = 0; j < cls->nmatches; j++) {
-            match_t *p = &cls->matches[j];
+        for (size_t j = 0; j < npos; j++) {
+            match_t *p = &cls->matches[cls->pos_idx[j]];
             const rule_t *pr = &cls->rules[p->rule];
-            if (pr->kind == KIND_POS && p->field == n->field && (nr->target >> pr->category) & 1 &&
-                p->start < n->end && n->start < p->end &&
-                !(n->start >= p->gap_start && n->end <= p->gap_end))
+            if (p->field == n->field && (nr->target >> pr->category) & 1 && p->start < n->end &&
+                n->start < p->end && !(n->start >= p->gap_start && n->end <= p->gap_end))
                 p->cancelled |= (uint8_t)(1u << pr->category);
         }
     }

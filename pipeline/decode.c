@@ -417,17 +417,21 @@ static const unsigned char *tag_skip(tag_scan_t *scan, const unsigned char *s)
  * decodes to a character of class CH_TEXT or is not UTF-8, and both are copied byte for
  * byte. Spaces and control bytes are not plain: they go through the full step.
  */
+/* clang-format off */
 static const uint8_t PLAIN[256] = {
 #define P16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    P16(0),       P16(0),
-    /* 0x20 */ 0, 1,      1,      1,      1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x30 */ 1, 1,      1,      1,      1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, P16(1),
-    P16(1),       P16(1), P16(1),         /* 0x40..0x7f */
-    P16(1),       P16(1), P16(1), P16(1), /* 0x80..0xbf */
-    /* 0xc0 */ 1, 1,      0,      1,      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, P16(1),
-    /* 0xe0 */ 1, 0,      0,      0,      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, P16(1),
+    P16(0), P16(0),                                       /* 0x00..0x1f */
+    0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x20..0x2f: ' ', '&' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,       /* 0x30..0x3f: '<' */
+    P16(1), P16(1), P16(1), P16(1),                       /* 0x40..0x7f */
+    P16(1), P16(1), P16(1), P16(1),                       /* 0x80..0xbf */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0xc0..0xcf: C2 */
+    P16(1),                                               /* 0xd0..0xdf */
+    1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,       /* 0xe0..0xef: E1 E2 E3 EF */
+    P16(1),                                               /* 0xf0..0xff */
 #undef P16
 };
+/* clang-format on */
 
 /*
  * Normalises in place. Text is copied in runs: a run is plain bytes with single spaces

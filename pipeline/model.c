@@ -99,6 +99,31 @@ static size_t nonascii(const unsigned char *s, size_t avail, int *kind)
     return n;
 }
 
+/* Byte classes of the feature tokenizer (see the top of the file). */
+enum { FB_SEP = 0, FB_ALPHA, FB_DIGIT, FB_DOLLAR, FB_HIGH };
+
+/* clang-format off */
+static const uint8_t FEAT_BYTE[256] = {
+#define F16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    F16(0), F16(0),                                       /* 0x00..0x1f */
+    0, 0, 0, 0, FB_DOLLAR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20..0x2f */
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,       /* 0x30..0x3f */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x40..0x4f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,       /* 0x50..0x5f */
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x60..0x6f */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,       /* 0x70..0x7f */
+    F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), /* 0x80..0xbf */
+    F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), /* 0xc0..0xff */
+#undef F16
+};
+/* clang-format on */
+
+/*
+ * The tokenizer runs over every title and the lead of every body, so its inner loops are
+ * table driven: a run of ASCII letters (most of any text) costs a load, a compare and the
+ * FNV step per byte. Tokens, hashes and the order of the features are exactly those of
+ * the byte-by-byte rules above.
+ */
 size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, size_t len,
                         unsigned flags, size_t max_tokens)
 {
@@ -119,38 +144,52 @@ size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, 
 
     while (i < len && ntok < max_tokens) {
         unsigned char c = s[i];
+        uint8_t b = FEAT_BYTE[c];
         uint64_t h = NF_FNV_SEED;
-        int kind = 1;
-        if (c < 0x80 && !is_digit(c) && !is_alpha(c) && c != '$') {
+        int kind = 0;
+        if (b == FB_SEP) {
             i++;
             continue;
         }
-        if (c >= 0x80) {
+        if (b == FB_HIGH) {
             size_t n = nonascii(s + i, len - i, &kind);
             if (kind == 1) {
                 i += n;
                 continue;
             }
-        }
-        if (c == '$' || kind == 2) {
+            if (kind == 2) {
+                h = (h ^ '$') * FNV_PRIME;
+                i += n;
+            }
+        } else if (b == FB_DOLLAR) {
             h = (h ^ '$') * FNV_PRIME;
-            i += c == '$' ? 1 : nonascii(s + i, len - i, &kind);
-        } else {
+            i++;
+            kind = 2;
+        }
+        if (kind != 2) {
             bool digits = false;
             while (i < len) {
                 c = s[i];
-                if (is_digit(c)) {
+                b = FEAT_BYTE[c];
+                if (b == FB_ALPHA) {
+                    h = (h ^ (unsigned char)(c | 0x20)) * FNV_PRIME;
+                    i++;
+                    while (i < len && FEAT_BYTE[s[i]] == FB_ALPHA) {
+                        h = (h ^ (unsigned char)(s[i] | 0x20)) * FNV_PRIME;
+                        i++;
+                    }
+                    digits = false;
+                } else if (b == FB_DIGIT) {
                     if (!digits)
                         h = (h ^ '0') * FNV_PRIME;
                     digits = true;
                     i++;
-                } else if ((c == '.' || c == ',') && digits && i + 1 < len && is_digit(s[i + 1])) {
+                    while (i < len && FEAT_BYTE[s[i]] == FB_DIGIT)
+                        i++;
+                } else if ((c == '.' || c == ',') && digits && i + 1 < len &&
+                           FEAT_BYTE[s[i + 1]] == FB_DIGIT) {
                     i++;
-                } else if (is_alpha(c)) {
-                    h = (h ^ (unsigned char)(c | 0x20)) * FNV_PRIME;
-                    digits = false;
-                    i++;
-                } else if (c >= 0x80) {
+                } else if (b == FB_HIGH) {
                     int k;
                     size_t n = nonascii(s + i, len - i, &k);
                     if (k != 0)
@@ -168,9 +207,9 @@ size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, 
         for (int k = 0; k < nsalts; k++)
             push(fv, bucket_of(h ^ salts[k], hash_bits), NF_TEXT_SCALE);
         if (have_prev) {
-            uint64_t b = (prev * FNV_PRIME + h) ^ BIGRAM_SALT;
+            uint64_t bg = (prev * FNV_PRIME + h) ^ BIGRAM_SALT;
             for (int k = 0; k < nsalts; k++)
-                push(fv, bucket_of(b ^ salts[k], hash_bits), NF_TEXT_SCALE);
+                push(fv, bucket_of(bg ^ salts[k], hash_bits), NF_TEXT_SCALE);
         }
         prev = h;
         have_prev = true;

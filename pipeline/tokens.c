@@ -414,6 +414,36 @@ static inline uint64_t hs_end(const hasher_t *hs)
     return h ? h : 1;
 }
 
+/* The 8 bytes at p as the hasher packs them: the first in the low byte. */
+static inline uint64_t load_le64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/*
+ * Feeds a run of n ASCII letters and digits, lower-cased (which for these bytes is
+ * setting bit 0x20: digits have it already), exactly as n calls of hs_put would: whole
+ * words of 8 at a time once the hasher is on a word boundary.
+ */
+static inline void hs_put_alnum(hasher_t *hs, const unsigned char *p, size_t n)
+{
+    while (n && hs->nb) {
+        hs_put(hs, (unsigned char)(*p++ | 0x20));
+        n--;
+    }
+    for (; n >= 8; n -= 8, p += 8) {
+        hs->h = (hs->h ^ (load_le64(p) | 0x2020202020202020ull)) * 0x9e3779b97f4a7c15ull;
+        hs->h ^= hs->h >> 29;
+    }
+    for (; n; n--)
+        hs_put(hs, (unsigned char)(*p++ | 0x20));
+}
+
 uint64_t nf_tok_hash(const char *ptr, size_t len)
 {
     hasher_t hs;
@@ -504,13 +534,18 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
     hs_init(&hs);
     while (p < end) {
         unsigned char c = *p;
-        uint8_t k = BYTE_CLASS[c];
         size_t n;
-        if (k & B_ALNUM) {
-            hs_put(&hs, FOLD[c]);
-            up += (k >> 1) & 1;
-            lo += (k >> 2) & 1;
-            p++;
+        if (BYTE_CLASS[c] & B_ALNUM) {
+            /* the common case: a run of ASCII letters and digits, hashed in bulk */
+            const unsigned char *r = p;
+            do {
+                uint8_t k = BYTE_CLASS[*r];
+                up += (k >> 1) & 1;
+                lo += (k >> 2) & 1;
+                r++;
+            } while (r < end && (BYTE_CLASS[*r] & B_ALNUM));
+            hs_put_alnum(&hs, p, (size_t)(r - p));
+            p = r;
         } else if (c == '.' && p + 1 < end && is_word_byte(p[1]) && p > w && is_word_byte(p[-1])) {
             p++; /* inside "3.9", "Amazon.com", "U.S": not hashed */
         } else if (c == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
@@ -524,7 +559,7 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
                 break;
             hs_put(&hs, '\'');
             p += n;
-        } else if ((n = utf8_letter(p, end)) > 0) {
+        } else if (c >= 0xc2 && (n = utf8_letter(p, end)) > 0) {
             if (c == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
                 hs_put(&hs, c);
                 hs_put(&hs, (unsigned char)(p[1] + 0x20));
@@ -568,7 +603,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         uint64_t hash;
         uint16_t f;
         size_t k;
-        if (is_word_byte(c) || utf8_letter(p, end) > 0) {
+        if (is_word_byte(c) || (c >= 0xc2 && utf8_letter(p, end) > 0)) {
             bool num = c >= '0' && c <= '9';
             size_t upper, lower;
             p = scan_word(w, end, num, &hash, &upper, &lower);
