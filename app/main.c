@@ -20,6 +20,7 @@
 #include "nf_build.h"
 #include "offline.h"
 #include "ops.h"
+#include "reload.h"
 #include "pipeline.h"
 #include "publish.h"
 #include "range.h"
@@ -296,6 +297,7 @@ static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stat
     nf_pipeline_t *pipeline = NULL;
     nf_loop_t *loop = NULL;
     nf_ops_t *ops = NULL;
+    nf_reload_t *reload = NULL;
     struct event *ev_int = NULL, *ev_term = NULL;
     if (!base) {
         fprintf(stderr, "newsflow: cannot create event loop\n");
@@ -314,6 +316,11 @@ static int serve(nf_config_t *conf, const nf_loop_replay_t *replay, nf_loop_stat
     }
     if (*conf->ops_listen &&
         !(ops = nf_ops_new(base, conf->ops_listen, loop, embedded, errstr, sizeof(errstr)))) {
+        fprintf(stderr, "newsflow: %s\n", errstr);
+        goto cleanup;
+    }
+    reload = nf_reload_new(base, conf, pipeline, nf_loop_metrics(loop), errstr, sizeof(errstr));
+    if (!reload) {
         fprintf(stderr, "newsflow: %s\n", errstr);
         goto cleanup;
     }
@@ -341,6 +348,7 @@ cleanup:
     if (ev_int)
         event_free(ev_int);
     sig_events[0] = sig_events[1] = NULL;
+    nf_reload_destroy(reload);
     nf_ops_destroy(ops);
     nf_loop_destroy(loop);
     nf_pipeline_destroy(pipeline);

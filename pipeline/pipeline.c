@@ -7,9 +7,12 @@
 #include "err.h"
 #include "log.h"
 
+#include <dirent.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define STAGES_MAX 16
 
@@ -22,14 +25,25 @@ typedef struct alert_seen {
     int64_t at_ms;
 } alert_seen_t;
 
+struct nf_ruleset {
+    nf_classifier_t *classifier;
+    nf_extractor_t *extractor;
+    nf_alert_rules_t *rules; /* NULL: alerts off */
+    char dir[4096];
+    char alerts_path[4200];
+    char version[17];
+};
+
 struct nf_pipeline {
     nf_decode_opts_t decode_opts;
+    nf_ruleset_t *set;
+    /* the set's parts, for the hot path */
     nf_alert_rules_t *rules;
+    nf_classifier_t *classifier;
+    nf_extractor_t *extractor;
     bool alerts_in_replay;
     int64_t window_ms;
     alert_seen_t *seen;
-    nf_classifier_t *classifier;
-    nf_extractor_t *extractor;
     nf_story_t *story;
     nf_stage_t stages[STAGES_MAX];
     int stages_n;
@@ -52,6 +66,139 @@ int nf_pipeline_rules_dir(const nf_config_t *conf, char *buf, size_t size, char 
     return NF_OK;
 }
 
+static uint64_t hash_file(uint64_t h, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    while (f && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+        h = nf_fnv1a(h, buf, n);
+    if (f)
+        fclose(f);
+    return h;
+}
+
+/* FNV-1a-64 over the names and contents of the regular files under dir, in name order. */
+static uint64_t hash_tree(uint64_t h, const char *dir, int depth)
+{
+    struct dirent **names = NULL;
+    int n = depth > 4 ? -1 : scandir(dir, &names, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char path[4600];
+        struct stat st;
+        if (name[0] != '.' &&
+            snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path) &&
+            !stat(path, &st)) {
+            if (S_ISDIR(st.st_mode)) {
+                h = hash_tree(h, path, depth + 1);
+            } else if (S_ISREG(st.st_mode)) {
+                h = nf_fnv1a(h, name, strlen(name) + 1);
+                h = hash_file(h, path);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    return h;
+}
+
+nf_ruleset_t *nf_ruleset_load(const nf_config_t *conf, char *errstr, size_t errstr_size)
+{
+    nf_ruleset_t *rs = calloc(1, sizeof(*rs));
+    char err[512];
+    if (!rs) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (nf_pipeline_rules_dir(conf, rs->dir, sizeof(rs->dir), errstr, errstr_size))
+        goto err;
+    rs->classifier = nf_classifier_new(rs->dir, NULL, err, sizeof(err));
+    if (!rs->classifier) {
+        snprintf(errstr, errstr_size, "rules.dir %s: %s", rs->dir, err);
+        goto err;
+    }
+    for (int i = 0; i < NF_CAT__CNT; i++)
+        if (conf->threshold[i] >= 0)
+            nf_classifier_set_threshold(rs->classifier, i, (float)conf->threshold[i]);
+    rs->extractor = nf_extractor_new(rs->dir, err, sizeof(err));
+    if (!rs->extractor) {
+        snprintf(errstr, errstr_size, "rules.dir %s: %s", rs->dir, err);
+        goto err;
+    }
+    if (strcmp(conf->alerts_rules, "none")) {
+        if (*conf->alerts_rules)
+            snprintf(rs->alerts_path, sizeof(rs->alerts_path), "%s", conf->alerts_rules);
+        else
+            snprintf(rs->alerts_path, sizeof(rs->alerts_path), "%s/alerts.conf", rs->dir);
+        rs->rules = nf_alert_rules_load(rs->alerts_path, err, sizeof(err));
+        if (!rs->rules) {
+            snprintf(errstr, errstr_size, "alert rules: %s", err);
+            goto err;
+        }
+    }
+    uint64_t h = hash_tree(NF_FNV_SEED, rs->dir, 0);
+    if (*conf->alerts_rules && rs->rules)
+        h = hash_file(h, rs->alerts_path);
+    snprintf(rs->version, sizeof(rs->version), "%016" PRIx64, h);
+    return rs;
+err:
+    nf_ruleset_destroy(rs);
+    return NULL;
+}
+
+void nf_ruleset_destroy(nf_ruleset_t *rs)
+{
+    if (!rs)
+        return;
+    nf_classifier_destroy(rs->classifier);
+    nf_extractor_destroy(rs->extractor);
+    nf_alert_rules_destroy(rs->rules);
+    free(rs);
+}
+
+const char *nf_ruleset_version(const nf_ruleset_t *rs)
+{
+    return rs ? rs->version : "";
+}
+
+void nf_ruleset_describe(const nf_ruleset_t *rs, char *buf, size_t size)
+{
+    int n = snprintf(
+        buf, size,
+        "rules %s from %s: %zu patterns, model %s, thresholds %.2f/%.2f/%.2f, %zu names in the "
+        "gazetteer",
+        rs->version, rs->dir, nf_classifier_pattern_count(rs->classifier),
+        nf_classifier_has_model(rs->classifier) ? "loaded" : "none",
+        nf_classifier_threshold(rs->classifier, NF_CAT_DEAL),
+        nf_classifier_threshold(rs->classifier, NF_CAT_FUNDING),
+        nf_classifier_threshold(rs->classifier, NF_CAT_INFRA), nf_extractor_names(rs->extractor));
+    if (n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n,
+                 rs->rules ? ", %d alert rule(s) from %s" : ", no alerts",
+                 nf_alert_rules_count(rs->rules), rs->alerts_path);
+}
+
+nf_ruleset_t *nf_pipeline_swap_rules(nf_pipeline_t *p, nf_ruleset_t *rs)
+{
+    nf_ruleset_t *old = p->set;
+    if (rs->rules && !p->seen) {
+        /* alerts were off and cannot start without their de-duplication table */
+        nf_alert_rules_destroy(rs->rules);
+        rs->rules = NULL;
+    }
+    p->set = rs;
+    p->classifier = rs->classifier;
+    p->extractor = rs->extractor;
+    p->rules = rs->rules;
+    return old;
+}
+
+const nf_ruleset_t *nf_pipeline_ruleset(const nf_pipeline_t *p)
+{
+    return p ? p->set : NULL;
+}
+
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size)
 {
     nf_pipeline_t *p = calloc(1, sizeof(*p));
@@ -60,24 +207,16 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
         return NULL;
     }
     p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
-
-    char rules[4096];
-    if (nf_pipeline_rules_dir(conf, rules, sizeof(rules), errstr, errstr_size))
-        goto err;
     char err[512];
-    p->classifier = nf_classifier_new(rules, NULL, err, sizeof(err));
-    if (!p->classifier) {
-        snprintf(errstr, errstr_size, "rules.dir %s: %s", rules, err);
+    nf_ruleset_t *rs = nf_ruleset_load(conf, errstr, errstr_size);
+    if (!rs)
+        goto err;
+    if (rs->rules && !(p->seen = calloc(ALERT_SEEN_SLOTS, sizeof(*p->seen)))) {
+        nf_ruleset_destroy(rs);
+        snprintf(errstr, errstr_size, "out of memory");
         goto err;
     }
-    for (int i = 0; i < NF_CAT__CNT; i++)
-        if (conf->threshold[i] >= 0)
-            nf_classifier_set_threshold(p->classifier, i, (float)conf->threshold[i]);
-    p->extractor = nf_extractor_new(rules, err, sizeof(err));
-    if (!p->extractor) {
-        snprintf(errstr, errstr_size, "rules.dir %s: %s", rules, err);
-        goto err;
-    }
+    nf_pipeline_swap_rules(p, rs);
     nf_story_opts_t sopts = {.window_ms = conf->story_window_ms,
                              .max_entries = (uint32_t)conf->story_max_entries};
     p->story = nf_story_new(&sopts, err, sizeof(err));
@@ -85,34 +224,9 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
         snprintf(errstr, errstr_size, "%s", err);
         goto err;
     }
-    nf_log(
-        NF_LOG_INFO, "pipeline",
-        "rules from %s: %zu patterns, model %s, thresholds %.2f/%.2f/%.2f, %zu names in the gazetteer",
-        rules, nf_classifier_pattern_count(p->classifier),
-        nf_classifier_has_model(p->classifier) ? "loaded" : "none",
-        nf_classifier_threshold(p->classifier, NF_CAT_DEAL),
-        nf_classifier_threshold(p->classifier, NF_CAT_FUNDING),
-        nf_classifier_threshold(p->classifier, NF_CAT_INFRA), nf_extractor_names(p->extractor));
-
-    if (strcmp(conf->alerts_rules, "none")) {
-        char path[4200];
-        if (*conf->alerts_rules)
-            snprintf(path, sizeof(path), "%s", conf->alerts_rules);
-        else
-            snprintf(path, sizeof(path), "%s/alerts.conf", rules);
-        p->rules = nf_alert_rules_load(path, err, sizeof(err));
-        if (!p->rules) {
-            snprintf(errstr, errstr_size, "alert rules: %s", err);
-            goto err;
-        }
-        p->seen = calloc(ALERT_SEEN_SLOTS, sizeof(*p->seen));
-        if (!p->seen) {
-            snprintf(errstr, errstr_size, "out of memory");
-            goto err;
-        }
-        nf_log(NF_LOG_INFO, "pipeline", "%d alert rule(s) from %s", nf_alert_rules_count(p->rules),
-               path);
-    }
+    char what[1024];
+    nf_ruleset_describe(rs, what, sizeof(what));
+    nf_log(NF_LOG_INFO, "pipeline", "%s", what);
     p->alerts_in_replay = conf->replay_alerts;
     p->window_ms = conf->story_window_ms;
     return p;
@@ -128,10 +242,8 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     for (int i = 0; i < p->stages_n; i++)
         if (p->stages[i].destroy)
             p->stages[i].destroy(p->stages[i].state);
-    nf_classifier_destroy(p->classifier);
-    nf_extractor_destroy(p->extractor);
+    nf_ruleset_destroy(p->set);
     nf_story_destroy(p->story);
-    nf_alert_rules_destroy(p->rules);
     free(p->seen);
     free(p);
 }

@@ -69,6 +69,33 @@ typedef struct nf_result {
 int nf_pipeline_rules_dir(const nf_config_t *conf, char *buf, size_t size, char *errstr,
                           size_t errstr_size);
 
+/*
+ * A rule set: everything the pipeline loads from the rules directory (the classifier's
+ * patterns and model, the gazetteer, the alert rules), with a version, the FNV-1a-64 of
+ * the files it was loaded from. Loading touches no pipeline, so a new set can be built on
+ * another thread while the pipeline runs (SIGHUP reload: app/reload.c), then swapped in
+ * between two messages.
+ */
+typedef struct nf_ruleset nf_ruleset_t;
+
+/* Loads the rule set conf names; NULL with the reason (naming file and line) in errstr. */
+nf_ruleset_t *nf_ruleset_load(const nf_config_t *conf, char *errstr, size_t errstr_size);
+/* NULL is a no-op. */
+void nf_ruleset_destroy(nf_ruleset_t *ruleset);
+/* "<16 hex>": the set's version. */
+const char *nf_ruleset_version(const nf_ruleset_t *ruleset);
+/* A line saying what the set holds, for the log. */
+void nf_ruleset_describe(const nf_ruleset_t *ruleset, char *buf, size_t size);
+
+/*
+ * Puts ruleset in use and returns the one it replaces (the caller destroys it). The
+ * alert rules change with it; a set without alert rules where there were some keeps
+ * alerts off. Story state and alert de-duplication are kept.
+ */
+nf_ruleset_t *nf_pipeline_swap_rules(nf_pipeline_t *pipeline, nf_ruleset_t *ruleset);
+/* The rule set in use. */
+const nf_ruleset_t *nf_pipeline_ruleset(const nf_pipeline_t *pipeline);
+
 nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t errstr_size);
 /* Destroys the pipeline and its stages. NULL is a no-op. */
 void nf_pipeline_destroy(nf_pipeline_t *pipeline);

@@ -9,7 +9,10 @@
  *   sigterm  SIGTERM part-way, restart to the end: nothing lost, and no duplicates
  *            (a clean stop commits everything it delivered);
  *   sigkill  SIGKILL part-way, restart to the end: nothing lost (duplicates allowed
- *            from the uncommitted window, and reported).
+ *            from the uncommitted window, and reported);
+ *   reload   five SIGHUPs while the articles arrive, one of them while the patterns are
+ *            broken: four reloads and one refusal in the log, the process keeps running,
+ *            and nothing is lost or processed twice.
  * Prints the throughput of the clean run (articles/s, wall time of the process).
  * Skips without a broker, unless NF_REQUIRE_BROKER=1 (CI), where that is a failure.
  */
@@ -42,7 +45,9 @@ static void make_topics(const char *name, topics_t *t)
     nf_test_create_topic(bootstrap, t->dlq, 1);
 }
 
-static pid_t spawn(const topics_t *t, bool exit_on_eof, const char *extra)
+/* Starts newsflow on t with up to two extra settings; its stderr goes to log if set. */
+static pid_t spawn_ex(const topics_t *t, bool exit_on_eof, const char *extra, const char *extra2,
+                      const char *log)
 {
     char a_in[160], a_out[160], a_dlq[160], a_group[160];
     snprintf(a_in, sizeof(a_in), "input.topic=%s", t->in);
@@ -77,15 +82,24 @@ static pid_t spawn(const topics_t *t, bool exit_on_eof, const char *extra)
                     "alerts.rules=none",
                     "-X",
                     (char *)(extra ? extra : "log.level=warn"),
+                    "-X",
+                    (char *)(extra2 ? extra2 : "log.level=warn"),
                     exit_on_eof ? "-e" : NULL,
                     NULL};
     pid_t pid = fork();
     if (pid == 0) {
+        if (log && !freopen(log, "w", stderr))
+            _exit(126);
         execv(NF_BINARY, argv);
         perror("execv " NF_BINARY);
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn(const topics_t *t, bool exit_on_eof, const char *extra)
+{
+    return spawn_ex(t, exit_on_eof, extra, NULL, NULL);
 }
 
 static const char *expected_reason(int i)
@@ -264,6 +278,78 @@ static void test_topic_size_limit(void)
     nf_test_recs_free(&dlq);
 }
 
+static int count_lines(const char *path, const char *needle)
+{
+    char line[4096];
+    int n = 0;
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        n += strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static void test_reload(void)
+{
+    topics_t t;
+    make_topics("reload", &t);
+    char dir[] = "/tmp/nf-reload-XXXXXX", cmd[512], a_rules[200], log[300], patterns[300];
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        CHECK(false);
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "cp -r '%s/rules/.' '%s'", NF_SOURCE_DIR, dir);
+    CHECK_INT(system(cmd), 0);
+    snprintf(a_rules, sizeof(a_rules), "rules.dir=%s", dir);
+    snprintf(log, sizeof(log), "%s/newsflow.log", dir);
+    snprintf(patterns, sizeof(patterns), "%s/classifier/patterns.txt", dir);
+    pid_t pid = spawn_ex(&t, false, a_rules, "log.level=info", log);
+    sleep(3);
+    /* seed in the background, spread over about 8 s, while the reloads happen */
+    pid_t seeder = fork();
+    if (seeder == 0) {
+        nf_test_seed(bootstrap, t.in, 0, N, BAD_EVERY, 500, 400000);
+        _exit(0);
+    }
+    for (int i = 0; i < 5; i++) {
+        sleep(1);
+        if (i == 1) { /* a pattern Hyperscan refuses: the running rules must stay */
+            FILE *f = fopen(patterns, "a");
+            fprintf(f, "deal.acquisition.broken 2.0 any \\b(?:unclosed\n");
+            fclose(f);
+        } else if (i == 2) {
+            snprintf(cmd, sizeof(cmd), "cp '%s/rules/classifier/patterns.txt' '%s'", NF_SOURCE_DIR,
+                     patterns);
+            CHECK_INT(system(cmd), 0);
+        }
+        kill(pid, SIGHUP);
+        usleep(600000);
+    }
+    CHECK_INT(nf_test_wait_exit(seeder, 120), 0);
+    int64_t done = 0;
+    for (int i = 0; i < 1200 && done < N; i++) {
+        usleep(100000);
+        done = nf_test_topic_size(bootstrap, t.out) + nf_test_topic_size(bootstrap, t.dlq);
+    }
+    CHECK(kill(pid, 0) == 0); /* still running after every reload */
+    kill(pid, SIGTERM);
+    CHECK_INT(nf_test_wait_exit(pid, 120), 0);
+    int ok = count_lines(log, "SIGHUP: reloaded in"),
+        refused = count_lines(log, "SIGHUP: new rules refused");
+    fprintf(stderr, "[reload] %d reload(s), %d refused, %lld outputs\n", ok, refused,
+            (long long)done);
+    CHECK_INT(ok, 4);
+    CHECK_INT(refused, 1);
+    CHECK(count_lines(log, "patterns.txt:") >= 1); /* the refusal names the file and line */
+    CHECK_INT(verify("reload", &t), 0);
+    if (!test_failures) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK_INT(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     bootstrap = nf_test_bootstrap();
@@ -274,5 +360,6 @@ int main(void)
     CHECK_INT(interrupted("sigterm", SIGTERM), 0);
     int dups = interrupted("sigkill", SIGKILL);
     fprintf(stderr, "[sigkill] %d duplicate(s) from the uncommitted window\n", dups);
+    test_reload();
     TEST_DONE();
 }
