@@ -136,6 +136,7 @@ struct nf_classifier {
     uint32_t *last_idx; /* [nrules]: index of that match */
     uint16_t *count;    /* [nrules][FIELD_GROUPS], hits not cancelled */
     uint16_t *overflow; /* [nrules][FIELD_GROUPS], hits beyond MATCH_MAX */
+    uint64_t *touched;  /* [nrules / 64 + 1]: rules whose count or overflow is not zero */
     int32_t *head;      /* [nrules]: first match of the rule in the current field, -1 */
     int32_t next[MATCH_MAX];
     uint16_t pos_idx[MATCH_MAX]; /* positive matches, then negative ones, in match order */
@@ -658,30 +659,41 @@ static bool is_separator_seq(const unsigned char *s, size_t avail)
     return false;
 }
 
-/* Byte classes for the tokenizer: 0 separator, else the byte to hash (lowercased ASCII
-   letter or digit), 1 for a non-ASCII lead or continuation byte. */
-static const unsigned char *byte_class(void)
-{
-    static unsigned char table[256];
-    static bool ready;
-    if (!ready) {
-        for (int c = 0; c < 256; c++)
-            table[c] = c >= 0x80                                          ? 1
-                       : (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ? (unsigned char)c
-                       : (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20)
-                                                : 0;
-        ready = true;
-    }
-    return table;
-}
+/*
+ * Byte classes for the tokenizer: 0 separator, else the byte to hash (lowercased ASCII
+ * letter or digit), 1 for a non-ASCII lead or continuation byte.
+ */
+/* clang-format off */
+static const unsigned char WORD_BYTE[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* 0x40 */
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0, /* 0x50 */
+    0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* 0x60 */
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0, /* 0x70 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x90 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xa0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xb0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xc0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xd0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xe0 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xf0 */
+};
+/* clang-format on */
 
-/* Reads the token at or after *pos; false at the end of the text. */
-static bool next_token(const char *text, size_t len, size_t *pos, token_t *tok)
+/*
+ * Reads the token at or after *pos; false at the end of the text. Inlined into the scan,
+ * with a tight loop over runs of ASCII letters and digits, which is most of any text.
+ */
+static inline bool next_token(const char *text, size_t len, size_t *pos, token_t *tok)
 {
-    const unsigned char *s = (const unsigned char *)text, *cls = byte_class();
+    const unsigned char *s = (const unsigned char *)text;
     size_t i = *pos;
     while (i < len) {
-        unsigned char k = cls[s[i]];
+        unsigned char k = WORD_BYTE[s[i]];
         if (k > 1)
             break;
         if (k == 0)
@@ -696,10 +708,12 @@ static bool next_token(const char *text, size_t len, size_t *pos, token_t *tok)
     uint64_t h = NF_FNV_SEED;
     size_t start = i;
     while (i < len) {
-        unsigned char c = s[i], k = cls[c];
+        unsigned char c = s[i], k = WORD_BYTE[c];
         if (k > 1) {
-            h = (h ^ k) * 0x100000001b3ULL;
-            i++;
+            do {
+                h = (h ^ k) * 0x100000001b3ULL;
+                i++;
+            } while (i < len && (k = WORD_BYTE[s[i]]) > 1);
         } else if (k == 0) {
             break;
         } else {
@@ -1073,14 +1087,17 @@ nf_classifier_t *nf_classifier_new(const char *rules_dir, const nf_classifier_op
     cls->count = calloc(cls->nrules * FIELD_GROUPS, sizeof(*cls->count));
     cls->overflow = calloc(cls->nrules * FIELD_GROUPS, sizeof(*cls->overflow));
     cls->head = malloc(cls->nrules * sizeof(*cls->head));
+    cls->touched = calloc((cls->nrules + 63) / 64, sizeof(*cls->touched));
     /* per token: unigram and bigram, in up to 4 namespaces (title) or 2 (body) */
     cls->fv.cap = 8 * NF_TITLE_MAX_TOKENS + 4 * NF_BODY_MAX_TOKENS + 2 * FIELD_GROUPS * cls->nrules;
     cls->fv.v = malloc(cls->fv.cap * sizeof(*cls->fv.v));
     if (!cls->last_gen || !cls->last_idx || !cls->count || !cls->overflow || !cls->head ||
-        !cls->fv.v) {
+        !cls->touched || !cls->fv.v) {
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
+    for (size_t i = 0; i < cls->nrules; i++)
+        cls->head[i] = -1;
     return cls;
 fail:
     nf_classifier_destroy(cls);
@@ -1106,6 +1123,7 @@ void nf_classifier_destroy(nf_classifier_t *cls)
     free(cls->count);
     free(cls->overflow);
     free(cls->head);
+    free(cls->touched);
     free(cls->near_rules);
     free(cls->phrases);
     free(cls->slots);
@@ -1191,6 +1209,7 @@ static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t
     }
     if (cls->nmatches == MATCH_MAX) {
         int g = cls->field == NF_FIELD_TITLE ? 0 : 1;
+        cls->touched[id / 64] |= 1ull << (id % 64);
         if (cls->overflow[id * FIELD_GROUPS + g] < UINT16_MAX)
             cls->overflow[id * FIELD_GROUPS + g]++;
         return;
@@ -1279,8 +1298,7 @@ static void match_near(nf_classifier_t *cls, size_t first, const char *text)
 {
     if (cls->nnear == 0)
         return;
-    for (size_t i = 0; i < cls->nrules; i++)
-        cls->head[i] = -1;
+    /* head[] is all -1 between calls: only the rules hit in this field are chained */
     for (size_t i = cls->nmatches; i-- > first;) {
         cls->next[i] = cls->head[cls->matches[i].rule];
         cls->head[cls->matches[i].rule] = (int32_t)i;
@@ -1303,6 +1321,8 @@ static void match_near(nf_classifier_t *cls, size_t first, const char *text)
             }
         }
     }
+    for (size_t i = first; i < last; i++)
+        cls->head[cls->matches[i].rule] = -1;
 }
 
 /*
@@ -1382,6 +1402,20 @@ static void pick_evidence(const nf_classifier_t *cls, int c, nf_classification_t
     out->evidence_n[c] = n;
 }
 
+/* The first rule at or after id with hits in the current article; nrules if none. */
+static size_t next_touched(const nf_classifier_t *cls, size_t id)
+{
+    size_t words = (cls->nrules + 63) / 64;
+    for (size_t w = id / 64; w < words; w++) {
+        uint64_t bits = cls->touched[w];
+        if (w == id / 64)
+            bits &= ~0ull << (id % 64);
+        if (bits)
+            return w * 64 + (size_t)__builtin_ctzll(bits);
+    }
+    return cls->nrules;
+}
+
 int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classification_t *out)
 {
     const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
@@ -1392,8 +1426,15 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
     memset(out, 0, sizeof(*out));
     out->primary = -1;
     cls->nmatches = 0;
-    memset(cls->count, 0, cls->nrules * FIELD_GROUPS * sizeof(*cls->count));
-    memset(cls->overflow, 0, cls->nrules * FIELD_GROUPS * sizeof(*cls->overflow));
+    /* counts are zero but for the rules the last article touched */
+    for (size_t w = 0; w < (cls->nrules + 63) / 64; w++) {
+        for (uint64_t bits = cls->touched[w]; bits; bits &= bits - 1) {
+            size_t id = w * 64 + (size_t)__builtin_ctzll(bits);
+            for (int g = 0; g < FIELD_GROUPS; g++)
+                cls->count[id * FIELD_GROUPS + g] = cls->overflow[id * FIELD_GROUPS + g] = 0;
+        }
+        cls->touched[w] = 0;
+    }
     nf_featvec_reset(&cls->fv);
 
     for (int f = 0; f < NF_FIELD__CNT; f++) {
@@ -1461,12 +1502,14 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
         if (r->kind == KIND_POS && (m->cancelled >> r->category) & 1)
             continue;
         int g = m->field == NF_FIELD_TITLE ? 0 : 1;
+        cls->touched[m->rule / 64] |= 1ull << (m->rule % 64);
         if (cls->count[m->rule * FIELD_GROUPS + g] < UINT16_MAX)
             cls->count[m->rule * FIELD_GROUPS + g]++;
         if (r->kind == KIND_POS && r->subtype >= 0)
             sub_score[r->subtype] += evidence_strength(r, m);
     }
-    for (size_t id = 0; id < cls->nrules; id++) {
+    /* the rules with hits, in rule order (the order of the features) */
+    for (size_t id = next_touched(cls, 0); id < cls->nrules; id = next_touched(cls, id + 1)) {
         const rule_t *r = &cls->rules[id];
         if (r->kind == KIND_TERM)
             continue;
