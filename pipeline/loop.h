@@ -42,6 +42,8 @@ typedef struct nf_loop_stats {
     uint64_t txn_aborts;         /* exactly-once: transactions aborted (input reprocessed) */
     int64_t txn_commit_max_us;   /* exactly-once: longest time the loop blocked in a commit */
     int64_t txn_commit_total_us; /* exactly-once: total time blocked in commits */
+    int64_t txn_drain_max_us;    /* exactly-once: longest wait, loop running, for a
+                                    transaction's outputs to be delivered before its commit */
 } nf_loop_stats_t;
 
 /* Replay (backfill) settings; the streaming service passes NULL. */

@@ -208,6 +208,7 @@ void nf_test_read_all(const char *bootstrap, const char *topic, const char *isol
             r->len = m->len;
             r->partition = m->partition;
             r->offset = m->offset;
+            r->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
             r->reason = header_dup(m, "newsflow.reason");
             r->error = header_dup(m, "newsflow.error");
             r->ce_type = header_dup(m, "ce_type");

@@ -37,6 +37,7 @@ typedef struct nf_test_rec {
     bool tombstone; /* null value */
     int32_t partition;
     int64_t offset;
+    int64_t timestamp_ms; /* the record's timestamp (producer's create time), -1 if none */
     /* Where newsflow read the input (newsflow.source.partition and .offset headers of
      * dead letters and enriched events), -1 without them. */
     int32_t src_partition;

@@ -64,6 +64,8 @@ static pid_t spawn(bool exit_on_eof)
                     "-X",
                     "alerts.rules=none",
                     "-X",
+                    "ops.listen=",
+                    "-X",
                     "log.level=warn",
                     "-X",
                     "kafka.consumer.auto.offset.reset=earliest",
