@@ -9,6 +9,13 @@
  *                           input, no more, no fewer.
  *   test_kill_restart alo   at-least-once: nothing lost; duplicates counted and
  *                           reported.
+ *   test_kill_restart rebalance
+ *                           exactly-once with two members in one group (own
+ *                           transactional ids), through cooperative rebalances: B
+ *                           joins (A commits before its partitions are revoked), B
+ *                           leaves cleanly and comes back, A is killed (its partitions
+ *                           are lost to B; its open transaction is fenced when it
+ *                           restarts), then both run to the end: exactly once.
  *
  * 20,000 articles, 1% malformed, on 4 partitions, seeded in chunks over about 20 s.
  * Skips without NF_TEST_BOOTSTRAP unless NF_REQUIRE_BROKER=1.
@@ -30,14 +37,14 @@ static const char *bootstrap;
 static bool eos;
 static char in[128], out[128], dlq[128], group[128], txnid[128];
 
-static pid_t spawn(bool exit_on_eof)
+static pid_t spawn_member(bool exit_on_eof, const char *member)
 {
     char a_in[200], a_out[200], a_dlq[200], a_group[200], a_txn[200];
     snprintf(a_in, sizeof(a_in), "input.topic=%s", in);
     snprintf(a_out, sizeof(a_out), "output.enriched.topic=%s", out);
     snprintf(a_dlq, sizeof(a_dlq), "output.dlq.topic=%s", dlq);
     snprintf(a_group, sizeof(a_group), "group.id=%s", group);
-    snprintf(a_txn, sizeof(a_txn), "transactional.id=%s", txnid);
+    snprintf(a_txn, sizeof(a_txn), "transactional.id=%s%s", txnid, member);
     char *argv[] = {NF_BINARY,
                     "run",
                     "-b",
@@ -82,6 +89,45 @@ static pid_t spawn(bool exit_on_eof)
     return pid;
 }
 
+static pid_t spawn(bool exit_on_eof)
+{
+    return spawn_member(exit_on_eof, "");
+}
+
+/* Stops pid with sig and checks how it ended. */
+static void stop(pid_t pid, int sig, const char *what)
+{
+    kill(pid, sig);
+    int rc = nf_test_wait_exit(pid, 60);
+    fprintf(stderr, "[rebalance] %s: exit %d, %lld enriched records so far\n", what, rc,
+            (long long)nf_test_topic_size(bootstrap, out));
+    CHECK_INT(rc, sig == SIGKILL ? 128 + SIGKILL : 0);
+}
+
+/* Two exactly-once members through joins, a clean leave and a kill (see the top). */
+static void run_rebalance(void)
+{
+    pid_t a = spawn_member(false, "-a");
+    sleep(4);
+    pid_t b = spawn_member(false, "-b"); /* A commits, then gives up half its partitions */
+    sleep(6);
+    stop(b, SIGTERM, "B left cleanly"); /* B commits before its partitions go back */
+    b = spawn_member(false, "-b");
+    sleep(6);
+    stop(a, SIGKILL, "A killed"); /* A's partitions are lost: B takes them over */
+    sleep(2);
+    a = spawn_member(false, "-a"); /* fences A's open transaction, rejoins */
+    int64_t lag = -1;
+    for (int i = 0; i < 240 && lag != 0; i++) {
+        sleep(1);
+        if (i >= 20) /* the seeder needs 20 s */
+            lag = nf_test_group_lag(bootstrap, group, in);
+    }
+    CHECK_INT(lag, 0);
+    stop(a, SIGTERM, "A stopped");
+    stop(b, SIGTERM, "B stopped");
+}
+
 /* Seeds the input in 40 chunks, one every 500 ms, while newsflow is being killed. */
 static void *seeder(void *arg)
 {
@@ -95,8 +141,9 @@ static void *seeder(void *arg)
 int main(int argc, char **argv)
 {
     bootstrap = nf_test_bootstrap();
-    eos = argc > 1 && !strcmp(argv[1], "eos");
-    const char *mode = eos ? "eos" : "alo";
+    bool rebalance = argc > 1 && !strcmp(argv[1], "rebalance");
+    eos = argc > 1 && (!strcmp(argv[1], "eos") || rebalance);
+    const char *mode = rebalance ? "rebalance" : eos ? "eos" : "alo";
     long stamp = (long)time(NULL);
     snprintf(in, sizeof(in), "kill%ld-%d.%s.articles", stamp, (int)getpid(), mode);
     snprintf(out, sizeof(out), "kill%ld-%d.%s.enriched", stamp, (int)getpid(), mode);
@@ -110,7 +157,7 @@ int main(int argc, char **argv)
     pthread_t seed_thread;
     pthread_create(&seed_thread, NULL, seeder, NULL);
     srand(20261129);
-    for (int k = 0; k < KILLS; k++) {
+    for (int k = 0; k < KILLS && !rebalance; k++) {
         pid_t pid = spawn(false);
         /* Between 2.5 and 7.5 s: a restarted member waits up to the session timeout (6 s)
          * for the group to let it in, so most kills land while messages and
@@ -124,9 +171,11 @@ int main(int argc, char **argv)
                 k + 1, ms, rc, (long long)so_far);
         CHECK_INT(rc, 128 + SIGKILL);
     }
+    if (rebalance)
+        run_rebalance();
     pthread_join(seed_thread, NULL);
-    int rc = nf_test_wait_exit(spawn(true), 300);
-    CHECK_INT(rc, 0);
+    if (!rebalance)
+        CHECK_INT(nf_test_wait_exit(spawn(true), 300), 0);
 
     nf_test_recs_t enriched = {0}, dead = {0};
     nf_test_read_all(bootstrap, out, "read_committed", &enriched);
@@ -149,8 +198,8 @@ int main(int argc, char **argv)
     fprintf(stderr,
             "[%s] %d kills; enriched %zu (missing %d, duplicates %d); dead letters %zu "
             "(distinct %d of %d, duplicates %d)\n",
-            mode, KILLS, enriched.n, missing, dups, dead.n, dead_distinct, N / BAD_EVERY,
-            dead_dups);
+            mode, rebalance ? 1 : KILLS, enriched.n, missing, dups, dead.n, dead_distinct,
+            N / BAD_EVERY, dead_dups);
     CHECK_INT(missing, 0);
     CHECK_INT(dead_distinct, N / BAD_EVERY);
     CHECK_INT((int)enriched.n - dups, N - N / BAD_EVERY);
