@@ -583,10 +583,19 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
     return p;
 }
 
+/* Whether the lexicon is asked about a token (see nf_tokenise). */
+static inline bool wants_lexicon(const char *text, const nf_tok_t *t)
+{
+    return (t->flags & NF_TOK_WORD)  ? !(t->flags & NF_TOK_POSS) && t->len <= 16
+           : (t->flags & NF_TOK_NUM) ? t->len <= 4 /* "5G", "4G" */
+                                     : text[t->start] == '&';
+}
+
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
 {
     const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
     bool space = true, sent = true;
+    size_t first = toks->n;
     while (p < end) {
         unsigned char c = *p;
         if (c <= ' ' || c == 0x7f) {
@@ -642,10 +651,19 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
                 ch == '?' || ch == ';')
                 sent = true;
         }
-        if (lexicon && ((f & NF_TOK_WORD)  ? !(f & NF_TOK_POSS) && t->len <= 16
-                        : (f & NF_TOK_NUM) ? t->len <= 4 /* "5G", "4G" */
-                                           : text[t->start] == '&'))
-            t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
+    }
+    /*
+     * The lexicon is asked once the text is split: its table does not stay in the
+     * nearest cache between articles, so each probe is fetched a few tokens ahead.
+     */
+    if (lexicon) {
+        for (size_t i = first; i < toks->n; i++) {
+            if (i + 8 < toks->n)
+                __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, toks->v[i + 8].hash)]);
+            nf_tok_t *t = &toks->v[i];
+            if (wants_lexicon(text, t))
+                t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
+        }
     }
     return 0;
 }
