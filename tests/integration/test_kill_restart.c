@@ -9,6 +9,12 @@
  *                           input, no more, no fewer.
  *   test_kill_restart alo   at-least-once: nothing lost; duplicates counted and
  *                           reported.
+ *   test_kill_restart broker
+ *                           exactly-once, the same kill schedule, and half-way the
+ *                           broker itself is SIGKILLed and restarted on its port
+ *                           (deploy/kafka/kafka.sh, the broker CI runs; skipped when
+ *                           the broker at NF_TEST_BOOTSTRAP is not one kafka.sh runs
+ *                           with NF_KAFKA_STATE): exactly once.
  *   test_kill_restart rebalance
  *                           exactly-once with two members in one group (own
  *                           transactional ids), through cooperative rebalances: B
@@ -128,6 +134,50 @@ static void run_rebalance(void)
     stop(b, SIGTERM, "B stopped");
 }
 
+/* Runs a shell command, returns its first output line in buf (may be NULL). */
+static int sh(const char *cmd, char *buf, size_t size)
+{
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    char line[512] = "";
+    if (!fgets(line, sizeof(line), f))
+        line[0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    if (buf)
+        snprintf(buf, size, "%s", line);
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define KAFKA_SH NF_SOURCE_DIR "/deploy/kafka/kafka.sh"
+
+/* Is the broker at bootstrap the one kafka.sh runs for NF_KAFKA_STATE? */
+static bool broker_is_ours(void)
+{
+    char b[256];
+    return getenv("NF_KAFKA_STATE") && sh(KAFKA_SH " bootstrap 2>/dev/null", b, sizeof(b)) == 0 &&
+           !strcmp(b, bootstrap);
+}
+
+/* SIGKILLs the broker, then starts it again on the same port and waits until ready. */
+static void broker_kill_restart(void)
+{
+    char pidfile[600], pid[64], cmd[800];
+    snprintf(pidfile, sizeof(pidfile), "cat '%s/kafka.pid'", getenv("NF_KAFKA_STATE"));
+    CHECK_INT(sh(pidfile, pid, sizeof(pid)), 0);
+    int64_t t0 = nf_mono_ms();
+    kill((pid_t)atoi(pid), SIGKILL);
+    for (int i = 0; i < 100 && kill((pid_t)atoi(pid), 0) == 0; i++)
+        usleep(100000);
+    sleep(2);
+    const char *port = strrchr(bootstrap, ':');
+    snprintf(cmd, sizeof(cmd), KAFKA_SH " start --port %s >&2", port ? port + 1 : "9092");
+    CHECK_INT(sh(cmd, NULL, 0), 0);
+    fprintf(stderr, "[broker] broker SIGKILLed and back after %lld ms\n",
+            (long long)(nf_mono_ms() - t0));
+}
+
 /* Seeds the input in 40 chunks, one every 500 ms, while newsflow is being killed. */
 static void *seeder(void *arg)
 {
@@ -142,8 +192,17 @@ int main(int argc, char **argv)
 {
     bootstrap = nf_test_bootstrap();
     bool rebalance = argc > 1 && !strcmp(argv[1], "rebalance");
-    eos = argc > 1 && (!strcmp(argv[1], "eos") || rebalance);
-    const char *mode = rebalance ? "rebalance" : eos ? "eos" : "alo";
+    bool broker = argc > 1 && !strcmp(argv[1], "broker");
+    eos = argc > 1 && (!strcmp(argv[1], "eos") || rebalance || broker);
+    const char *mode = rebalance ? "rebalance" : broker ? "broker" : eos ? "eos" : "alo";
+    if (broker && !broker_is_ours()) {
+        if (getenv("NF_REQUIRE_BROKER") && !strcmp(getenv("NF_REQUIRE_BROKER"), "1")) {
+            fprintf(stderr, "the broker at %s is not kafka.sh's for NF_KAFKA_STATE\n", bootstrap);
+            return 1;
+        }
+        TEST_SKIP("the broker at %s is not run by deploy/kafka/kafka.sh with NF_KAFKA_STATE",
+                  bootstrap);
+    }
     long stamp = (long)time(NULL);
     snprintf(in, sizeof(in), "kill%ld-%d.%s.articles", stamp, (int)getpid(), mode);
     snprintf(out, sizeof(out), "kill%ld-%d.%s.enriched", stamp, (int)getpid(), mode);
@@ -164,12 +223,18 @@ int main(int argc, char **argv)
          * transactions are in flight, some during start-up or the group join. */
         int ms = 2500 + rand() % 5000;
         usleep((useconds_t)ms * 1000);
+        bool broker_down = broker && k == KILLS / 2;
+        if (broker_down)
+            broker_kill_restart();
         int64_t so_far = nf_test_topic_size(bootstrap, out);
         kill(pid, SIGKILL);
         int rc = nf_test_wait_exit(pid, 30);
         fprintf(stderr, "[%s] kill %d after %d ms: exit %d, %lld enriched records so far\n", mode,
                 k + 1, ms, rc, (long long)so_far);
-        CHECK_INT(rc, 128 + SIGKILL);
+        /* with the broker gone, newsflow may also have stopped by itself (a fatal
+         * transaction error exits 1 for the supervisor to restart it) */
+        if (!(broker_down && rc == 1))
+            CHECK_INT(rc, 128 + SIGKILL);
     }
     if (rebalance)
         run_rebalance();
