@@ -32,7 +32,7 @@ for t in "${targets[@]}"; do
 done
 
 cmake -S . -B "$build" -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DNF_FUZZ=ON -DNF_WERROR=ON -DNF_FUZZ_SECONDS="$seconds" >/dev/null
+    -DNF_FUZZ=ON -DNF_WERROR=OFF -DNF_FUZZ_SECONDS="$seconds" >/dev/null
 nice -n 19 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
 
 failed=0
