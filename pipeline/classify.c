@@ -1437,8 +1437,9 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
     }
     nf_featvec_reset(&cls->fv);
 
+    size_t flen[NF_FIELD__CNT];
     for (int f = 0; f < NF_FIELD__CNT; f++) {
-        size_t len = fields[f] ? strlen(fields[f]) : 0;
+        size_t len = flen[f] = fields[f] ? strlen(fields[f]) : 0;
         if (len == 0)
             continue;
         if (len > UINT32_MAX)
@@ -1541,14 +1542,13 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
 
     /* word features: the title, then the body (or the summary when there is no body) */
     if (fields[NF_FIELD_TITLE])
-        nf_features_text(&cls->fv, cls->hash_bits, fields[NF_FIELD_TITLE],
-                         strlen(fields[NF_FIELD_TITLE]), fflags | NF_FEAT_TITLE,
-                         NF_TITLE_MAX_TOKENS);
-    const char *body = fields[NF_FIELD_BODY] && *fields[NF_FIELD_BODY] ? fields[NF_FIELD_BODY]
-                                                                       : fields[NF_FIELD_SUMMARY];
+        nf_features_text(&cls->fv, cls->hash_bits, fields[NF_FIELD_TITLE], flen[NF_FIELD_TITLE],
+                         fflags | NF_FEAT_TITLE, NF_TITLE_MAX_TOKENS);
+    int bf = fields[NF_FIELD_BODY] && *fields[NF_FIELD_BODY] ? NF_FIELD_BODY : NF_FIELD_SUMMARY;
+    const char *body = fields[bf];
     bool has_body = body && *body;
     if (has_body)
-        nf_features_text(&cls->fv, cls->hash_bits, body, strlen(body), fflags, NF_BODY_MAX_TOKENS);
+        nf_features_text(&cls->fv, cls->hash_bits, body, flen[bf], fflags, NF_BODY_MAX_TOKENS);
     for (int c = 0; c < NF_CAT__CNT; c++) {
         cls->fv.dense[2 * c] = clampf(score[c][0] / 4.0f, -3.0f, 3.0f);
         cls->fv.dense[2 * c + 1] = clampf(score[c][1] / 4.0f, -3.0f, 3.0f);
