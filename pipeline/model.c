@@ -66,16 +66,6 @@ void nf_featvec_reset(nf_featvec_t *fv)
     memset(fv->dense, 0, sizeof(fv->dense));
 }
 
-static inline bool is_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static inline bool is_alpha(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 /*
  * Classifies the non-ASCII sequence at s (avail bytes): returns its length and sets
  * *kind to 0 (a letter, part of a word), 1 (a separator) or 2 (a currency sign). Input
