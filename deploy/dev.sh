@@ -7,12 +7,15 @@
 #   deploy/dev.sh test   install what is missing, check formatting, build with warnings
 #                        as errors and AddressSanitizer + UndefinedBehaviorSanitizer,
 #                        start a real Apache Kafka broker (deploy/kafka), run every test
-#                        (unit, mock, integration) and stop the broker; then build the
+#                        (unit, mock, integration); then, in a build without
+#                        sanitizers, the unit tests under valgrind memcheck and a
+#                        3-minute soak (label soak), and stop the broker; then build the
 #                        libFuzzer targets with clang and run each for a bounded time
 #                        (label fuzz). CI runs this.
 #
 # Environment: NF_BUILD_DIR (default build for demo, build-ci for test; the fuzz build is
-# <it>-fuzz), NF_JOBS (2), NF_FUZZ_SECONDS (25, per fuzz target).
+# <it>-fuzz, the plain one <it>-plain), NF_JOBS (2), NF_FUZZ_SECONDS (25, per fuzz
+# target).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,7 +76,17 @@ cmd_test() {
         printf '%-12s %s tests\n' "$label" \
             "$(ctest --test-dir "$build" -N -L "^$label\$" | sed -n 's/^Total Tests: //p')"
     done
-    ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900
+    ctest --test-dir "$build" --output-on-failure -j "$jobs" --timeout 900 -LE '^soak$'
+
+    # memcheck and the soak need a build without sanitizers: valgrind and ASan do not
+    # mix, and ASan's quarantine grows the RSS the soak watches by itself.
+    local plain_build="$build-plain"
+    log "memcheck and soak ($plain_build: no sanitizers)"
+    cmake -S . -B "$plain_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNF_WERROR=ON \
+        -DNF_SANITIZE=OFF >/dev/null
+    cmake --build "$plain_build" -j "$jobs" >/dev/null
+    tests/valgrind.sh "$plain_build" "$jobs"
+    ctest --test-dir "$plain_build" -L '^soak$' --output-on-failure
     deploy/kafka/kafka.sh stop >/dev/null 2>&1 || true
 
     # libFuzzer needs clang: a build of its own, each target for a bounded time over its
