@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "nf_build.h"
 #include "encode.h"
+#include "cloudevents.h"
 #include "decider.h"
 #include "err.h"
 #include "log.h"
@@ -280,24 +281,16 @@ static void emit_dlq(nf_loop_t *loop, const void *key, size_t key_len, const voi
 static rd_kafka_headers_t *ce_headers(nf_loop_t *loop, const char *type, const char *id,
                                       const char *subject, const nf_source_t *src)
 {
-    char ts[40], num[32];
-    rd_kafka_headers_t *h = rd_kafka_headers_new(10);
-    nf_rfc3339_ms(nf_wall_ms(), ts, sizeof(ts));
-    rd_kafka_header_add(h, "ce_specversion", -1, "1.0", -1);
-    rd_kafka_header_add(h, "ce_id", -1, id, -1);
-    rd_kafka_header_add(h, "ce_source", -1, loop->ce_source, -1);
-    rd_kafka_header_add(h, "ce_type", -1, type, -1);
-    rd_kafka_header_add(h, "ce_time", -1, ts, -1);
-    rd_kafka_header_add(h, "ce_subject", -1, subject, -1);
-    rd_kafka_header_add(h, "content-type", -1, "application/json", -1);
-    rd_kafka_header_add(h, "newsflow.source.topic", -1, src->topic, -1);
-    snprintf(num, sizeof(num), "%" PRId32, src->partition);
-    rd_kafka_header_add(h, "newsflow.source.partition", -1, num, -1);
-    snprintf(num, sizeof(num), "%" PRId64, src->offset);
-    rd_kafka_header_add(h, "newsflow.source.offset", -1, num, -1);
-    if (loop->replay)
-        rd_kafka_header_add(h, "newsflow.replay", -1, "true", -1);
-    return h;
+    nf_ce_info_t info = {.type = type,
+                         .id = id,
+                         .source = loop->ce_source,
+                         .subject = subject,
+                         .input_topic = src->topic,
+                         .input_partition = src->partition,
+                         .input_offset = src->offset,
+                         .time_ms = nf_wall_ms(),
+                         .replay = loop->replay};
+    return nf_ce_headers_new(&info);
 }
 
 /*
