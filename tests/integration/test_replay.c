@@ -173,8 +173,8 @@ int main(void)
     double span_ms = (double)(ts_max - ts_min), want_span = 1000.0 * (B - 1) / RATE;
     fprintf(stderr, "[replay] outputs produced over %.0f ms (%.0f expected at --rate %d)\n",
             span_ms, want_span, RATE);
-    CHECK(span_ms >= want_span * 0.85);
-    CHECK(span_ms <= want_span * 1.15 + 200);
+    CHECK(span_ms >= want_span * 0.9); /* the issue: the rate holds within 10% */
+    CHECK(span_ms <= want_span * 1.1);
     CHECK(took >= expect_ms * 0.9);
     CHECK(took <= expect_ms * 1.1 + 15000);
     nf_test_recs_free(&recs);
