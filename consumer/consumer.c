@@ -196,6 +196,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
             c->handlers.on_fatal(c->opaque, fatal);
         return;
     }
+    char why[1024];
+    if (nf_kafka_auth_failed(rk, err, reason, why, sizeof(why))) {
+        nf_log(NF_LOG_ERROR, "consumer", "%s", why);
+        if (c->handlers.on_fatal)
+            c->handlers.on_fatal(c->opaque, why);
+        return;
+    }
     nf_log_ratelimited(NF_LOG_WARN, "consumer", reason, "%s: %s",
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }

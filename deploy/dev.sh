@@ -67,7 +67,9 @@ cmd_test() {
     deploy/kafka/kafka.sh reset >/dev/null 2>&1 || true
     deploy/kafka/kafka.sh start
     NF_TEST_BOOTSTRAP=$(deploy/kafka/kafka.sh bootstrap)
-    export NF_TEST_BOOTSTRAP NF_REQUIRE_BROKER=1
+    # The SASL listener's client settings; the TLS ones lie beside (test_security).
+    NF_TEST_SASL_CONFIG=$(deploy/kafka/kafka.sh client-config sasl)
+    export NF_TEST_BOOTSTRAP NF_TEST_SASL_CONFIG NF_REQUIRE_BROKER=1
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 

@@ -50,6 +50,13 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
             p->fatal_cb(p->opaque, fatal);
         return;
     }
+    char why[1024];
+    if (nf_kafka_auth_failed(rk, err, reason, why, sizeof(why))) {
+        nf_log(NF_LOG_ERROR, "producer", "%s", why);
+        if (p->fatal_cb)
+            p->fatal_cb(p->opaque, why);
+        return;
+    }
     nf_log_ratelimited(NF_LOG_WARN, "producer", reason, "%s: %s",
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }

@@ -4,7 +4,9 @@
 # (pom.xml beside this script); no Docker, no tarball. See README.md.
 #
 #   kafka.sh fetch | start [--free-port] | create-topics [SPEC...] | stop |
-#            status | bootstrap | tool CLASS [ARGS...] | reset | --help
+#            status | bootstrap [--sasl|--ssl|--sasl-ssl] |
+#            client-config [sasl|ssl|sasl-ssl] [--java] | tool CLASS [ARGS...] |
+#            reset | --help
 set -euo pipefail
 
 KAFKA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +36,9 @@ FETCH_MARK=$DIST_DIR/.fetched
 LOG_DIR=$STATE_DIR/logs
 PID_FILE=$STATE_DIR/kafka.pid
 BOOTSTRAP_FILE=$STATE_DIR/bootstrap
+SASL_PASSWORD_FILE=$STATE_DIR/sasl.password
+SCRAM_MARK=$STATE_DIR/.scram-user
+TLS_DIR=$STATE_DIR/tls
 CONFIG_FILE=$STATE_DIR/server.properties
 CLUSTER_ID_FILE=$STATE_DIR/cluster.id
 STATE_MARK=$STATE_DIR/.nf-kafka-state
@@ -44,6 +49,8 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 START_TIMEOUT=${NF_KAFKA_START_TIMEOUT:-90}
 STOP_TIMEOUT=${NF_KAFKA_STOP_TIMEOUT:-30}
 HEAP=${NF_KAFKA_HEAP:-512m}
+SASL_USER=${NF_KAFKA_SASL_USER:-newsflow}
+SASL_MECHANISM=SCRAM-SHA-512
 
 DEFAULT_TOPICS=(
     news.articles:4
@@ -60,7 +67,10 @@ usage() {
     cat <<EOF
 Usage: $PROG COMMAND [ARGS]
 
-Local single-node Apache Kafka $KAFKA_VERSION broker (KRaft, PLAINTEXT on 127.0.0.1).
+Local single-node Apache Kafka $KAFKA_VERSION broker (KRaft) on 127.0.0.1. Client
+listeners: PLAINTEXT (what tests and benchmarks use), SASL_PLAINTEXT (PLAIN and
+SCRAM-SHA-512, one user), and with openssl SSL (client certificate required) and
+SASL_SSL. The controller and inter-broker listeners are PLAINTEXT.
 
 Commands:
   fetch                   Resolve the broker/tool jars with Maven into the cache
@@ -74,7 +84,14 @@ Commands:
                           (${DEFAULT_TOPICS[*]}).
   stop                    SIGTERM the broker, SIGKILL after ${STOP_TIMEOUT}s. Succeeds if not running.
   status                  Print running/stopped and the bootstrap (exit 0 running, 3 stopped).
-  bootstrap               Print host:port of the running broker (exit 1 if not running).
+  bootstrap [--sasl|--ssl|--sasl-ssl]
+                          Print host:port of the running broker's PLAINTEXT listener, or
+                          of the SASL_PLAINTEXT, SSL or SASL_SSL one (exit 1 if not running).
+  client-config [sasl|ssl|sasl-ssl] [--java]
+                          Print the path of a client properties file (mode 0600) for that
+                          listener (default sasl): newsflow keys (kafka.*, for newsflow
+                          run -c), or with --java Kafka client keys (--command-config).
+  sasl-config [--java]    Same as client-config sasl.
   tool CLASS [ARGS...]    Run a Kafka tool class with the broker's classpath, e.g.
                           $PROG tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \\
                               --bootstrap-server "\$($PROG bootstrap)" --describe --all-groups
@@ -84,6 +101,12 @@ Commands:
 Environment:
   NF_KAFKA_PORT            client port (default 9092; 0 = pick a free port)
   NF_KAFKA_CONTROLLER_PORT controller port (default 0 = pick a free port)
+  NF_KAFKA_SASL_PORT       SASL_PLAINTEXT port (default 0 = pick a free port)
+  NF_KAFKA_SSL_PORT        SSL port (default 0 = pick a free port)
+  NF_KAFKA_SASL_SSL_PORT   SASL_SSL port (default 0 = pick a free port)
+  NF_KAFKA_TLS             0: no SSL and SASL_SSL listeners (default 1 when openssl exists)
+  NF_KAFKA_SASL_USER       the SASL user (default newsflow); its password is made at
+                           first start and kept in <state dir>/sasl.password
   NF_KAFKA_STATE           state dir (default deploy/kafka/.state): data, logs, pid, bootstrap
   NF_KAFKA_CACHE           jar cache (default deploy/kafka/.cache)
   NF_KAFKA_M2_REPO         Maven local repository (default: Maven's own, ~/.m2/repository)
@@ -230,9 +253,173 @@ cmd_fetch() {
     )
 }
 
+# The SASL user's password: made once per state dir (alphanumeric, so that it needs
+# no quoting in the JAAS lines or the --add-scram argument), kept mode 0600.
+sasl_password() {
+    local pw
+    if [[ ! -s $SASL_PASSWORD_FILE ]]; then
+        pw=$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+        [[ ${#pw} -ge 16 ]] || die "could not make a SASL password"
+        (umask 077 && printf '%s\n' "$pw" >"$SASL_PASSWORD_FILE")
+    fi
+    pw=$(<"$SASL_PASSWORD_FILE")
+    [[ $pw =~ ^[A-Za-z0-9]+$ ]] || die "$SASL_PASSWORD_FILE: want one alphanumeric line"
+    printf '%s\n' "$pw"
+}
+
+# 0 when the TLS listeners are wanted and possible (openssl present, NF_KAFKA_TLS not 0).
+tls_wanted() {
+    [[ ${NF_KAFKA_TLS:-1} != 0 ]] || return 1
+    command -v openssl >/dev/null 2>&1 && return 0
+    say "warning: openssl not found: no SSL and SASL_SSL listeners (PLAINTEXT and SASL_PLAINTEXT only)"
+    return 1
+}
+
+# A private CA, a server certificate for 127.0.0.1/localhost and a client certificate
+# (CN=$SASL_USER), made once per state dir into $TLS_DIR with openssl. The broker reads
+# PEM files (ssl.keystore.type=PEM): server-keystore.pem is its key and certificate
+# chain, ca.pem its truststore (for client certificates on the SSL listener).
+make_tls() {
+    [[ -s $TLS_DIR/server-keystore.pem && -s $TLS_DIR/client.pem && -s $TLS_DIR/client.key ]] &&
+        return 0
+    local t0 tmp
+    t0=$(now_ms)
+    tmp=$(mktemp -d "$STATE_DIR/.tls.XXXXXX")
+    (
+        umask 077
+        cd "$tmp"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.pem \
+            -subj "/CN=newsflow kafka.sh CA" -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign"
+        openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile server.ext -out server.pem
+        openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=$SASL_USER"
+        printf 'extendedKeyUsage=clientAuth\n' >client.ext
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAserial ca.srl -days 3650 \
+            -extfile client.ext -out client.pem
+        cat server.key server.pem ca.pem >server-keystore.pem
+        cat client.key client.pem ca.pem >client-keystore.pem # for Java clients
+        rm -f ./*.csr ./*.ext ca.srl server.key server.pem
+    ) >"$LOG_DIR/tls.log" 2>&1 || {
+        cat "$LOG_DIR/tls.log" >&2
+        rm -rf "$tmp"
+        die "could not make the TLS certificates with openssl"
+    }
+    rm -rf "$TLS_DIR"
+    mv "$tmp" "$TLS_DIR"
+    say "made a CA, server and client certificates in $TLS_DIR in $(elapsed "$t0")"
+}
+
+# Client settings for the secured listeners, for newsflow (-c FILE) and for Kafka's
+# Java tools (--command-config FILE); they hold the password: mode 0600. newsflow's
+# use PLAIN: librdkafka before 2.6.1 (Debian 12 has 2.0.2) cannot log in to Kafka 4
+# with SCRAM (librdkafka#4895); the Java client's use SCRAM-SHA-512.
+write_client_files() {
+    local sport=$1 tport=$2 stport=$3 pw=$4 f
+    (
+        umask 077
+        cat >"$STATE_DIR/sasl.properties.tmp" <<EOF
+# SASL_PLAINTEXT listener of the kafka.sh broker in $STATE_DIR (newsflow keys).
+# The listener takes PLAIN and SCRAM-SHA-512; SCRAM needs librdkafka 2.6.1 or later.
+kafka.bootstrap.servers=127.0.0.1:$sport
+kafka.security.protocol=SASL_PLAINTEXT
+kafka.sasl.mechanism=PLAIN
+kafka.sasl.username=$SASL_USER
+kafka.sasl.password=$pw
+EOF
+        cat >"$STATE_DIR/sasl-client.properties.tmp" <<EOF
+# SASL_PLAINTEXT listener of the kafka.sh broker in $STATE_DIR (Kafka client keys).
+bootstrap.servers=127.0.0.1:$sport
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=$SASL_MECHANISM
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SASL_USER" password="$pw";
+EOF
+        if ((tport > 0)); then
+            cat >"$STATE_DIR/ssl.properties.tmp" <<EOF
+# SSL listener of the kafka.sh broker in $STATE_DIR (newsflow keys): TLS, and the
+# broker requires a client certificate signed by its CA.
+kafka.bootstrap.servers=127.0.0.1:$tport
+kafka.security.protocol=SSL
+kafka.ssl.ca.location=$TLS_DIR/ca.pem
+kafka.ssl.certificate.location=$TLS_DIR/client.pem
+kafka.ssl.key.location=$TLS_DIR/client.key
+EOF
+            cat >"$STATE_DIR/ssl-client.properties.tmp" <<EOF
+# SSL listener of the kafka.sh broker in $STATE_DIR (Kafka client keys).
+bootstrap.servers=127.0.0.1:$tport
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/client-keystore.pem
+EOF
+            cat >"$STATE_DIR/sasl-ssl.properties.tmp" <<EOF
+# SASL_SSL listener of the kafka.sh broker in $STATE_DIR (newsflow keys): TLS with
+# the broker's CA, then PLAIN (or SCRAM-SHA-512 with librdkafka 2.6.1 or later).
+kafka.bootstrap.servers=127.0.0.1:$stport
+kafka.security.protocol=SASL_SSL
+kafka.ssl.ca.location=$TLS_DIR/ca.pem
+kafka.sasl.mechanism=PLAIN
+kafka.sasl.username=$SASL_USER
+kafka.sasl.password=$pw
+EOF
+            cat >"$STATE_DIR/sasl-ssl-client.properties.tmp" <<EOF
+# SASL_SSL listener of the kafka.sh broker in $STATE_DIR (Kafka client keys).
+bootstrap.servers=127.0.0.1:$stport
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.pem
+sasl.mechanism=$SASL_MECHANISM
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SASL_USER" password="$pw";
+EOF
+        fi
+    )
+    for f in sasl sasl-client ssl ssl-client sasl-ssl sasl-ssl-client; do
+        if [[ -f $STATE_DIR/$f.properties.tmp ]]; then
+            mv "$STATE_DIR/$f.properties.tmp" "$STATE_DIR/$f.properties"
+        else
+            rm -f "$STATE_DIR/$f.properties"
+        fi
+    done
+}
+
+# A state dir formatted before the SASL listener existed has no SCRAM credential (the
+# format step adds it): add it through the running broker, once.
+ensure_scram_user() {
+    local port=$1 pw=$2 t0
+    [[ -f $SCRAM_MARK && $(<"$SCRAM_MARK") == "$SASL_USER" ]] && return 0
+    t0=$(now_ms)
+    if run_java_tool "${QUICK_JVM[@]}" -- kafka.admin.ConfigCommand \
+        --bootstrap-server "127.0.0.1:$port" --alter --entity-type users \
+        --entity-name "$SASL_USER" --add-config "$SASL_MECHANISM=[password=$pw]" \
+        >"$LOG_DIR/scram.log" 2>&1; then
+        printf '%s\n' "$SASL_USER" >"$SCRAM_MARK"
+        say "added the $SASL_MECHANISM credential of '$SASL_USER' (state dir formatted without it) in $(elapsed "$t0")"
+    else
+        cat "$LOG_DIR/scram.log" >&2
+        say "warning: could not add the $SASL_MECHANISM credential of '$SASL_USER'; SCRAM logins will fail (PLAIN works). Stop and start again, or '$PROG reset'."
+    fi
+}
+
+# Prints a free port other than those given.
+other_free_port() {
+    local p taken
+    while :; do
+        p=$(free_port)
+        for taken in "$@"; do [[ $p == "$taken" ]] && continue 2; done
+        printf '%s\n' "$p"
+        return 0
+    done
+}
+
 cmd_start() {
     local port=${NF_KAFKA_PORT:-9092}
     local cport=${NF_KAFKA_CONTROLLER_PORT:-0}
+    local sport=${NF_KAFKA_SASL_PORT:-0}
+    local tport=${NF_KAFKA_SSL_PORT:-0}
+    local stport=${NF_KAFKA_SASL_SSL_PORT:-0}
     while (($#)); do
         case $1 in
             --free-port) port=0 ;;
@@ -245,6 +432,10 @@ cmd_start() {
     done
     valid_port "$port" || die "bad port '$port'"
     valid_port "$cport" || die "bad controller port '$cport'"
+    valid_port "$sport" || die "bad SASL port '$sport'"
+    valid_port "$tport" || die "bad SSL port '$tport'"
+    valid_port "$stport" || die "bad SASL_SSL port '$stport'"
+    [[ $SASL_USER =~ ^[A-Za-z0-9._-]+$ ]] || die "bad NF_KAFKA_SASL_USER '$SASL_USER'"
     [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "bad NF_KAFKA_START_TIMEOUT '$START_TIMEOUT'"
     command -v "$JAVA" >/dev/null 2>&1 || die "java not found (Java 17+ needed; set JAVA_HOME)"
 
@@ -261,19 +452,42 @@ cmd_start() {
         fi
         return 0
     fi
-    rm -f "$PID_FILE" "$BOOTSTRAP_FILE"
+    rm -f "$PID_FILE" "$BOOTSTRAP_FILE" "$STATE_DIR"/bootstrap.*
 
+    local tls=0
+    tls_wanted && tls=1
     ((10#$port == 0)) && port=$(free_port)
-    if ((10#$cport == 0)); then
-        cport=$(free_port)
-        while ((cport == port)); do cport=$(free_port); done
+    ((10#$cport == 0)) && cport=$(other_free_port "$port")
+    ((10#$sport == 0)) && sport=$(other_free_port "$port" "$cport")
+    if ((tls)); then
+        ((10#$tport == 0)) && tport=$(other_free_port "$port" "$cport" "$sport")
+        ((10#$stport == 0)) && stport=$(other_free_port "$port" "$cport" "$sport" "$tport")
+    else
+        tport=0 stport=0
     fi
-    port=$((10#$port)) cport=$((10#$cport))
-    ((port != cport)) || die "client and controller ports are both $port"
+    port=$((10#$port)) cport=$((10#$cport)) sport=$((10#$sport))
+    tport=$((10#$tport)) stport=$((10#$stport))
+    local -a used=("$port" "$cport" "$sport")
+    ((tls)) && used+=("$tport" "$stport")
+    [[ $(printf '%s\n' "${used[@]}" | sort -u | wc -l) == "${#used[@]}" ]] ||
+        die "two listeners on one port: ${used[*]}"
 
-    sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" \
-        -e "s|@STATE_DIR@|$(sed_escape "$STATE_DIR")|g" \
-        "$KAFKA_DIR/server.properties.in" >"$CONFIG_FILE.tmp"
+    # Client listeners: PLAINTEXT (every test, benchmark and CI), SASL_PLAINTEXT, and
+    # with TLS, SSL (client certificates required) and SASL_SSL.
+    local listeners="PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport"
+    ((tls)) && listeners+=",SSL://127.0.0.1:$tport,SASL_SSL://127.0.0.1:$stport"
+    local sasl_pw
+    sasl_pw=$(sasl_password)
+    ((tls)) && make_tls
+    # Mode 0600: the PLAIN user's password is in the JAAS lines.
+    (
+        umask 077
+        sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$cport|g" \
+            -e "s|@LISTENERS@|$listeners|g" \
+            -e "s|@SASL_USER@|$SASL_USER|g" -e "s|@SASL_PASSWORD@|$sasl_pw|g" \
+            -e "s|@STATE_DIR@|$(sed_escape "$STATE_DIR")|g" \
+            "$KAFKA_DIR/server.properties.in" >"$CONFIG_FILE.tmp"
+    )
     mv "$CONFIG_FILE.tmp" "$CONFIG_FILE"
 
     if [[ ! -f $STATE_DIR/data/meta.properties ]]; then
@@ -287,11 +501,15 @@ cmd_start() {
             printf '%s\n' "$cid" >"$CLUSTER_ID_FILE"
         fi
         # Static quorum (controller.quorum.voters in the config), so no --standalone.
+        # The SCRAM credential of the SASL user goes into the bootstrap metadata.
         if ! run_java_tool "${QUICK_JVM[@]}" -- kafka.tools.StorageTool format \
-            -t "$cid" -c "$CONFIG_FILE" --ignore-formatted >"$LOG_DIR/format.log" 2>&1; then
+            -t "$cid" -c "$CONFIG_FILE" --ignore-formatted \
+            --add-scram "$SASL_MECHANISM=[name=$SASL_USER,password=$sasl_pw]" \
+            >"$LOG_DIR/format.log" 2>&1; then
             cat "$LOG_DIR/format.log" >&2
             die "StorageTool format failed"
         fi
+        printf '%s\n' "$SASL_USER" >"$SCRAM_MARK"
         say "formatted $STATE_DIR/data (cluster id $cid) in $(elapsed "$t0")"
     fi
 
@@ -326,17 +544,32 @@ cmd_start() {
     )
     pid=$(<"$PID_FILE")
     printf '127.0.0.1:%s\n' "$port" >"$BOOTSTRAP_FILE"
-    say "started Kafka $KAFKA_VERSION (pid $pid), client 127.0.0.1:$port, controller 127.0.0.1:$cport; waiting up to ${START_TIMEOUT}s"
+    local secured="SASL_PLAINTEXT 127.0.0.1:$sport"
+    ((tls)) && secured+=", SSL 127.0.0.1:$tport, SASL_SSL 127.0.0.1:$stport"
+    say "started Kafka $KAFKA_VERSION (pid $pid), client 127.0.0.1:$port ($secured), controller 127.0.0.1:$cport; waiting up to ${START_TIMEOUT}s"
 
-    local deadline=$((SECONDS + START_TIMEOUT)) why=""
+    local deadline=$((SECONDS + START_TIMEOUT)) why="" p ready
     while :; do
         if ! alive "$pid"; then
             why="the broker exited during startup"
             break
         fi
-        if [[ -f $SERVER_LOG ]] && grep -q 'Kafka Server started' "$SERVER_LOG" && tcp_open "$port"; then
-            say "ready at 127.0.0.1:$port after $(elapsed "$t0") (log $SERVER_LOG)"
-            return 0
+        if [[ -f $SERVER_LOG ]] && grep -q 'Kafka Server started' "$SERVER_LOG"; then
+            ready=1
+            for p in "$port" "$sport" "$tport" "$stport"; do
+                ((p == 0)) || tcp_open "$p" || ready=0
+            done
+            if ((ready)); then
+                say "ready at 127.0.0.1:$port ($secured) after $(elapsed "$t0") (log $SERVER_LOG)"
+                ensure_scram_user "$port" "$sasl_pw"
+                write_client_files "$sport" "$tport" "$stport" "$sasl_pw"
+                printf '127.0.0.1:%s\n' "$sport" >"$STATE_DIR/bootstrap.sasl"
+                if ((tls)); then
+                    printf '127.0.0.1:%s\n' "$tport" >"$STATE_DIR/bootstrap.ssl"
+                    printf '127.0.0.1:%s\n' "$stport" >"$STATE_DIR/bootstrap.sasl-ssl"
+                fi
+                return 0
+            fi
         fi
         if ((SECONDS >= deadline)); then
             why="not ready after ${START_TIMEOUT}s"
@@ -352,9 +585,11 @@ cmd_start() {
         local i
         for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
     fi
-    if tcp_open "$port" && ! alive "$pid"; then
-        say "hint: something else listens on 127.0.0.1:$port (try NF_KAFKA_PORT=0 or --free-port)"
-    fi
+    for p in "$port" "$sport" "$tport" "$stport"; do
+        if ((p != 0)) && tcp_open "$p" && ! alive "$pid"; then
+            say "hint: something else listens on 127.0.0.1:$p (try --free-port, or the NF_KAFKA_*_PORT variables =0)"
+        fi
+    done
     rm -f "$PID_FILE" "$BOOTSTRAP_FILE"
     return 1
 }
@@ -383,18 +618,64 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local pid
+    local pid kind listed=""
     if pid=$(running_pid); then
-        printf 'running pid=%s bootstrap=%s state=%s\n' "$pid" "$(cat "$BOOTSTRAP_FILE" 2>/dev/null || echo '?')" "$STATE_DIR"
+        for kind in sasl ssl sasl-ssl; do
+            [[ -s $STATE_DIR/bootstrap.$kind ]] && listed+=" $kind=$(<"$STATE_DIR/bootstrap.$kind")"
+        done
+        printf 'running pid=%s bootstrap=%s%s state=%s\n' "$pid" \
+            "$(cat "$BOOTSTRAP_FILE" 2>/dev/null || echo '?')" "$listed" "$STATE_DIR"
         return 0
     fi
     printf 'stopped state=%s\n' "$STATE_DIR"
     return 3
 }
 
+# Dies unless this state dir's broker runs and has the listener of kind (sasl, ssl,
+# sasl-ssl).
+need_listener() {
+    running_pid >/dev/null || die "Kafka is not running (state $STATE_DIR); run: $0 start"
+    [[ -s $STATE_DIR/bootstrap.$1 ]] && return 0
+    case $1 in
+        sasl) die "the running broker has no SASL listener (started by an older kafka.sh?); run: $0 stop && $0 start" ;;
+        *) die "the running broker has no ${1^^} listener (no openssl, NF_KAFKA_TLS=0, or started by an older kafka.sh)" ;;
+    esac
+}
+
+# Listener kind from a flag: --sasl, --ssl, --sasl-ssl.
+listener_kind() {
+    case $1 in
+        --sasl | sasl) echo sasl ;;
+        --ssl | ssl) echo ssl ;;
+        --sasl-ssl | sasl-ssl | --sasl_ssl | sasl_ssl) echo sasl-ssl ;;
+        *) return 1 ;;
+    esac
+}
+
 cmd_bootstrap() {
+    local kind
+    if (($#)); then
+        kind=$(listener_kind "$1") || die "bootstrap: unknown argument '$1' (want --sasl, --ssl or --sasl-ssl)"
+        need_listener "$kind"
+        cat "$STATE_DIR/bootstrap.$kind"
+        return 0
+    fi
     running_pid >/dev/null || die "Kafka is not running (state $STATE_DIR); run: $0 start"
     cat "$BOOTSTRAP_FILE"
+}
+
+# client-config [sasl|ssl|sasl-ssl] [--java]: the path of a client properties file.
+cmd_client_config() {
+    local kind=sasl java=""
+    while (($#)); do
+        case $1 in
+            --java) java=-client ;;
+            *) kind=$(listener_kind "$1") || die "client-config: unknown argument '$1'" ;;
+        esac
+        shift
+    done
+    need_listener "$kind"
+    printf '%s\n' "$STATE_DIR/$kind$java.properties"
 }
 
 # Compile CreateTopics.java once into the jar cache; print its class dir.
@@ -496,6 +777,8 @@ main() {
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;
         bootstrap) cmd_bootstrap "$@" ;;
+        client-config) cmd_client_config "$@" ;;
+        sasl-config) cmd_client_config sasl "$@" ;;
         tool) cmd_tool "$@" ;;
         reset) cmd_reset "$@" ;;
         -h | --help | help) usage ;;
