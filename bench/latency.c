@@ -4,7 +4,8 @@
  * event on the output topic.
  *
  *   bench/latency -b BROKERS -i INPUT_TOPIC -o ENRICHED_TOPIC -r RATE -s SECONDS
- *                 [-w WARMUP_SECONDS] [-n MAX_LINES] [-d DRAIN_SECONDS] FILE.jsonl
+ *                 [-w WARMUP_SECONDS] [-n MAX_LINES] [-d DRAIN_SECONDS] [-t TRACE.csv]
+ *                 FILE.jsonl
  *
  * Loads up to MAX_LINES (default 10000) articles from FILE (gen_articles.py output:
  * each line starts with its "id") and sends them in a loop, RATE per second for
@@ -15,6 +16,10 @@
  * timestamp is the wall clock at the send, and the tool keeps the monotonic time of
  * that same instant per seq, in microseconds (the envelope's source.timestamp holds the
  * same instant, but in milliseconds only).
+ *
+ * Before the clock starts, 20 priming articles go one at a time, each after the one
+ * before came back, so that no connection set-up or metadata look-up (of newsflow or
+ * this tool) lands in the measurement; they are not counted.
  *
  * A consumer of ENRICHED_TOPIC (no group: every partition assigned at its high
  * watermark before the first send; fetch.wait.max.ms=5, fetch.min.bytes=1) takes the
@@ -29,7 +34,8 @@
  * The input producer sends each article at once (linger.ms=0, acks=all), so that the
  * measurement is of newsflow and the broker, not of this tool's batching. Exit status 0
  * unless interrupted, even when some articles never arrived (measured < expected says
- * so). Not installed.
+ * so). With -t, also writes every article's seq, send time (ms after the first send)
+ * and latency in ms (-1: never arrived) to TRACE.csv. Not installed.
  */
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
@@ -54,10 +60,11 @@ static volatile sig_atomic_t stop;
 static atomic_int done;
 static char tag[64];
 static size_t tag_len;
-static int64_t total;
+static int64_t total, slots; /* paced articles; and the priming ones after them */
+enum { PRIME = 20 };
 static _Atomic int64_t *sent_us; /* per seq: monotonic send time, 0 = not yet */
 static int64_t *lat_us;          /* per seq: arrival - send, -1 = not arrived (consumer) */
-static atomic_llong arrived, last_arrival_us;
+static atomic_llong arrived, primed, last_arrival_us; /* paced ones; priming ones */
 
 static int64_t mono_us(void)
 {
@@ -161,6 +168,40 @@ static void assign_at_end(rd_kafka_t *cons, const char *topic)
         die("assign", rd_kafka_err2str(e));
 }
 
+typedef struct sender {
+    rd_kafka_t *prod;
+    const char *topic;
+    const article_t *arts;
+    size_t narts;
+    char *buf;
+    size_t cap;
+} sender_t;
+
+/* Sends article seq (the file's lines in turn, with id and key <tag>-<seq>), message
+ * timestamp now; returns the send time, which it also records. */
+static int64_t send_one(sender_t *s, int64_t seq)
+{
+    const article_t *a = &s->arts[(size_t)seq % s->narts];
+    char key[96];
+    int klen = snprintf(key, sizeof(key), "%s-%lld", tag, (long long)seq);
+    memcpy(s->buf, a->head, a->head_len);
+    memcpy(s->buf + a->head_len, key, (size_t)klen);
+    memcpy(s->buf + a->head_len + klen, a->tail, a->tail_len);
+    size_t len = a->head_len + (size_t)klen + a->tail_len;
+    int64_t ts = wall_ms(), now = mono_us();
+    atomic_store(&sent_us[seq], now);
+    rd_kafka_resp_err_t e;
+    while ((e = rd_kafka_producev(
+                s->prod, RD_KAFKA_V_TOPIC(s->topic), RD_KAFKA_V_KEY(key, (size_t)klen),
+                RD_KAFKA_V_VALUE(s->buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(s->prod, 1);
+    if (e)
+        die("produce", rd_kafka_err2str(e));
+    rd_kafka_poll(s->prod, 0);
+    return now;
+}
+
 static void *consume(void *arg)
 {
     rd_kafka_t *cons = arg;
@@ -179,10 +220,10 @@ static void *consume(void *arg)
             num[m->key_len - tag_len - 1] = '\0';
             char *end;
             long long seq = strtoll(num, &end, 10);
-            int64_t sent = seq >= 0 && seq < total && !*end ? atomic_load(&sent_us[seq]) : 0;
+            int64_t sent = seq >= 0 && seq < slots && !*end ? atomic_load(&sent_us[seq]) : 0;
             if (sent && lat_us[seq] < 0) {
                 lat_us[seq] = now - sent;
-                atomic_fetch_add(&arrived, 1);
+                atomic_fetch_add(seq < total ? &arrived : &primed, 1);
                 atomic_store(&last_arrival_us, now);
             }
         }
@@ -210,11 +251,11 @@ static double pct_ms(const int64_t *v, size_t n, double p)
 
 int main(int argc, char **argv)
 {
-    const char *brokers = NULL, *in = NULL, *out = NULL;
+    const char *brokers = NULL, *in = NULL, *out = NULL, *trace = NULL;
     double rate = 0, seconds = 0, warmup = 2, drain = 15;
     size_t max_lines = 10000;
     int opt;
-    while ((opt = getopt(argc, argv, "b:i:o:r:s:w:n:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "b:i:o:r:s:w:n:d:t:")) != -1) {
         switch (opt) {
         case 'b':
             brokers = optarg;
@@ -240,6 +281,9 @@ int main(int argc, char **argv)
         case 'd':
             drain = atof(optarg);
             break;
+        case 't':
+            trace = optarg;
+            break;
         default:
             brokers = NULL;
         }
@@ -248,7 +292,8 @@ int main(int argc, char **argv)
         optind != argc - 1) {
         fprintf(stderr,
                 "usage: %s -b BROKERS -i INPUT_TOPIC -o ENRICHED_TOPIC -r RATE -s SECONDS\n"
-                "          [-w WARMUP_SECONDS] [-n MAX_LINES] [-d DRAIN_SECONDS] FILE.jsonl\n",
+                "          [-w WARMUP_SECONDS] [-n MAX_LINES] [-d DRAIN_SECONDS] [-t TRACE.csv]\n"
+                "          FILE.jsonl\n",
                 argv[0]);
         return 2;
     }
@@ -260,9 +305,10 @@ int main(int argc, char **argv)
     total = warm + (int64_t)(seconds * rate + 0.5);
     snprintf(tag, sizeof(tag), "lat%.0f.%ld.%lld", rate, (long)getpid(), (long long)wall_ms());
     tag_len = strlen(tag);
-    sent_us = calloc((size_t)total, sizeof(*sent_us));
-    lat_us = malloc((size_t)total * sizeof(*lat_us));
-    for (int64_t i = 0; i < total; i++)
+    slots = total + PRIME;
+    sent_us = calloc((size_t)slots, sizeof(*sent_us));
+    lat_us = malloc((size_t)slots * sizeof(*lat_us));
+    for (int64_t i = 0; i < slots; i++)
         lat_us[i] = -1;
     char err[512];
 
@@ -292,12 +338,25 @@ int main(int argc, char **argv)
     if (pthread_create(&thr, NULL, consume, cons))
         die("pthread_create", strerror(errno));
 
-    size_t buf_cap = 0;
+    sender_t snd = {.prod = prod, .topic = in, .arts = arts, .narts = narts};
     for (size_t i = 0; i < narts; i++)
-        if (arts[i].head_len + arts[i].tail_len > buf_cap)
-            buf_cap = arts[i].head_len + arts[i].tail_len;
-    buf_cap += tag_len + 32;
-    char *buf = malloc(buf_cap), key[96];
+        if (arts[i].head_len + arts[i].tail_len > snd.cap)
+            snd.cap = arts[i].head_len + arts[i].tail_len;
+    snd.cap += tag_len + 32;
+    snd.buf = malloc(snd.cap);
+
+    /* Priming: a few articles, one at a time, so that connections, metadata and the
+     * producer ids of both newsflow and this tool are in place before the clock runs. */
+    for (int64_t i = total; i < slots && !stop; i++) {
+        send_one(&snd, i);
+        int64_t until = mono_us() + 30000000;
+        while (!stop && atomic_load(&primed) <= i - total && mono_us() < until)
+            usleep(1000);
+    }
+    if (atomic_load(&primed) < PRIME)
+        fprintf(stderr, "latency: only %lld of %d priming articles came back\n",
+                (long long)atomic_load(&primed), PRIME);
+
     int64_t t0 = mono_us() + 1000, late_max = 0, last_send = t0, sent = 0;
     for (int64_t i = 0; i < total && !stop; i++) {
         int64_t due = t0 + (int64_t)((double)i * 1e6 / rate);
@@ -306,24 +365,7 @@ int main(int argc, char **argv)
             sleep_until_us(due);
         else if (now - due > late_max)
             late_max = now - due;
-        const article_t *a = &arts[(size_t)i % narts];
-        int klen = snprintf(key, sizeof(key), "%s-%lld", tag, (long long)i);
-        memcpy(buf, a->head, a->head_len);
-        memcpy(buf + a->head_len, key, (size_t)klen);
-        memcpy(buf + a->head_len + klen, a->tail, a->tail_len);
-        size_t len = a->head_len + (size_t)klen + a->tail_len;
-        int64_t ts = wall_ms();
-        last_send = mono_us();
-        atomic_store(&sent_us[i], last_send);
-        rd_kafka_resp_err_t e;
-        while ((e = rd_kafka_producev(
-                    prod, RD_KAFKA_V_TOPIC(in), RD_KAFKA_V_KEY(key, (size_t)klen),
-                    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                    RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END)) == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            rd_kafka_poll(prod, 1);
-        if (e)
-            die("produce", rd_kafka_err2str(e));
-        rd_kafka_poll(prod, 0);
+        last_send = send_one(&snd, i);
         sent++;
     }
     double offered = sent > 1 ? (double)(sent - 1) * 1e6 / (double)(last_send - t0) : 0;
@@ -360,12 +402,22 @@ int main(int argc, char **argv)
            "expected=%lld measured=%zu p50_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f\n",
            rate, seconds, (long long)sent, offered, (double)late_max / 1000.0, (long long)expected,
            n, p50, p99, p999, max);
+    FILE *tf = trace ? fopen(trace, "w") : NULL;
+    if (trace && !tf)
+        perror(trace);
+    if (tf) {
+        fprintf(tf, "seq,sent_ms,latency_ms\n");
+        for (int64_t i = 0; i < sent; i++)
+            fprintf(tf, "%lld,%.3f,%.3f\n", (long long)i, (double)(sent_us[i] - t0) / 1000.0,
+                    lat_us[i] < 0 ? -1.0 : (double)lat_us[i] / 1000.0);
+        fclose(tf);
+    }
     for (size_t i = 0; i < narts; i++) {
         free(arts[i].head);
         free(arts[i].tail);
     }
     free(arts);
-    free(buf);
+    free(snd.buf);
     free(v);
     free(lat_us);
     free((void *)sent_us);

@@ -8,6 +8,14 @@
  * other events (deliveries, timers, signals) a turn between batches without ever
  * missing a wake-up. The periodic timer polls with a zero timeout as a safety net and to
  * keep max.poll.interval.ms satisfied while paused.
+ *
+ * The lag it reports must agree with the broker's view (ConsumerGroupCommand
+ * --describe): log-end offset minus committed offset. librdkafka's own consumer_lag
+ * statistic uses the end offset it last saw in a fetch response, and a paused partition
+ * is not fetched, so while input is paused for backpressure (exactly when the lag
+ * matters) it goes stale and under-reports. A thread of its own therefore looks up the
+ * end offsets of the assigned input partitions every statistics interval (ListOffsets,
+ * blocking, so not on the loop), and the lag uses the newer of the two.
  */
 #include "consumer.h"
 
@@ -21,6 +29,8 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,7 +53,113 @@ struct nf_consumer {
     uint64_t rebalances;
     char *rewind_topic; /* NULL: none */
     int64_t rewind_ms;
+    char *input_topic;
+
+    /* End offsets of the assigned input partitions (see the top of this file), indexed
+     * by partition: end[p] -1 while unknown. Under end_lock; the thread sleeps on
+     * end_cond for end_interval_ms between look-ups. */
+    pthread_mutex_t end_lock;
+    pthread_cond_t end_cond;
+    pthread_t end_thread;
+    bool end_running, end_stop;
+    int end_interval_ms;
+    int end_size;
+    bool *end_assigned;
+    int64_t *end;
 };
+
+/* Marks input partitions assigned (or not): the end-offset thread looks them up. */
+static void end_track(nf_consumer_t *c, const rd_kafka_topic_partition_list_t *parts, bool assigned)
+{
+    pthread_mutex_lock(&c->end_lock);
+    for (int i = 0; i < parts->cnt; i++) {
+        int32_t p = parts->elems[i].partition;
+        if (strcmp(parts->elems[i].topic, c->input_topic) || p < 0)
+            continue;
+        if (p >= c->end_size) {
+            int size = p + 16;
+            bool *na = realloc(c->end_assigned, (size_t)size * sizeof(*na));
+            if (na)
+                c->end_assigned = na;
+            int64_t *ne = na ? realloc(c->end, (size_t)size * sizeof(*ne)) : NULL;
+            if (!ne)
+                continue; /* out of memory: librdkafka's view only */
+            c->end = ne;
+            for (int j = c->end_size; j < size; j++) {
+                c->end_assigned[j] = false;
+                c->end[j] = -1;
+            }
+            c->end_size = size;
+        }
+        c->end_assigned[p] = assigned;
+        c->end[p] = -1;
+    }
+    if (assigned)
+        pthread_cond_signal(&c->end_cond); /* look the new ones up now */
+    pthread_mutex_unlock(&c->end_lock);
+}
+
+/* Whether an input partition is assigned here; if so *end is its looked-up end offset,
+ * or -1 while unknown. */
+static bool end_get(nf_consumer_t *c, int32_t partition, int64_t *end)
+{
+    pthread_mutex_lock(&c->end_lock);
+    bool assigned = partition >= 0 && partition < c->end_size && c->end_assigned[partition];
+    *end = assigned ? c->end[partition] : -1;
+    pthread_mutex_unlock(&c->end_lock);
+    return assigned;
+}
+
+static void *end_thread(void *arg)
+{
+    nf_consumer_t *c = arg;
+    pthread_mutex_lock(&c->end_lock);
+    while (!c->end_stop) {
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(4);
+        for (int p = 0; p < c->end_size; p++)
+            if (c->end_assigned[p]) /* offset -1: the latest offset (ListOffsets) */
+                rd_kafka_topic_partition_list_add(parts, c->input_topic, p)->offset =
+                    RD_KAFKA_OFFSET_END;
+        pthread_mutex_unlock(&c->end_lock);
+        /* The log-end offset, or the last stable offset with read_committed, as
+         * librdkafka's statistics use; one request per leader. */
+        rd_kafka_resp_err_t err =
+            parts->cnt ? rd_kafka_offsets_for_times(c->rk, parts, 5000) : RD_KAFKA_RESP_ERR__NOENT;
+        pthread_mutex_lock(&c->end_lock);
+        for (int i = 0; !err && i < parts->cnt; i++) {
+            int32_t p = parts->elems[i].partition;
+            if (!parts->elems[i].err && parts->elems[i].offset >= 0 && p < c->end_size &&
+                c->end_assigned[p])
+                c->end[p] = parts->elems[i].offset;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        if (c->end_stop)
+            break;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += c->end_interval_ms / 1000;
+        until.tv_nsec += (long)(c->end_interval_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&c->end_cond, &c->end_lock, &until);
+    }
+    pthread_mutex_unlock(&c->end_lock);
+    return NULL;
+}
+
+static void end_thread_stop(nf_consumer_t *c)
+{
+    if (!c->end_running)
+        return;
+    pthread_mutex_lock(&c->end_lock);
+    c->end_stop = true;
+    pthread_cond_signal(&c->end_cond);
+    pthread_mutex_unlock(&c->end_lock);
+    pthread_join(c->end_thread, NULL);
+    c->end_running = false;
+}
 
 typedef struct rewound {
     int32_t partition;
@@ -134,6 +250,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             ret = rd_kafka_assign(rk, parts);
         if (!error && !ret) {
             c->assigned = cooperative ? c->assigned + parts->cnt : parts->cnt;
+            end_track(c, parts, true);
             if (c->paused)
                 rd_kafka_pause_partitions(rk, parts);
             if (c->handlers.on_assign)
@@ -163,6 +280,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             error = rd_kafka_incremental_unassign(rk, parts);
         else
             ret = rd_kafka_assign(rk, NULL);
+        end_track(c, parts, false);
         c->assigned = cooperative ? c->assigned - parts->cnt : 0;
         if (c->assigned < 0)
             c->assigned = 0;
@@ -173,6 +291,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (c->handlers.on_revoke)
             c->handlers.on_revoke(c->opaque, parts, true);
         ret = rd_kafka_assign(rk, NULL);
+        end_track(c, parts, false);
         c->assigned = 0;
         break;
     }
@@ -207,10 +326,19 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
                        rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
+/* A number from a statistics object, or -1. */
+static int64_t stat_int(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}
+
 /*
- * librdkafka's statistics (statistics.interval.ms): per-partition consumer lag, which is
- * the broker's high watermark minus the committed offset, as ConsumerGroupCommand
- * reports it, and how many brokers are connected.
+ * librdkafka's statistics (statistics.interval.ms): per-partition consumer lag of the
+ * input topic, which is the log-end offset minus the committed offset, as
+ * ConsumerGroupCommand reports it (the end offset is the newer of librdkafka's and the
+ * end-offset thread's), and how many brokers are connected. Partitions of other topics
+ * (the alert candidates) are not the input's lag and would collide on the label.
  */
 static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
 {
@@ -234,20 +362,26 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
     const cJSON *t;
     cJSON_ArrayForEach(t, topics)
     {
+        if (!t->string || strcmp(t->string, c->input_topic))
+            continue;
         const cJSON *parts = cJSON_GetObjectItemCaseSensitive(t, "partitions");
         const cJSON *p;
         cJSON_ArrayForEach(p, parts)
         {
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "partition");
-            const cJSON *lag = cJSON_GetObjectItemCaseSensitive(p, "consumer_lag");
-            const cJSON *assigned = cJSON_GetObjectItemCaseSensitive(p, "fetch_state");
-            if (!cJSON_IsNumber(id) || id->valuedouble < 0 || !cJSON_IsNumber(lag) ||
-                lag->valuedouble < 0 || !cJSON_IsString(assigned) ||
-                !strcmp(assigned->valuestring, "none"))
+            int64_t id = stat_int(p, "partition"), lag = stat_int(p, "consumer_lag"),
+                    committed = stat_int(p, "committed_offset"), looked_up;
+            /* librdkafka keeps reporting a partition after it is revoked (fetch_state
+             * "stopped"): only the assigned ones are this member's to report. */
+            if (id < 0 || id > INT32_MAX || committed < 0 || !end_get(c, (int32_t)id, &looked_up))
+                continue;
+            int64_t end = lag >= 0 ? committed + lag : -1;
+            if (looked_up > end)
+                end = looked_up;
+            if (end < 0)
                 continue;
             if (c->handlers.on_lag)
-                c->handlers.on_lag(c->opaque, t->string, (int32_t)id->valuedouble,
-                                   (int64_t)lag->valuedouble);
+                c->handlers.on_lag(c->opaque, t->string, (int32_t)id,
+                                   end > committed ? end - committed : 0);
         }
     }
     cJSON_Delete(root);
@@ -316,6 +450,13 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     c->opaque = opaque;
     c->batch_max = (int)conf->consumer_batch_max;
     c->reading = true;
+    pthread_mutex_init(&c->end_lock, NULL);
+    pthread_cond_init(&c->end_cond, NULL);
+    c->input_topic = strdup(conf->input_topic);
+    if (!c->input_topic) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
 
     rd_kafka_conf_t *rkconf = nf_kafka_conf_new(conf, NF_KAFKA_CONSUMER, errstr, errstr_size);
     if (!rkconf)
@@ -356,6 +497,12 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
         goto err;
     }
 
+    char interval[32];
+    size_t interval_size = sizeof(interval);
+    if (rd_kafka_conf_get(rkconf, "statistics.interval.ms", interval, &interval_size) ==
+        RD_KAFKA_CONF_OK)
+        c->end_interval_ms = atoi(interval);
+
     char rkerr[512];
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, rkconf, rkerr, sizeof(rkerr));
     if (!c->rk) {
@@ -376,6 +523,20 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     }
     rd_kafka_queue_io_event_enable(c->queue, c->pipefd[1], "1", 1);
 
+    if (c->end_interval_ms > 0) {
+        /* Signals are for the loop thread (as app/reload.c does). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int terr = pthread_create(&c->end_thread, NULL, end_thread, c);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (terr) {
+            snprintf(errstr, errstr_size, "cannot start a thread: %s", strerror(terr));
+            goto err;
+        }
+        c->end_running = true;
+    }
+
     c->ev_read = event_new(base, c->pipefd[0], EV_READ | EV_PERSIST, on_read, c);
     c->ev_timer = event_new(base, -1, EV_PERSIST, on_timer, c);
     c->ev_more = evtimer_new(base, on_timer, c);
@@ -394,6 +555,7 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
         }
         c->manual = true;
         c->assigned = assignment->cnt;
+        end_track(c, assignment, true);
         if (c->handlers.on_assign)
             c->handlers.on_assign(c->opaque, assignment);
         nf_log(NF_LOG_INFO, "consumer", "assigned %d partition(s) of %s directly", assignment->cnt,
@@ -435,6 +597,7 @@ void nf_consumer_destroy(nf_consumer_t *c)
 {
     if (!c)
         return;
+    end_thread_stop(c);
     if (c->ev_timer)
         event_free(c->ev_timer);
     if (c->ev_more)
@@ -452,6 +615,11 @@ void nf_consumer_destroy(nf_consumer_t *c)
     if (c->pipefd[1] >= 0)
         close(c->pipefd[1]);
     free(c->rewind_topic);
+    free(c->input_topic);
+    free(c->end_assigned);
+    free(c->end);
+    pthread_cond_destroy(&c->end_cond);
+    pthread_mutex_destroy(&c->end_lock);
     free(c);
 }
 
@@ -557,6 +725,7 @@ int nf_consumer_commit(nf_consumer_t *c)
 
 int nf_consumer_close(nf_consumer_t *c)
 {
+    end_thread_stop(c);
     if (c->manual) {
         /* No group to leave; commit what is stored (auto-commit does it on unassign). */
         rd_kafka_assign(c->rk, NULL);

@@ -1149,6 +1149,9 @@ static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts
                 "%zu message(s) still undelivered at revocation: the next owner will process them again",
                 nf_offsets_inflight(loop->offsets));
     }
+    /* Another member reports the lag of the partitions given up: drop every series,
+     * and the next statistics (consumer/consumer.c) set those still assigned. */
+    nf_metric_reset(loop->m.lag);
     for (int i = 0; i < parts->cnt; i++) {
         nf_offsets_drop_partition(loop->offsets, parts->elems[i].topic, parts->elems[i].partition);
         nf_part_t *p = part_find(loop, parts->elems[i].topic, parts->elems[i].partition);
