@@ -14,7 +14,7 @@ pkgs=(gcc make cmake pkg-config librdkafka-dev libevent-dev libcjson-dev libhype
       zlib1g-dev libssl-dev ca-certificates)
 if [ "$want_test" = 1 ]; then
     pkgs+=(kcat openjdk-17-jre-headless maven clang-format python3 python3-jsonschema valgrind
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev python3-matplotlib)
     pkgs+=(python3-yaml) # tests/deploy/check_manifests.py
 fi
 
