@@ -310,7 +310,7 @@ chart_py=/usr/bin/python3
 cpu_model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
 kafka_version=$(sed -n 's/.*<kafka.version>\(.*\)<\/kafka.version>.*/\1/p' deploy/kafka/pom.xml | head -1)
 met() { py "'met' if $1 else 'not met'"; }
-ratio2() { # "a / b (c / d)": a's ratio to kcat and to passthrough
+ratio2() { # rate: its ratio to the kcat pipe and to passthrough, as two table cells
     echo "$(ratio "$1" "$kc_rate") | $(ratio "$1" "$pt_rate")"
 }
 # The tables, shared by the results file and the README.
