@@ -275,7 +275,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             c->handlers.on_revoke(c->opaque, parts, lost);
         /* With enable.auto.commit, librdkafka commits the stored offsets of removed
          * partitions as part of the unassign: no explicit commit inside the rebalance,
-         * which librdkafka 2.0.2 mishandles for cooperative groups. */
+         * which librdkafka 2.0.2 mishandles for cooperative groups (the member can lose
+         * its assignment). In 2.0.2 that unassign commit can itself fail with a stale
+         * generation when the rebalance was started by another member (tried: a commit
+         * here, retried, fails the same way): the next owner then processes again what
+         * was delivered since the last periodic commit (auto.commit.interval.ms,
+         * 1000 ms by default here). Exactly-once mode is not affected. */
         if (cooperative)
             error = rd_kafka_incremental_unassign(rk, parts);
         else
@@ -487,6 +492,16 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     if (!nf_config_is_set(conf, "kafka.queued.max.messages.kbytes") &&
         !nf_config_is_set(conf, "kafka.consumer.queued.max.messages.kbytes") &&
         nf_kafka_conf_set(rkconf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
+    /* Offsets stored by delivery are committed every second rather than librdkafka's
+     * 5: after a crash, and after a rebalance where librdkafka 2.0.2 cannot commit the
+     * revoked partitions (see the rebalance callback), that is what is processed again.
+     * One small request a second per member. */
+    if (!nf_config_is_set(conf, "kafka.auto.commit.interval.ms") &&
+        !nf_config_is_set(conf, "kafka.consumer.auto.commit.interval.ms") &&
+        nf_kafka_conf_set(rkconf, "auto.commit.interval.ms", "1000", errstr, errstr_size)) {
         rd_kafka_conf_destroy(rkconf);
         goto err;
     }
@@ -711,6 +726,16 @@ int nf_consumer_store(nf_consumer_t *c, const char *topic, int32_t partition, in
         return NF_EKAFKA;
     }
     return NF_OK;
+}
+
+void nf_consumer_serve(nf_consumer_t *c, int timeout_ms)
+{
+    int64_t deadline = nf_mono_ms() + timeout_ms;
+    do {
+        rd_kafka_message_t *rkm = rd_kafka_consumer_poll(c->rk, 10);
+        if (rkm)
+            rd_kafka_message_destroy(rkm); /* not reading: never stored, consumed again */
+    } while (nf_mono_ms() < deadline);
 }
 
 int nf_consumer_commit(nf_consumer_t *c)

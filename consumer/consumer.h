@@ -110,6 +110,12 @@ uint64_t nf_consumer_rebalances(const nf_consumer_t *consumer);
 /* Stores next_offset (done offset + 1) for commit. */
 int nf_consumer_store(nf_consumer_t *consumer, const char *topic, int32_t partition,
                       int64_t next_offset);
+/*
+ * After nf_consumer_stop_reading(): serves the consumer's queue for timeout_ms, so that a
+ * rebalance in progress can complete (its callbacks run; any message that arrives is
+ * dropped unprocessed, its offset never stored).
+ */
+void nf_consumer_serve(nf_consumer_t *consumer, int timeout_ms);
 /* Synchronously commits all stored offsets. NF_OK also when there was nothing to commit. */
 int nf_consumer_commit(nf_consumer_t *consumer);
 /* Leaves the group (revoking partitions through the handlers). Blocks. */

@@ -1245,8 +1245,10 @@ static void loop_finish(nf_loop_t *loop)
             loop->rc = NF_ETIMEDOUT;
     }
     if (!loop->failed && !loop->eos) {
-        /* The coordinator may be briefly unreachable: keep trying until the shutdown
-         * timeout rather than leave delivered work to be processed again. */
+        /* The coordinator may be briefly unreachable, or the group rebalancing (the
+         * commit then fails with a stale generation until this member has served the
+         * rebalance): keep serving the consumer and trying until the shutdown timeout
+         * rather than leave delivered work to be processed again. */
         int64_t deadline = nf_mono_ms() + loop->conf->shutdown_timeout_ms;
         while (nf_consumer_commit(loop->consumer) != NF_OK) {
             if (nf_mono_ms() >= deadline) {
@@ -1257,7 +1259,7 @@ static void loop_finish(nf_loop_t *loop)
                     loop->rc = NF_ETIMEDOUT;
                 break;
             }
-            usleep(250000);
+            nf_consumer_serve(loop->consumer, 250);
         }
     }
     nf_consumer_close(loop->consumer);
