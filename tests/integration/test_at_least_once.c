@@ -324,8 +324,16 @@ static void test_reload(void)
                      patterns);
             CHECK_INT(system(cmd), 0);
         }
+        /* one reload at a time: wait for this one to end (a SIGHUP during a reload is
+         * ignored, and under the sanitizers a reload takes seconds) */
+        int before =
+            count_lines(log, "SIGHUP: reloaded in") + count_lines(log, "SIGHUP: new rules refused");
         kill(pid, SIGHUP);
-        usleep(600000);
+        for (int w = 0; w < 600 && count_lines(log, "SIGHUP: reloaded in") +
+                                           count_lines(log, "SIGHUP: new rules refused") ==
+                                       before;
+             w++)
+            usleep(100000);
     }
     CHECK_INT(nf_test_wait_exit(seeder, 120), 0);
     int64_t done = 0;
