@@ -752,6 +752,26 @@ static int txn_ensure(nf_loop_t *loop)
     return NF_OK;
 }
 
+/*
+ * Starts handling input rkm: opens a transaction if exactly-once needs one and tracks
+ * the message until its outputs are delivered. NULL (rkm destroyed, the loop failing)
+ * when either cannot be done.
+ */
+static nf_inflight_t *input_begin(nf_loop_t *loop, rd_kafka_message_t *rkm, const char *topic)
+{
+    if (txn_ensure(loop)) {
+        rd_kafka_message_destroy(rkm);
+        return NULL;
+    }
+    nf_inflight_t *inflight =
+        nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
+    if (!inflight) {
+        rd_kafka_message_destroy(rkm);
+        loop_fail(loop, "out of memory tracking a message");
+    }
+    return inflight;
+}
+
 /* Exactly-once: the input at offset is in the open transaction; commits it when full. */
 static void txn_count(nf_loop_t *loop, nf_part_t *part, int64_t offset)
 {
@@ -817,17 +837,9 @@ static void on_candidate(nf_loop_t *loop, rd_kafka_message_t *rkm, nf_part_t *pa
     }
     if (part)
         part->rebuild_until = -1;
-    if (txn_ensure(loop)) {
-        rd_kafka_message_destroy(rkm);
+    nf_inflight_t *inflight = input_begin(loop, rkm, topic);
+    if (!inflight)
         return;
-    }
-    nf_inflight_t *inflight =
-        nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
-    if (!inflight) {
-        rd_kafka_message_destroy(rkm);
-        loop_fail(loop, "out of memory tracking a message");
-        return;
-    }
     rd_kafka_timestamp_type_t tstype;
     nf_source_t src = {
         .topic = topic,
@@ -910,18 +922,9 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
     nf_metric_add(loop->m.consumed, NULL, 1);
     if (!loop->stats.first_input_us)
         loop->stats.first_input_us = nf_mono_us();
-    if (txn_ensure(loop)) {
-        rd_kafka_message_destroy(rkm);
+    nf_inflight_t *inflight = input_begin(loop, rkm, topic);
+    if (!inflight)
         return;
-    }
-
-    nf_inflight_t *inflight =
-        nf_offsets_track(loop->offsets, topic, rkm->partition, rkm->offset, rkm->len);
-    if (!inflight) {
-        rd_kafka_message_destroy(rkm);
-        loop_fail(loop, "out of memory tracking a message");
-        return;
-    }
     rd_kafka_timestamp_type_t tstype;
     nf_inflight_set_timestamp(inflight, rd_kafka_message_timestamp(rkm, &tstype));
     nf_source_t src = {
