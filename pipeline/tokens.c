@@ -13,6 +13,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "err.h"
 
@@ -428,9 +431,11 @@ static inline uint64_t load_le64(const unsigned char *p)
 /*
  * Feeds a run of n ASCII letters and digits, lower-cased (which for these bytes is
  * setting bit 0x20: digits have it already), exactly as n calls of hs_put would: whole
- * words of 8 at a time once the hasher is on a word boundary.
+ * words of 8 at a time once the hasher is on a word boundary, and a shorter rest with
+ * one load when 8 bytes can be read there (end: the end of the readable text).
  */
-static inline void hs_put_alnum(hasher_t *hs, const unsigned char *p, size_t n)
+static inline void hs_put_alnum(hasher_t *hs, const unsigned char *p, size_t n,
+                                const unsigned char *end)
 {
     while (n && hs->nb) {
         hs_put(hs, (unsigned char)(*p++ | 0x20));
@@ -439,6 +444,13 @@ static inline void hs_put_alnum(hasher_t *hs, const unsigned char *p, size_t n)
     for (; n >= 8; n -= 8, p += 8) {
         hs->h = (hs->h ^ (load_le64(p) | 0x2020202020202020ull)) * 0x9e3779b97f4a7c15ull;
         hs->h ^= hs->h >> 29;
+    }
+    if (n && p + 8 <= end) {
+        /* the last n < 8 bytes with one load: the hasher is on a word boundary here */
+        uint64_t keep = (1ull << (n * 8)) - 1;
+        hs->acc = (load_le64(p) | 0x2020202020202020ull) & keep;
+        hs->nb = (unsigned)n;
+        return;
     }
     for (; n; n--)
         hs_put(hs, (unsigned char)(*p++ | 0x20));
@@ -522,6 +534,46 @@ static bool ends_sentence(const char *text, const nf_tok_t *prev)
 }
 
 /*
+ * The end of the run of ASCII letters and digits at p (p itself is one), adding its
+ * upper- and lower-case letters to *up and *lo: sixteen bytes at a time where SSE2 is
+ * there and sixteen bytes can be read, else byte by byte. The tokeniser only asks
+ * whether a word has no, one, or two or more capitals and whether it has any small
+ * letter, so the sixteen-byte steps add at most 2 and 1.
+ */
+static inline const unsigned char *alnum_run(const unsigned char *p, const unsigned char *end,
+                                             size_t *up, size_t *lo)
+{
+#if defined(__SSE2__)
+    const __m128i a_up = _mm_set1_epi8('A'), a_lo = _mm_set1_epi8('a'), a_dig = _mm_set1_epi8('0');
+    const __m128i span25 = _mm_set1_epi8(25), span9 = _mm_set1_epi8(9);
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* x - base <= span, unsigned: min(d, span) == d */
+        __m128i du = _mm_sub_epi8(x, a_up), dl = _mm_sub_epi8(x, a_lo), dd = _mm_sub_epi8(x, a_dig);
+        unsigned mu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(du, span25), du));
+        unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dl, span25), dl));
+        unsigned md = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, span9), dd));
+        unsigned run = ~(mu | ml | md) & 0xffffu; /* bits of the bytes that end the run */
+        unsigned len = run ? (unsigned)__builtin_ctz(run) : 16;
+        unsigned in = len == 16 ? 0xffffu : (1u << len) - 1;
+        unsigned u = mu & in;
+        *up += (size_t)(u != 0) + (size_t)((u & (u - 1)) != 0); /* 0, 1 or "2 or more" */
+        *lo += (size_t)((ml & in) != 0);
+        p += len;
+        if (len < 16)
+            return p;
+    }
+#endif
+    while (p < end && (BYTE_CLASS[*p] & B_ALNUM)) {
+        uint8_t k = BYTE_CLASS[*p];
+        *up += (k >> 1) & 1;
+        *lo += (k >> 2) & 1;
+        p++;
+    }
+    return p;
+}
+
+/*
  * Scans the word starting at p: ends it, hashes it (exactly as nf_tok_hash does) and
  * counts its upper- and lower-case letters, all in one pass. Returns the end.
  */
@@ -537,14 +589,8 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
         size_t n;
         if (BYTE_CLASS[c] & B_ALNUM) {
             /* the common case: a run of ASCII letters and digits, hashed in bulk */
-            const unsigned char *r = p;
-            do {
-                uint8_t k = BYTE_CLASS[*r];
-                up += (k >> 1) & 1;
-                lo += (k >> 2) & 1;
-                r++;
-            } while (r < end && (BYTE_CLASS[*r] & B_ALNUM));
-            hs_put_alnum(&hs, p, (size_t)(r - p));
+            const unsigned char *r = alnum_run(p, end, &up, &lo);
+            hs_put_alnum(&hs, p, (size_t)(r - p), end);
             p = r;
         } else if (c == '.' && p + 1 < end && is_word_byte(p[1]) && p > w && is_word_byte(p[-1])) {
             p++; /* inside "3.9", "Amazon.com", "U.S": not hashed */

@@ -254,6 +254,59 @@ static void test_tokens(void)
     nf_toks_free(&toks);
 }
 
+/*
+ * Runs of letters and digits of every length up to 40, at every alignment, in the middle
+ * of a text and at its end (where the tokeniser reads byte by byte rather than sixteen
+ * at a time): the hash matches nf_tok_hash, and the case flags match a plain count.
+ */
+static void test_token_runs(void)
+{
+    char text[128], word[48];
+    size_t checked = 0;
+    for (size_t len = 1; len <= 40; len++) {
+        for (int shape = 0; shape < 5; shape++) {
+            for (size_t k = 0; k < len; k++)
+                word[k] = (char)('a' + (k * 7 + len) % 26);
+            if (shape == 1)
+                for (size_t k = 0; k < len; k++)
+                    word[k] = (char)(word[k] - 'a' + 'A');
+            if (shape == 2)
+                word[0] = (char)(word[0] - 'a' + 'A');
+            if (shape == 3 && len > 17)
+                word[17] = (char)(word[17] - 'a' + 'A'); /* one capital past 16 bytes */
+            if (shape == 4)
+                word[len / 2] = (char)('0' + len % 10);
+            word[len] = '\0';
+            size_t up = 0, lo = 0;
+            for (size_t k = 0; k < len; k++) {
+                up += word[k] >= 'A' && word[k] <= 'Z';
+                lo += word[k] >= 'a' && word[k] <= 'z';
+            }
+            for (size_t pad = 0; pad < 20; pad++) {
+                for (int at_end = 0; at_end < 2; at_end++) {
+                    snprintf(text, sizeof(text), "%*s%s%s", (int)pad, "", word,
+                             at_end ? "" : " and more words after it");
+                    nf_toks_t toks = {0};
+                    CHECK_INT(nf_tokenise(text, strlen(text), NULL, &toks), 0);
+                    const nf_tok_t *t = &toks.v[0]; /* spaces make no token */
+                    CHECK(t->len == len);
+                    CHECK(t->hash == nf_tok_hash(word, len));
+                    bool first_upper = word[0] >= 'A' && word[0] <= 'Z';
+                    bool first_lower = word[0] >= 'a' && word[0] <= 'z';
+                    bool cap = first_upper || (up && first_lower);
+                    if (!(word[0] >= '0' && word[0] <= '9')) {
+                        CHECK(!!(t->flags & NF_TOK_CAP) == cap);
+                        CHECK(!!(t->flags & NF_TOK_UPPER) == (up >= 2 && !lo));
+                    }
+                    nf_toks_free(&toks);
+                    checked++;
+                }
+            }
+        }
+    }
+    CHECK(checked == 40 * 5 * 20 * 2);
+}
+
 /* Money forms ------------------------------------------------------------------------- */
 
 typedef struct form {
@@ -732,6 +785,7 @@ int main(void)
     }
     CHECK(nf_extractor_names(x) > 3000);
     test_tokens();
+    test_token_runs();
     test_forms();
     test_kinds();
     test_entities();
