@@ -3,21 +3,29 @@
  * minimal librdkafka consume -> produce loop with no processing at all, to set beside
  * `newsflow run`.
  *
- *   bench/passthrough -b BROKERS -i INPUT_TOPIC -o OUTPUT_TOPIC [-g GROUP]
+ *   bench/passthrough -b BROKERS -i INPUT_TOPIC -o OUTPUT_TOPIC [-g GROUP] [-f]
+ *                     [-p PROPERTY=VALUE]...
  *
  * A consumer group member (group GROUP, default nf-bench-passthrough) that reads
  * INPUT_TOPIC from the beginning until every assigned partition is at its end, and
  * produces each value with the same key to OUTPUT_TOPIC. The producer is configured as
  * newsflow's is (producer/producer.c): idempotent (acks=all), lz4, and librdkafka's
- * defaults for everything else, linger.ms and the batch sizes included. It waits for
- * every delivery, then prints one line on stdout:
+ * defaults for everything else, linger.ms and the batch sizes included, unless -p sets
+ * a producer property (e.g. -p linger.ms=1, to match a newsflow setting).
+ *
+ * With -f (follow) it does not stop at the end of the partitions but keeps copying
+ * until SIGINT or SIGTERM, and says "passthrough: assigned N partition(s)" on stderr
+ * once it has its partitions: the Kafka-only baseline of the path bench/latency
+ * measures through `newsflow run` (same broker, same machine, same producer settings).
+ *
+ * It waits for every delivery, then prints one line on stdout:
  *
  *   passthrough: N messages, B bytes, active S s (R msg/s)
  *
  * where the active period runs from the first message consumed to the last delivery
  * report, as newsflow's own "active" figure does. Offsets are auto-committed (every 5 s,
  * librdkafka's default), not after delivery. Exit status 0 when every message was
- * delivered. Not installed.
+ * delivered (and, without -f, not interrupted). Not installed.
  */
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
@@ -30,7 +38,7 @@
 
 static volatile sig_atomic_t stop;
 static int64_t delivered, failed, last_delivery_us;
-static int assigned, at_eof;
+static int assigned, at_eof, follow;
 static char *eof_seen; /* per partition id, of the input topic */
 static int eof_cap;
 
@@ -91,6 +99,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         memset(eof_seen, 0, (size_t)eof_cap);
         rd_kafka_assign(rk, parts);
+        if (follow)
+            fprintf(stderr, "passthrough: assigned %d partition(s)\n", parts->cnt);
     } else {
         assigned = 0;
         at_eof = 0;
@@ -101,8 +111,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 int main(int argc, char **argv)
 {
     const char *brokers = NULL, *in = NULL, *out = NULL, *group = "nf-bench-passthrough";
-    int opt;
-    while ((opt = getopt(argc, argv, "b:i:o:g:")) != -1) {
+    const char *props[32];
+    int nprops = 0, opt;
+    while ((opt = getopt(argc, argv, "b:i:o:g:fp:")) != -1) {
         switch (opt) {
         case 'b':
             brokers = optarg;
@@ -116,12 +127,23 @@ int main(int argc, char **argv)
         case 'g':
             group = optarg;
             break;
+        case 'f':
+            follow = 1;
+            break;
+        case 'p':
+            if (nprops == (int)(sizeof(props) / sizeof(props[0])) || !strchr(optarg, '='))
+                brokers = NULL;
+            else
+                props[nprops++] = optarg;
+            break;
         default:
             brokers = NULL;
         }
     }
     if (!brokers || !in || !out) {
-        fprintf(stderr, "usage: %s -b BROKERS -i INPUT_TOPIC -o OUTPUT_TOPIC [-g GROUP]\n",
+        fprintf(stderr,
+                "usage: %s -b BROKERS -i INPUT_TOPIC -o OUTPUT_TOPIC [-g GROUP] [-f] "
+                "[-p PROPERTY=VALUE]...\n",
                 argv[0]);
         return 2;
     }
@@ -134,6 +156,12 @@ int main(int argc, char **argv)
     set(pconf, "client.id", "nf-bench-passthrough");
     set(pconf, "enable.idempotence", "true");
     set(pconf, "compression.type", "lz4");
+    for (int i = 0; i < nprops; i++) {
+        char name[256];
+        const char *eq = strchr(props[i], '=');
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - props[i]), props[i]);
+        set(pconf, name, eq + 1);
+    }
     rd_kafka_conf_set_dr_msg_cb(pconf, dr_cb);
     char linger[32] = "?", batch[32] = "?";
     size_t sz = sizeof(linger);
@@ -151,7 +179,7 @@ int main(int argc, char **argv)
     set(cconf, "client.id", "nf-bench-passthrough");
     set(cconf, "group.id", group);
     set(cconf, "auto.offset.reset", "earliest");
-    set(cconf, "enable.partition.eof", "true");
+    set(cconf, "enable.partition.eof", follow ? "false" : "true");
     rd_kafka_conf_set_rebalance_cb(cconf, rebalance_cb);
     rd_kafka_t *cons = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof(err));
     if (!cons)
@@ -215,5 +243,5 @@ int main(int argc, char **argv)
                 (long long)consumed, (long long)delivered, (long long)failed, (long long)unsent);
         return 1;
     }
-    return stop ? 1 : 0;
+    return stop && !follow ? 1 : 0; /* following ends by signal */
 }
