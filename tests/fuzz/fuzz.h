@@ -71,6 +71,205 @@ static inline bool fuzz_str_valid(const char *s)
 }
 
 /*
+ * A strict RFC 8259 validator: whether <s, len> is exactly one JSON object (whitespace
+ * before it allowed, none after). Stricter than cJSON (which the targets used before): only the
+ * four JSON whitespace bytes, the exact number grammar (no "01", "1.", "+1"), and, like cJSON, no
+ * \u escape that is an unpaired surrogate and no nesting deeper than 1000. It allocates nothing:
+ * parsing each output with cJSON cost hundreds of mallocs per input, which under ASan (a stack
+ * trace per malloc) was most of fuzz_pipeline's time. *err_at is the offset of the first byte that
+ * is wrong (len if the text ends too soon).
+ */
+#define FUZZ_JSON_MAX_DEPTH 1000
+
+typedef struct fuzz_json {
+    const unsigned char *s;
+    size_t len, i;
+} fuzz_json_t;
+
+static inline void fuzz_json_ws(fuzz_json_t *j)
+{
+    while (j->i < j->len &&
+           (j->s[j->i] == ' ' || j->s[j->i] == '\t' || j->s[j->i] == '\n' || j->s[j->i] == '\r'))
+        j->i++;
+}
+
+static inline bool fuzz_json_lit(fuzz_json_t *j, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (j->len - j->i < n || memcmp(j->s + j->i, lit, n) != 0)
+        return false;
+    j->i += n;
+    return true;
+}
+
+static inline bool fuzz_json_digits(fuzz_json_t *j)
+{
+    size_t start = j->i;
+    while (j->i < j->len && j->s[j->i] >= '0' && j->s[j->i] <= '9')
+        j->i++;
+    return j->i > start;
+}
+
+static inline bool fuzz_json_number(fuzz_json_t *j)
+{
+    if (j->i < j->len && j->s[j->i] == '-')
+        j->i++;
+    if (j->i < j->len && j->s[j->i] == '0')
+        j->i++;
+    else if (!fuzz_json_digits(j))
+        return false;
+    if (j->i < j->len && j->s[j->i] == '.') {
+        j->i++;
+        if (!fuzz_json_digits(j))
+            return false;
+    }
+    if (j->i < j->len && (j->s[j->i] == 'e' || j->s[j->i] == 'E')) {
+        j->i++;
+        if (j->i < j->len && (j->s[j->i] == '+' || j->s[j->i] == '-'))
+            j->i++;
+        if (!fuzz_json_digits(j))
+            return false;
+    }
+    return true;
+}
+
+/* Reads the 4 hex digits of a \u escape at j->i into *cp. */
+static inline bool fuzz_json_hex4(fuzz_json_t *j, unsigned *cp)
+{
+    *cp = 0;
+    for (int k = 0; k < 4; k++, j->i++) {
+        if (j->i >= j->len)
+            return false;
+        unsigned char c = j->s[j->i];
+        unsigned v = c >= '0' && c <= '9'   ? c - '0'
+                     : c >= 'a' && c <= 'f' ? c - 'a' + 10u
+                     : c >= 'A' && c <= 'F' ? c - 'A' + 10u
+                                            : 16u;
+        if (v == 16)
+            return false;
+        *cp = *cp << 4 | v;
+    }
+    return true;
+}
+
+static inline bool fuzz_json_string(fuzz_json_t *j)
+{
+    if (j->i >= j->len || j->s[j->i] != '"')
+        return false;
+    j->i++;
+    while (j->i < j->len) {
+        unsigned char c = j->s[j->i];
+        if (c == '"') {
+            j->i++;
+            return true;
+        }
+        if (c < 0x20)
+            return false;
+        if (c != '\\') {
+            j->i++;
+            continue;
+        }
+        if (++j->i >= j->len)
+            return false;
+        c = j->s[j->i++];
+        if (c == 'u') {
+            unsigned cp, lo;
+            if (!fuzz_json_hex4(j, &cp) || (cp >= 0xDC00 && cp <= 0xDFFF))
+                return false;
+            if (cp >= 0xD800 && cp <= 0xDBFF &&
+                !(fuzz_json_lit(j, "\\u") && fuzz_json_hex4(j, &lo) && lo >= 0xDC00 &&
+                  lo <= 0xDFFF))
+                return false;
+        } else if (!strchr("\"\\/bfnrt", c) || c == 0) {
+            j->i--;
+            return false;
+        }
+    }
+    return false;
+}
+
+static inline bool fuzz_json_value(fuzz_json_t *j, int depth);
+
+/* An object or an array (open is '{' or '['), at j->i. */
+static inline bool fuzz_json_container(fuzz_json_t *j, int depth, unsigned char open)
+{
+    unsigned char close = open == '{' ? '}' : ']';
+    if (depth > FUZZ_JSON_MAX_DEPTH || j->i >= j->len || j->s[j->i] != open)
+        return false;
+    j->i++;
+    fuzz_json_ws(j);
+    if (j->i < j->len && j->s[j->i] == close) {
+        j->i++;
+        return true;
+    }
+    for (;;) {
+        if (open == '{') {
+            if (!fuzz_json_string(j))
+                return false;
+            fuzz_json_ws(j);
+            if (j->i >= j->len || j->s[j->i] != ':')
+                return false;
+            j->i++;
+        }
+        if (!fuzz_json_value(j, depth + 1))
+            return false;
+        if (j->i >= j->len)
+            return false;
+        if (j->s[j->i] == close) {
+            j->i++;
+            return true;
+        }
+        if (j->s[j->i] != ',')
+            return false;
+        j->i++;
+        fuzz_json_ws(j);
+    }
+}
+
+/* A value with the whitespace around it. */
+static inline bool fuzz_json_value(fuzz_json_t *j, int depth)
+{
+    bool ok;
+    fuzz_json_ws(j);
+    if (j->i >= j->len)
+        return false;
+    switch (j->s[j->i]) {
+    case '{':
+    case '[':
+        ok = fuzz_json_container(j, depth, j->s[j->i]);
+        break;
+    case '"':
+        ok = fuzz_json_string(j);
+        break;
+    case 't':
+        ok = fuzz_json_lit(j, "true");
+        break;
+    case 'f':
+        ok = fuzz_json_lit(j, "false");
+        break;
+    case 'n':
+        ok = fuzz_json_lit(j, "null");
+        break;
+    default:
+        ok = fuzz_json_number(j);
+        break;
+    }
+    if (ok)
+        fuzz_json_ws(j);
+    return ok;
+}
+
+static inline bool fuzz_json_object(const char *s, size_t len, size_t *err_at)
+{
+    fuzz_json_t j = {(const unsigned char *)s, len, 0};
+    fuzz_json_ws(&j);
+    bool ok =
+        j.i < len && s[j.i] == '{' && fuzz_json_value(&j, 1) && j.i == len && s[len - 1] == '}';
+    *err_at = j.i;
+    return ok;
+}
+
+/*
  * A per-process scratch directory, for loaders that read only from a path: under TMPDIR
  * if set, else /dev/shm (memory: a file on disk per input would cost more than the
  * parsing), else /tmp. fuzz_scratch(rel, is_dir) is the path of rel inside it, created
