@@ -6,10 +6,16 @@
  * The state is a ring of entries in observation order. Because entries only ever leave
  * the ring from its old end (expiry by time and eviction by count both take the oldest),
  * every hash chain that links entries in insertion order loses its members from its
- * head: an LSH bucket is a singly linked list with a tail pointer, appended at the tail
- * and popped at the head, and its oldest member is the first one a lookup meets. That
- * gives O(1) removal without back links, and lets a lookup stop at the first match in
- * each band, which is the earliest near-copy in that band.
+ * head: an LSH bucket is a circular singly linked list reached through its tail (whose
+ * next is the head), appended at the tail and popped at the head, and its oldest member
+ * is the first one a lookup meets. That gives O(1) removal without back links or a head
+ * pointer per bucket, and lets a lookup stop at the first match in each band, which is
+ * the earliest near-copy in that band.
+ *
+ * The ring order also replaces sequence numbers: an entry's age is its distance from the
+ * ring's head, and an entry names the one duplicate_of reports by how many observations
+ * back it is (still held when that is no more than its own age). Article ids are kept in
+ * a second ring, of bytes, in the same order.
  */
 #include "story.h"
 #include "encode.h"
@@ -26,7 +32,6 @@
 #define NONE        UINT32_MAX
 #define MAX_WORDS   512 /* words of title + lead: (300 + 500) / 2 at most, rounded up */
 #define NORM_MAX    (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
-#define ID_INLINE   48 /* article ids up to 47 bytes are stored in the entry */
 #define CHAIN_CAP   32 /* members of one LSH bucket examined per band and lookup */
 #define MAX_ENTRIES (UINT32_MAX / NF_STORY_BANDS - 1)
 
@@ -406,54 +411,65 @@ double nf_story_jaccard(const char *title_a, const char *lead_a, const char *tit
 
 /* State -------------------------------------------------------------------------------- */
 
-/* Fields a lookup reads come first, so that a candidate costs few cache lines. */
+/*
+ * One held article: 248 bytes. Fields a lookup reads (signature, bucket links) come
+ * first. Its age (its place in observation order) is its distance from the ring's head,
+ * so no sequence number is stored; is_new, has_sig and the similarity to duplicate_of are
+ * derived (see fill_info()).
+ */
 typedef struct entry {
-    uint64_t seq;   /* observation number, from 1; 0: slot empty */
-    uint32_t visit; /* lookup stamp, so that a candidate met in several bands is checked once */
-    uint32_t band_next[NF_STORY_BANDS];
     uint16_t sig[NF_STORY_HASHES];
-    uint64_t id_hash;
+    /*
+     * Next member of each band's LSH bucket, as a node + 1 (node: slot * BANDS + band).
+     * A bucket is a circular list reached through its tail (the newest member), whose
+     * next is the head (the oldest): all zero when the article has no signature.
+     */
+    uint32_t band_next[NF_STORY_BANDS];
+    uint32_t id_hash;  /* low 32 bits of the id's hash */
+    uint32_t id_next;  /* next slot + 1 in the id hash chain; 0: none */
+    uint32_t id_off;   /* the id (NUL-terminated) in the id ring */
+    uint32_t cluster;  /* index in clusters */
+    uint32_t copies;   /* copies reported at first observation */
+    uint32_t dup_back; /* observations back to the entry duplicate_of names; 0: none */
     int64_t seen_ms;
-    uint64_t dup_seq; /* seq of the entry duplicate_of named at first observation */
-    uint32_t dup_slot;
-    uint32_t cluster;
-    uint32_t copies; /* copies reported at first observation */
-    uint32_t id_next;
-    float similarity;
-    bool has_sig;
-    bool is_new;
-    char id_inline[ID_INLINE];
-    char *id_long; /* the id when it does not fit id_inline */
 } entry_t;
 
 typedef struct cluster {
     uint64_t key;
     int64_t first_seen_ms;
-    uint32_t live; /* entries held; 0: free, next_free links it */
-    uint32_t next_free;
+    uint32_t live;      /* entries held; 0: free, and next_free links it */
+    uint32_t next_free; /* next free cluster + 1; 0: none */
 } cluster_t;
 
+/*
+ * Every table is allocated by nf_story_new() and zero means empty, so that pages are
+ * touched only as the state fills (calloc leaves large blocks to the kernel's zero
+ * pages): a state that holds few articles (the alert decider's) costs little.
+ */
 struct nf_story {
     int64_t window_ms;
     double threshold;
     uint32_t cap;   /* max entries */
     uint32_t head;  /* slot of the oldest entry */
     uint32_t count; /* entries held */
-    uint64_t seq;
-    uint32_t visit;
     entry_t *entries;
     cluster_t *clusters;
-    uint32_t free_cluster;
-    uint32_t *id_heads; /* id hash chains, newest first */
+    uint32_t clusters_used; /* clusters ever handed out: those above are untouched */
+    uint32_t free_cluster;  /* + 1; 0: none */
+    uint32_t *id_heads;     /* id hash chains of slot + 1, newest first */
     uint32_t id_mask;
-    uint32_t *band_heads, *band_tails; /* LSH buckets of nodes slot * BANDS + band */
+    uint32_t *band_tails; /* LSH buckets: tail node + 1; 0: empty */
     uint32_t band_mask;
+    /*
+     * Article ids, NUL-terminated, in a ring of bytes in observation order like the
+     * entries: the oldest entry's id starts the live part, ids_end ends it. It grows
+     * (doubling) when an id does not fit.
+     */
+    char *ids;
+    uint32_t ids_cap, ids_end;
 };
 
-static const char *entry_id(const entry_t *e)
-{
-    return e->id_long ? e->id_long : e->id_inline;
-}
+#define IDS_PER_ENTRY 16 /* initial bytes of the id ring per entry */
 
 static uint32_t pow2_at_least(uint64_t n)
 {
@@ -494,22 +510,18 @@ nf_story_t *nf_story_new(const nf_story_opts_t *opts, char *errstr, size_t errst
     st->id_mask = pow2_at_least(o.max_entries) - 1;
     /*
      * One or two nodes per bucket: a lookup reads every member of a bucket's chain, each a
-     * likely cache miss, so buckets are kept short at the cost of 4 to 8 bytes per node.
+     * likely cache miss, so buckets are kept short at the cost of 2 to 4 bytes per node.
      */
     st->band_mask = pow2_at_least((uint64_t)o.max_entries * NF_STORY_BANDS / 2) - 1;
+    uint64_t ids_cap = (uint64_t)st->cap * IDS_PER_ENTRY;
+    st->ids_cap = ids_cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)ids_cap;
     st->entries = calloc(st->cap, sizeof(*st->entries));
     st->clusters = calloc(st->cap, sizeof(*st->clusters));
-    st->id_heads = malloc(((size_t)st->id_mask + 1) * sizeof(uint32_t));
-    st->band_heads = malloc(((size_t)st->band_mask + 1) * sizeof(uint32_t));
-    st->band_tails = malloc(((size_t)st->band_mask + 1) * sizeof(uint32_t));
-    if (!st->entries || !st->clusters || !st->id_heads || !st->band_heads || !st->band_tails)
+    st->id_heads = calloc((size_t)st->id_mask + 1, sizeof(uint32_t));
+    st->band_tails = calloc((size_t)st->band_mask + 1, sizeof(uint32_t));
+    st->ids = malloc(st->ids_cap);
+    if (!st->entries || !st->clusters || !st->id_heads || !st->band_tails || !st->ids)
         goto oom;
-    memset(st->id_heads, 0xff, ((size_t)st->id_mask + 1) * sizeof(uint32_t));
-    memset(st->band_heads, 0xff, ((size_t)st->band_mask + 1) * sizeof(uint32_t));
-    memset(st->band_tails, 0xff, ((size_t)st->band_mask + 1) * sizeof(uint32_t));
-    for (uint32_t i = 0; i < st->cap; i++)
-        st->clusters[i].next_free = i + 1 < st->cap ? i + 1 : NONE;
-    st->free_cluster = 0;
     return st;
 oom:
     nf_story_destroy(st);
@@ -521,20 +533,30 @@ void nf_story_destroy(nf_story_t *st)
 {
     if (!st)
         return;
-    if (st->entries)
-        for (uint32_t i = 0; i < st->cap; i++)
-            free(st->entries[i].id_long);
     free(st->entries);
     free(st->clusters);
     free(st->id_heads);
-    free(st->band_heads);
     free(st->band_tails);
+    free(st->ids);
     free(st);
 }
 
 size_t nf_story_count(const nf_story_t *st)
 {
     return st ? st->count : 0;
+}
+
+/* Place of a held entry in observation order: 0 for the oldest. */
+static uint32_t age_of(const nf_story_t *st, uint32_t slot)
+{
+    return slot >= st->head ? slot - st->head : slot + st->cap - st->head;
+}
+
+/* The link out of a node + 1. */
+static uint32_t *next_of(nf_story_t *st, uint32_t node1)
+{
+    uint32_t node = node1 - 1;
+    return &st->entries[node / NF_STORY_BANDS].band_next[node % NF_STORY_BANDS];
 }
 
 static uint32_t band_bucket(const nf_story_t *st, const uint16_t *sig, int band)
@@ -544,12 +566,11 @@ static uint32_t band_bucket(const nf_story_t *st, const uint16_t *sig, int band)
     return (uint32_t)mix64(key) & st->band_mask;
 }
 
-/* The LSH buckets of a signature, whose heads and tails are prefetched. */
+/* The LSH buckets of a signature, whose tails are prefetched. */
 static void band_buckets(const nf_story_t *st, const uint16_t *sig, uint32_t *bk)
 {
     for (int b = 0; b < NF_STORY_BANDS; b++) {
         bk[b] = band_bucket(st, sig, b);
-        __builtin_prefetch(&st->band_heads[bk[b]]);
         __builtin_prefetch(&st->band_tails[bk[b]]);
     }
 }
@@ -560,6 +581,53 @@ static bool band_equal(const uint16_t *a, const uint16_t *b, int band)
                    NF_STORY_ROWS * sizeof(uint16_t));
 }
 
+/*
+ * Offset where an id of need bytes (its NUL included) fits in the id ring, or -1. The
+ * live part runs from the oldest entry's id to ids_end, possibly wrapping; it never
+ * touches the free part's far end, so that start == end only when the ring is empty.
+ */
+static int64_t id_fits(const nf_story_t *st, uint32_t need)
+{
+    uint32_t start = st->count ? st->entries[st->head].id_off : 0;
+    uint32_t end = st->count ? st->ids_end : 0;
+    if (end >= start) { /* free: [end, cap) and [0, start) */
+        if (need <= st->ids_cap - end)
+            return end;
+        if (need < start)
+            return 0;
+    } else if (need < start - end) { /* free: [end, start) */
+        return end;
+    }
+    return -1;
+}
+
+/* Makes room for an id of need bytes, copying the live ids into a larger ring. */
+static int id_grow(nf_story_t *st, uint32_t need)
+{
+    while (id_fits(st, need) < 0) {
+        uint64_t ncap = (uint64_t)st->ids_cap * 2 + need;
+        if (ncap > UINT32_MAX)
+            return NF_ENOMEM;
+        char *n = malloc(ncap);
+        if (!n)
+            return NF_ENOMEM;
+        uint32_t pos = 0;
+        for (uint32_t i = 0, slot = st->head; i < st->count; i++) {
+            entry_t *e = &st->entries[slot];
+            size_t len = strlen(st->ids + e->id_off) + 1;
+            memcpy(n + pos, st->ids + e->id_off, len);
+            e->id_off = pos;
+            pos += (uint32_t)len;
+            slot = slot + 1 == st->cap ? 0 : slot + 1;
+        }
+        free(st->ids);
+        st->ids = n;
+        st->ids_cap = (uint32_t)ncap;
+        st->ids_end = pos;
+    }
+    return NF_OK;
+}
+
 /* Removes the oldest entry: from its id chain, from the head of its LSH buckets. */
 static void remove_oldest(nf_story_t *st)
 {
@@ -567,44 +635,47 @@ static void remove_oldest(nf_story_t *st)
     entry_t *e = &st->entries[slot];
 
     uint32_t *link = &st->id_heads[e->id_hash & st->id_mask];
-    while (*link != NONE && *link != slot)
-        link = &st->entries[*link].id_next;
-    if (*link == slot)
+    while (*link && *link != slot + 1)
+        link = &st->entries[*link - 1].id_next;
+    if (*link == slot + 1)
         *link = e->id_next;
 
-    if (e->has_sig) {
+    if (e->band_next[0]) {
         uint32_t bk[NF_STORY_BANDS];
         band_buckets(st, e->sig, bk);
         for (int b = 0; b < NF_STORY_BANDS; b++) {
-            uint32_t bucket = bk[b];
-            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b;
-            uint32_t *pl = &st->band_heads[bucket], prev = NONE;
-            /* The oldest entry heads its chains (see the top of the file); walk if not. */
-            while (*pl != NONE && *pl != node) {
-                prev = *pl;
-                pl = &st->entries[prev / NF_STORY_BANDS].band_next[prev % NF_STORY_BANDS];
-            }
-            if (*pl != node)
+            uint32_t *tail = &st->band_tails[bk[b]];
+            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b + 1;
+            if (!*tail)
                 continue;
-            *pl = e->band_next[b];
-            if (st->band_tails[bucket] == node)
-                st->band_tails[bucket] = prev;
+            /* The oldest entry heads its chains (see the top of the file); walk if not. */
+            uint32_t prev = *tail;
+            while (*next_of(st, prev) != node && *next_of(st, prev) != *tail)
+                prev = *next_of(st, prev);
+            if (*next_of(st, prev) != node)
+                continue;
+            if (prev == node) /* its only member */
+                *tail = 0;
+            else {
+                *next_of(st, prev) = e->band_next[b];
+                if (*tail == node)
+                    *tail = prev;
+            }
         }
     }
 
     cluster_t *c = &st->clusters[e->cluster];
     if (--c->live == 0) {
         c->next_free = st->free_cluster;
-        st->free_cluster = e->cluster;
+        st->free_cluster = e->cluster + 1;
     }
-    free(e->id_long);
-    memset(e, 0, sizeof(*e));
     st->head = st->head + 1 == st->cap ? 0 : st->head + 1;
     st->count--;
 }
 
-static void fill_info(const nf_story_t *st, const entry_t *e, nf_story_info_t *out)
+static void fill_info(const nf_story_t *st, uint32_t slot, nf_story_info_t *out)
 {
+    const entry_t *e = &st->entries[slot];
     const cluster_t *c = &st->clusters[e->cluster];
     static const char hex[] = "0123456789abcdef";
     memcpy(out->key, "sty-", 4);
@@ -614,13 +685,14 @@ static void fill_info(const nf_story_t *st, const entry_t *e, nf_story_info_t *o
     out->first_seen_ms = c->first_seen_ms;
     out->copies = e->copies;
     out->novelty = 1.0 / e->copies;
-    out->is_new = e->is_new;
+    out->is_new = e->dup_back == 0;
     out->duplicate_of = "";
     out->similarity = 0.0;
-    const entry_t *d = e->dup_slot != NONE ? &st->entries[e->dup_slot] : NULL;
-    if (d && d->seq == e->dup_seq) {
-        out->duplicate_of = entry_id(d);
-        out->similarity = e->similarity;
+    /* The entry duplicate_of named is still held when it is no older than the oldest. */
+    if (e->dup_back && e->dup_back <= age_of(st, slot)) {
+        uint32_t d = slot >= e->dup_back ? slot - e->dup_back : slot + st->cap - e->dup_back;
+        out->duplicate_of = st->ids + st->entries[d].id_off;
+        out->similarity = sig_similarity(e->sig, st->entries[d].sig);
     }
 }
 
@@ -632,50 +704,51 @@ static void fill_info(const nf_story_t *st, const entry_t *e, nf_story_info_t *o
 static uint32_t find_earliest(nf_story_t *st, const uint16_t *sig, const uint32_t *bk,
                               double *similarity)
 {
-    if (++st->visit == 0) {
-        for (uint32_t i = 0; i < st->cap; i++)
-            st->entries[i].visit = 0;
-        st->visit = 1;
-    }
-    /* Start every bucket's first load before waiting on any: the state is mostly cold. */
-    uint32_t heads[NF_STORY_BANDS];
+    /* Start every bucket's first loads before waiting on any: the state is mostly cold. */
+    uint32_t tails[NF_STORY_BANDS], heads[NF_STORY_BANDS];
     for (int b = 0; b < NF_STORY_BANDS; b++) {
-        heads[b] = st->band_heads[bk[b]];
-        if (heads[b] != NONE) {
-            const entry_t *e = &st->entries[heads[b] / NF_STORY_BANDS];
-            __builtin_prefetch(&e->band_next[heads[b] % NF_STORY_BANDS]);
+        tails[b] = st->band_tails[bk[b]];
+        if (tails[b])
+            __builtin_prefetch(next_of(st, tails[b]));
+    }
+    for (int b = 0; b < NF_STORY_BANDS; b++) {
+        heads[b] = tails[b] ? *next_of(st, tails[b]) : 0;
+        if (heads[b]) {
+            const entry_t *e = &st->entries[(heads[b] - 1) / NF_STORY_BANDS];
+            __builtin_prefetch(&e->band_next[(heads[b] - 1) % NF_STORY_BANDS]);
             __builtin_prefetch(&e->sig[b * NF_STORY_ROWS]);
         }
     }
-    uint32_t best = NONE;
-    uint64_t best_seq = UINT64_MAX;
+    uint32_t best = NONE, best_age = UINT32_MAX;
     for (int b = 0; b < NF_STORY_BANDS; b++) {
         uint32_t node = heads[b];
-        for (int n = 0; node != NONE && n < CHAIN_CAP; n++) {
-            uint32_t slot = node / NF_STORY_BANDS;
-            uint32_t nb = node % NF_STORY_BANDS;
-            entry_t *e = &st->entries[slot];
-            node = e->band_next[nb];
+        for (int n = 0; node && n < CHAIN_CAP; n++) {
+            uint32_t slot = (node - 1) / NF_STORY_BANDS;
+            uint32_t nb = (node - 1) % NF_STORY_BANDS;
+            const entry_t *e = &st->entries[slot];
             /*
              * A chain holds its members in observation order, so once one is no earlier
              * than the best match found so far, none after it is: stop walking. (Walking
              * on found nothing either, one cache miss per member, and copies of a story
              * fill its buckets.)
              */
-            if (e->seq >= best_seq)
+            uint32_t age = age_of(st, slot);
+            if (age >= best_age)
                 break;
-            if (nb != (uint32_t)b || e->visit == st->visit)
-                continue;
-            if (!band_equal(e->sig, sig, b))
-                continue;
-            e->visit = st->visit;
-            double sim = sig_similarity(e->sig, sig);
-            if (sim >= st->threshold) {
-                best = slot;
-                best_seq = e->seq;
-                *similarity = sim;
-                break;
+            /*
+             * A candidate met again in a later band failed the threshold before and fails
+             * it again: recomputing costs less than remembering.
+             */
+            if (nb == (uint32_t)b && band_equal(e->sig, sig, b)) {
+                double sim = sig_similarity(e->sig, sig);
+                if (sim >= st->threshold) {
+                    best = slot;
+                    best_age = age;
+                    *similarity = sim;
+                    break;
+                }
             }
+            node = node == tails[b] ? 0 : e->band_next[nb];
         }
     }
     return best;
@@ -692,17 +765,17 @@ int nf_story_observe(nf_story_t *st, const char *article_id, const char *title, 
 
     size_t id_len = strlen(article_id);
     uint64_t id_hash = nf_fnv1a(NF_FNV_SEED, article_id, id_len);
-    for (uint32_t s = st->id_heads[id_hash & st->id_mask]; s != NONE; s = st->entries[s].id_next) {
-        const entry_t *e = &st->entries[s];
-        if (e->id_hash == id_hash && !strcmp(entry_id(e), article_id)) {
-            fill_info(st, e, out);
+    for (uint32_t s = st->id_heads[id_hash & st->id_mask]; s; s = st->entries[s - 1].id_next) {
+        const entry_t *e = &st->entries[s - 1];
+        if (e->id_hash == (uint32_t)id_hash && !strcmp(st->ids + e->id_off, article_id)) {
+            fill_info(st, s - 1, out);
             out->repeated = true;
             return NF_OK;
         }
     }
 
-    char *id_long = NULL;
-    if (id_len >= ID_INLINE && !(id_long = nf_strdup0(article_id)))
+    /* Room for the id first: failing leaves the state as it was. */
+    if (id_len >= UINT32_MAX / 4 || id_grow(st, (uint32_t)id_len + 1))
         return NF_ENOMEM;
 
     uint16_t sig[NF_STORY_HASHES];
@@ -717,60 +790,60 @@ int nf_story_observe(nf_story_t *st, const char *article_id, const char *title, 
 
     double sim = 0.0;
     uint32_t match = has_sig ? find_earliest(st, sig, bk, &sim) : NONE;
+    (void)sim; /* fill_info() derives it again from the two signatures */
 
     uint32_t slot = st->head + st->count;
     if (slot >= st->cap)
         slot -= st->cap;
     entry_t *e = &st->entries[slot];
-    e->seq = ++st->seq;
-    e->id_hash = id_hash;
+    e->id_hash = (uint32_t)id_hash;
     e->seen_ms = now_ms;
-    e->has_sig = has_sig;
-    e->id_long = id_long;
-    if (!id_long)
-        memcpy(e->id_inline, article_id, id_len + 1);
+    /* Removing entries only frees id space: the id still fits. */
+    e->id_off = (uint32_t)id_fits(st, (uint32_t)id_len + 1);
+    memcpy(st->ids + e->id_off, article_id, id_len + 1);
+    st->ids_end = e->id_off + (uint32_t)id_len + 1;
     if (match != NONE) {
-        const entry_t *m = &st->entries[match];
-        e->cluster = m->cluster;
-        e->dup_slot = match;
-        e->dup_seq = m->seq;
-        e->similarity = (float)sim;
-        e->is_new = false;
+        e->cluster = st->entries[match].cluster;
+        e->dup_back = st->count - age_of(st, match);
     } else {
         /* A cluster is free: there are at most cap - 1 other entries, each in one. */
-        e->cluster = st->free_cluster;
+        if (st->free_cluster) {
+            e->cluster = st->free_cluster - 1;
+            st->free_cluster = st->clusters[e->cluster].next_free;
+        } else {
+            e->cluster = st->clusters_used++;
+        }
         cluster_t *c = &st->clusters[e->cluster];
-        st->free_cluster = c->next_free;
         uint64_t h = nf_fnv1a(NF_FNV_SEED, "story:", 6);
         c->key = nf_fnv1a(h, article_id, id_len);
         c->first_seen_ms = now_ms;
         c->live = 0;
-        e->dup_slot = NONE;
-        e->dup_seq = 0;
-        e->similarity = 0.0f;
-        e->is_new = true;
+        c->next_free = 0;
+        e->dup_back = 0;
     }
     e->copies = ++st->clusters[e->cluster].live;
 
     e->id_next = st->id_heads[id_hash & st->id_mask];
-    st->id_heads[id_hash & st->id_mask] = slot;
+    st->id_heads[id_hash & st->id_mask] = slot + 1;
     if (has_sig) {
         memcpy(e->sig, sig, sizeof(sig));
         for (int b = 0; b < NF_STORY_BANDS; b++) {
-            uint32_t bucket = bk[b];
-            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b;
-            e->band_next[b] = NONE;
-            uint32_t tail = st->band_tails[bucket];
-            if (tail == NONE)
-                st->band_heads[bucket] = node;
-            else
-                st->entries[tail / NF_STORY_BANDS].band_next[tail % NF_STORY_BANDS] = node;
-            st->band_tails[bucket] = node;
+            uint32_t *tail = &st->band_tails[bk[b]];
+            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b + 1;
+            if (!*tail) {
+                e->band_next[b] = node;
+            } else {
+                e->band_next[b] = *next_of(st, *tail);
+                *next_of(st, *tail) = node;
+            }
+            *tail = node;
         }
+    } else {
+        memset(e->band_next, 0, sizeof(e->band_next));
     }
     st->count++;
 
-    fill_info(st, e, out);
+    fill_info(st, slot, out);
     out->repeated = false;
     return NF_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * Unit test for pipeline/story: normalisation, similarity on pairs of near-duplicate
  * and of different articles written for this test, story clusters (key, copies,
- * novelty, duplicate_of), repeated ids, eviction by count and by time, determinism, the
+ * novelty, duplicate_of), repeated ids, ids of every length through a small state,
+ * eviction by count and by time, determinism, the
  * encoded story object, and the cost of an observation with 100,000 articles held
  * (NF_STORY_BENCH_N overrides the count; the thread's CPU time per observation is
  * printed, and checked only loosely since sanitizers and valgrind slow it down).
@@ -342,6 +343,58 @@ static void test_eviction_by_time(void)
     nf_story_destroy(st);
 }
 
+/*
+ * Ids of every length through a small state: the id ring wraps and grows while ids stay
+ * right (repeated observations find them, duplicate_of names them), and duplicate_of is
+ * dropped once the article it names is evicted.
+ */
+static void test_id_ring(void)
+{
+    enum { CAP = 8, N = 400 };
+    nf_story_t *st = new_story(0, CAP);
+    static char ids[N][320];
+    nf_story_info_t first[N], info; /* their duplicate_of is not kept: see story.h */
+    const pair_t *p = &SAME[0];
+    for (int i = 0; i < N; i++) {
+        int len = 1 + (i * 37) % (i < N / 2 ? 20 : 300);
+        int n = snprintf(ids[i], sizeof(ids[i]), "%d-", i);
+        memset(ids[i] + n, 'a' + i % 26, (size_t)len);
+        ids[i][n + len] = '\0';
+        /* every third article is a copy of the one before */
+        char title[64];
+        int j = i - (i % 3 == 2);
+        snprintf(title, sizeof(title), "headline %d about w%dx", j, j * 11);
+        CHECK_INT(nf_story_observe(st, ids[i], title, NULL, 1000 + i, &first[i]), 0);
+        if (i % 3 == 2)
+            CHECK_STR(first[i].duplicate_of, ids[i - 1]);
+        CHECK_INT(nf_story_count(st), i + 1 < CAP ? i + 1 : CAP);
+        int oldest = i + 1 < CAP ? 0 : i + 1 - CAP;
+        for (int k = oldest; k <= i; k++) {
+            CHECK_INT(nf_story_observe(st, ids[k], "x", NULL, 1000 + i, &info), 0);
+            CHECK(info.repeated);
+            CHECK_STR(info.key, first[k].key);
+            CHECK_STR(info.duplicate_of, k % 3 == 2 && k - 1 >= oldest ? ids[k - 1] : "");
+        }
+    }
+    nf_story_destroy(st);
+
+    /* duplicate_of is reported while the article it names is held */
+    st = new_story(0, 3);
+    nf_story_info_t a, b;
+    CHECK_INT(nf_story_observe(st, "a", p->a.title, p->a.lead, 1, &a), 0);
+    CHECK_INT(nf_story_observe(st, "b", p->b.title, p->b.lead, 2, &b), 0);
+    CHECK_STR(b.duplicate_of, "a");
+    CHECK_INT(nf_story_observe(st, "c", "unrelated one", NULL, 3, &info), 0);
+    CHECK_INT(nf_story_observe(st, "d", "unrelated two", NULL, 4, &info), 0);
+    CHECK_INT(nf_story_observe(st, "b", p->b.title, p->b.lead, 5, &info), 0);
+    CHECK(info.repeated && !info.is_new);
+    CHECK_STR(info.key, a.key);
+    CHECK_INT(info.copies, 2);
+    CHECK_STR(info.duplicate_of, "");
+    CHECK(info.similarity == 0.0);
+    nf_story_destroy(st);
+}
+
 static void test_determinism_and_encode(void)
 {
     nf_story_t *s1 = new_story(0, 100), *s2 = new_story(0, 100);
@@ -492,6 +545,7 @@ int main(void)
     test_novelty_decay();
     test_eviction_by_count();
     test_eviction_by_time();
+    test_id_ring();
     test_determinism_and_encode();
     test_bench();
     TEST_DONE();
