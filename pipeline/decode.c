@@ -33,6 +33,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 
@@ -434,6 +437,41 @@ static const uint8_t PLAIN[256] = {
 /* clang-format on */
 
 /*
+ * Skips, from r, what the run loop of nf_text_normalise would: plain bytes and single
+ * spaces followed by a plain byte, sixteen bytes at a time (SSE2) while sixteen bytes and
+ * the one after them are inside the text (len: its length; s[len] is its NUL). Returns
+ * where the byte-by-byte loop takes over, which decides everything after.
+ */
+static size_t plain_run(const unsigned char *s, size_t r, size_t len)
+{
+#if defined(__SSE2__)
+    const __m128i max_space = _mm_set1_epi8(' '), sp = _mm_set1_epi8(' ');
+    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+    const __m128i c2 = _mm_set1_epi8((char)0xc2), e1 = _mm_set1_epi8((char)0xe1);
+    const __m128i e2 = _mm_set1_epi8((char)0xe2), e3 = _mm_set1_epi8((char)0xe3);
+    const __m128i ef = _mm_set1_epi8((char)0xef);
+    while (r + 16 <= len) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + r));
+        __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, max_space), x); /* <= ' ' */
+        __m128i lead = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, c2), _mm_cmpeq_epi8(x, e1)),
+                                    _mm_or_si128(_mm_cmpeq_epi8(x, e2), _mm_cmpeq_epi8(x, e3)));
+        __m128i other = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, amp), _mm_cmpeq_epi8(x, lt)),
+                                     _mm_or_si128(lead, _mm_cmpeq_epi8(x, ef)));
+        unsigned np = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, other));
+        unsigned space = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
+        unsigned next_np = (np >> 1) | (PLAIN[s[r + 16]] ? 0u : 0x8000u);
+        unsigned stop = np & ~(space & ~next_np);
+        if (stop)
+            return r + (size_t)__builtin_ctz(stop);
+        r += 16;
+    }
+#else
+    (void)s, (void)len;
+#endif
+    return r;
+}
+
+/*
  * Normalises in place. Text is copied in runs: a run is plain bytes with single spaces
  * between them, which normalising leaves as they are, so a run moves (if anything was
  * removed before it) with one memmove, and text that is already normal is only read.
@@ -445,7 +483,7 @@ size_t nf_text_normalise(char *text)
     if (!text)
         return 0;
     unsigned char *s = (unsigned char *)text;
-    size_t r = 0, w = 0;
+    size_t r = 0, w = 0, len = strlen(text);
     bool space = false; /* a separator was read since the last character written */
     tag_scan_t scan = {0};
 
@@ -463,6 +501,7 @@ size_t nf_text_normalise(char *text)
 
         if (PLAIN[s[r]]) {
             size_t start = r++;
+            r = plain_run(s, r, len);
             for (;;) {
                 while (PLAIN[s[r]])
                     r++;

@@ -745,6 +745,38 @@ static void test_normalise(void)
     NORM("\xFF a \xC3", "\xFF a \xC3");
     NORM("\xE2\x80", "\xE2\x80");
 
+    /*
+     * Every separator, tag, entity and removed character (and a control byte, which
+     * stays) at every offset of a long plain text, before and after the sixteen-byte
+     * steps of the run loop take over.
+     */
+    static const char *const special[][2] = {{"  ", " "},
+                                             {"\t", " "},
+                                             {"\n\n", " "},
+                                             {"&amp;", "&"},
+                                             {"<b>", " "},
+                                             {"\xC2\xA0", " "},
+                                             {"\xE2\x80\x8B", ""},
+                                             {" ", " "},
+                                             {"\xE2\x80\x94", "\xE2\x80\x94"},
+                                             {"<", "<"},
+                                             {"&", "&"},
+                                             {" \x01", " \x01"},
+                                             {"\xC3\xA9", "\xC3\xA9"}};
+    size_t runs = 0;
+    for (size_t k = 0; k < sizeof(special) / sizeof(special[0]); k++) {
+        for (size_t at = 1; at < 50; at++) {
+            char in[160], want[160];
+            static const char plain[] =
+                "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWX";
+            snprintf(in, sizeof(in), "%.*s%s%s", (int)at, plain, special[k][0], plain);
+            snprintf(want, sizeof(want), "%.*s%s%s", (int)at, plain, special[k][1], plain);
+            norm_is(__LINE__, in, want);
+            runs++;
+        }
+    }
+    CHECK(runs == 13 * 49);
+
     /* Pathological inputs stay linear (this would take minutes if quadratic). */
     size_t n = 2 * MIB;
     char *text = malloc(n + 1);
