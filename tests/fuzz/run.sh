@@ -12,7 +12,9 @@
 # crash file (<build>/tests/fuzz/artifacts/); the full log is in
 # <build>/tests/fuzz/fuzz_<target>.log. Exit status: non-zero if any target found something.
 #
-# Environment: NF_FUZZ_BUILD_DIR (default build-fuzz), NF_JOBS (2), CC (clang).
+# Environment: NF_FUZZ_BUILD_DIR (default build-fuzz), NF_JOBS (2), CC (clang),
+# NF_FUZZ_SANITIZERS (address,undefined as in CI; "undefined" or "none" for a throughput
+# build: use a build directory of its own, e.g. NF_FUZZ_BUILD_DIR=build-fuzz-ubsan).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,7 +34,8 @@ for t in "${targets[@]}"; do
 done
 
 cmake -S . -B "$build" -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DNF_FUZZ=ON -DNF_WERROR=OFF -DNF_FUZZ_SECONDS="$seconds" >/dev/null
+    -DNF_FUZZ=ON -DNF_WERROR=OFF -DNF_FUZZ_SECONDS="$seconds" \
+    -DNF_FUZZ_SANITIZERS="${NF_FUZZ_SANITIZERS:-address,undefined}" >/dev/null
 nice -n 19 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}" >/dev/null
 
 failed=0
