@@ -13,10 +13,15 @@
  *      language and url, each JSON-escaped, with bytes that are not UTF-8 replaced by
  *      U+FFFD and NUL by a space (both would be rejected at decode otherwise).
  * Oracles beyond ASan/UBSan/leaks: an accepted article yields an enriched event that is
- * well-formed UTF-8 and exactly one strict RFC 8259 JSON object (fuzz_json_object(), which
- * allocates nothing: cJSON's hundreds of mallocs per document were most of the time per
- * input under ASan), finite scores in [0, 1], and every alert document is one too; the
- * wrapped article is never rejected.
+ * well-formed UTF-8 and exactly one strict RFC 8259 JSON object (fuzz_json_object()),
+ * finite scores in [0, 1], and every alert document is one too; the wrapped article is
+ * never rejected.
+ *
+ * Speed, on replays of the corpus (inputs of about 1 KB): about 3 ms of CPU per input under
+ * ASan+UBSan, 2 ms under UBSan alone. Nearly all of it is the pipeline's own code, and
+ * about 70% of that is libFuzzer's comparison tracing (-fsanitize-coverage=trace-cmp, on
+ * every byte and hash compared); the rules are loaded once and nothing is set up per
+ * input. A UBSan build without trace-cmp (tests/fuzz/README.md) takes about 0.3 ms.
  */
 #include <math.h>
 #include <stdint.h>
