@@ -394,7 +394,7 @@ static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
 }
 
 /* Drains up to batch_max events; re-arms the read event if more may be waiting. */
-static void consumer_drain(nf_consumer_t *c)
+static void consumer_drain_pass(nf_consumer_t *c)
 {
     int n = 0;
     while (n < c->batch_max) {
@@ -424,6 +424,13 @@ static void consumer_drain(nf_consumer_t *c)
      * same turn (libevent drains its active queue) and starve everything else. */
     static const struct timeval now = {0, 0};
     evtimer_add(c->ev_more, &now);
+}
+
+static void consumer_drain(nf_consumer_t *c)
+{
+    consumer_drain_pass(c);
+    if (c->handlers.on_drained)
+        c->handlers.on_drained(c->opaque);
 }
 
 static void on_read(evutil_socket_t fd, short what, void *arg)

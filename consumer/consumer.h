@@ -61,6 +61,12 @@ typedef struct nf_consumer_handlers {
      */
     void (*on_rewind)(void *opaque, const char *topic, int32_t partition, int64_t from,
                       int64_t committed);
+    /*
+     * Called after each drain pass, that is after on_message has been called for every
+     * message that was waiting (or for a pass's limit of them, consumer.batch.max): the
+     * owner can send what it held back while more input was at hand. May be NULL.
+     */
+    void (*on_drained)(void *opaque);
 } nf_consumer_handlers_t;
 
 /*

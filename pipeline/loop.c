@@ -11,6 +11,13 @@
  *
  * When librdkafka's queue is full, outputs wait in a local FIFO (bounded by the
  * in-flight limit) and the consumer is paused; each delivery report retries the FIFO.
+ *
+ * Enriched events are held back while the consumer is draining a run of waiting input
+ * and handed to librdkafka together when the run ends (see hold_release()), so that they
+ * leave in one produce request per partition rather than one each: with librdkafka's
+ * short linger.ms (1 ms, for latency) a backlog otherwise went out in batches of one to
+ * three events, and the requests, wake-ups and delivery reports cost more CPU than the
+ * rest of the Kafka path together (issue 7). A lone input is sent at once as before.
  */
 #include "loop.h"
 #include "consumer.h"
@@ -41,7 +48,14 @@ typedef struct nf_pending {
     size_t len;
     rd_kafka_headers_t *headers;
     nf_inflight_t *inflight;
+    rd_kafka_message_t *input; /* held enriched events: the input, for a dead letter */
 } nf_pending_t;
+
+/* Held enriched events are released after this many inputs, bytes or microseconds even
+ * if the consumer has more input at hand. */
+#define HOLD_MAX_INPUTS 64
+#define HOLD_MAX_BYTES  (1 << 20)
+#define HOLD_MAX_US     5000
 
 /* An assigned input partition. */
 typedef struct nf_part {
@@ -75,7 +89,14 @@ struct nf_loop {
     nf_result_t result; /* reused for every message */
     TAILQ_HEAD(, nf_pending) pending;
     size_t pending_n;
-    nf_part_t *parts; /* assigned partitions */
+    /* enriched events held back during a drain pass (hold_release()), with their inputs */
+    TAILQ_HEAD(, nf_pending) held;
+    size_t held_bytes;
+    int64_t held_since_us;
+    rd_kafka_message_t *held_inputs[HOLD_MAX_INPUTS];
+    int held_inputs_n;
+    bool held_current; /* an output of the input being handled is held */
+    nf_part_t *parts;  /* assigned partitions */
     int parts_n, parts_cap;
     char ce_source[300];
     /* Output topics (with the replay suffix, if any). */
@@ -169,6 +190,35 @@ static void backpressure_update(nf_loop_t *loop)
     }
 }
 
+/* A copy of one output (headers and the reference on inflight are moved in), or NULL. */
+static nf_pending_t *pending_new(const char *topic, const void *key, size_t key_len,
+                                 const void *value, size_t len, rd_kafka_headers_t *headers,
+                                 nf_inflight_t *inflight)
+{
+    nf_pending_t *pd = calloc(1, sizeof(*pd));
+    if (!pd)
+        return NULL;
+    pd->topic = strdup(topic);
+    pd->key = key_len ? malloc(key_len) : NULL;
+    pd->value = len ? malloc(len) : NULL;
+    if (!pd->topic || (key_len && !pd->key) || (len && !pd->value)) {
+        free(pd->topic);
+        free(pd->key);
+        free(pd->value);
+        free(pd);
+        return NULL;
+    }
+    if (key_len)
+        memcpy(pd->key, key, key_len);
+    if (len)
+        memcpy(pd->value, value, len);
+    pd->key_len = key_len;
+    pd->len = len;
+    pd->headers = headers;
+    pd->inflight = inflight;
+    return pd;
+}
+
 static void pending_free(nf_pending_t *pd)
 {
     free(pd->topic);
@@ -206,9 +256,13 @@ static void pending_flush(nf_loop_t *loop)
  * NF_EREJECTED (Kafka will never take it: the caller dead-letters), or another error
  * after which the loop is stopping. On error the reference is released.
  */
+static void hold_release(nf_loop_t *loop);
+
 static int emit(nf_loop_t *loop, const char *topic, const void *key, size_t key_len,
                 const void *value, size_t len, rd_kafka_headers_t *headers, nf_inflight_t *inflight)
 {
+    if (!TAILQ_EMPTY(&loop->held))
+        hold_release(loop); /* in order */
     nf_inflight_ref(inflight);
     int err = NF_EQUEUEFULL;
     if (!loop->pending_n)
@@ -216,26 +270,11 @@ static int emit(nf_loop_t *loop, const char *topic, const void *key, size_t key_
     if (!err)
         return NF_OK;
     if (err == NF_EQUEUEFULL) {
-        nf_pending_t *pd = calloc(1, sizeof(*pd));
-        if (pd) {
-            pd->topic = strdup(topic);
-            pd->key = key_len ? malloc(key_len) : NULL;
-            pd->value = len ? malloc(len) : NULL;
-        }
-        if (!pd || !pd->topic || (key_len && !pd->key) || (len && !pd->value)) {
-            if (pd)
-                pending_free(pd);
+        nf_pending_t *pd = pending_new(topic, key, key_len, value, len, headers, inflight);
+        if (!pd) {
             err = NF_ENOMEM;
             goto fail;
         }
-        if (key_len)
-            memcpy(pd->key, key, key_len);
-        if (len)
-            memcpy(pd->value, value, len);
-        pd->key_len = key_len;
-        pd->len = len;
-        pd->headers = headers;
-        pd->inflight = inflight;
         TAILQ_INSERT_TAIL(&loop->pending, pd, link);
         loop->pending_n++;
         backpressure_update(loop);
@@ -293,19 +332,44 @@ static rd_kafka_headers_t *ce_headers(nf_loop_t *loop, const char *type, const c
     return nf_ce_headers_new(&info);
 }
 
+/* Holds one output of input (see hold_release()), with a new reference on inflight. */
+static int hold(nf_loop_t *loop, const char *topic, const char *key, const void *value, size_t len,
+                rd_kafka_headers_t *headers, nf_inflight_t *inflight, rd_kafka_message_t *input)
+{
+    nf_pending_t *pd = pending_new(topic, key, strlen(key), value, len, headers, inflight);
+    if (!pd) {
+        if (headers)
+            rd_kafka_headers_destroy(headers);
+        loop_fail(loop, "out of memory holding an output");
+        return NF_ENOMEM;
+    }
+    nf_inflight_ref(inflight);
+    pd->input = input;
+    if (TAILQ_EMPTY(&loop->held))
+        loop->held_since_us = nf_mono_us();
+    TAILQ_INSERT_TAIL(&loop->held, pd, link);
+    loop->held_bytes += len;
+    loop->held_current = true;
+    return NF_OK;
+}
+
 /*
  * Sends the same value to every topic in topics[0..n), each with its own copy of
  * headers (which this takes ownership of). Returns NF_EREJECTED if Kafka refused it
- * for any topic (the others are sent anyway).
+ * for any topic (the others are sent anyway). With input (an enriched event of that
+ * input message), the outputs are held for the end of the drain pass instead, unless
+ * outputs are waiting for queue space.
  */
 static int emit_all(nf_loop_t *loop, const char *const *topics, int n, const char *key,
                     const void *value, size_t len, rd_kafka_headers_t *headers,
-                    nf_inflight_t *inflight)
+                    nf_inflight_t *inflight, rd_kafka_message_t *input)
 {
     int result = NF_OK;
     for (int i = 0; i < n; i++) {
         rd_kafka_headers_t *h = i == n - 1 ? headers : rd_kafka_headers_copy(headers);
-        int err = emit(loop, topics[i], key, strlen(key), value, len, h, inflight);
+        int err = input && !loop->pending_n
+                      ? hold(loop, topics[i], key, value, len, h, inflight, input)
+                      : emit(loop, topics[i], key, strlen(key), value, len, h, inflight);
         if (err == NF_EREJECTED)
             result = err;
         else if (err)
@@ -317,7 +381,7 @@ static int emit_all(nf_loop_t *loop, const char *const *topics, int n, const cha
 /* The enriched event goes to output.enriched.topic and to the topic of each assigned
  * category (output.other.topic when there is none), all keyed by article id. */
 static int emit_routed(nf_loop_t *loop, const nf_result_t *res, const nf_source_t *src,
-                       nf_inflight_t *inflight)
+                       nf_inflight_t *inflight, rd_kafka_message_t *input)
 {
     const char *topics[5];
     int n = 0;
@@ -341,7 +405,78 @@ static int emit_routed(nf_loop_t *loop, const nf_result_t *res, const nf_source_
     return emit_all(
         loop, topics, n, res->article.id, res->enriched.data, res->enriched.len,
         ce_headers(loop, "newsflow.article.enriched.v1", res->event_id, res->article.id, src),
-        inflight);
+        inflight, input);
+}
+
+/* Kafka refused an enriched event of input rkm for good: the input goes to the
+ * dead-letter topic instead. */
+static void dead_letter_refused(nf_loop_t *loop, const rd_kafka_message_t *rkm,
+                                nf_inflight_t *inflight)
+{
+    rd_kafka_timestamp_type_t tstype;
+    loop->stats.produce_failed++;
+    nf_dlq_info_t info = {
+        .reason = "produce_failed",
+        .error = nf_producer_last_error(loop->producer),
+        .topic = rd_kafka_topic_name(rkm->rkt),
+        .partition = rkm->partition,
+        .offset = rkm->offset,
+        .timestamp_ms = rd_kafka_message_timestamp(rkm, &tstype),
+    };
+    emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
+}
+
+/*
+ * Hands the held enriched events to librdkafka, in order, then frees their inputs. An
+ * event Kafka refuses at once dead-letters its input, as when it is sent directly.
+ * Called at the end of every drain pass, when the hold is full, and before anything
+ * else is sent, flushed or committed.
+ */
+static void hold_release(nf_loop_t *loop)
+{
+    TAILQ_HEAD(, nf_pending) batch = TAILQ_HEAD_INITIALIZER(batch);
+    rd_kafka_message_t *inputs[HOLD_MAX_INPUTS];
+    int n = loop->held_inputs_n;
+    TAILQ_CONCAT(&batch, &loop->held, link);
+    memcpy(inputs, loop->held_inputs, (size_t)n * sizeof(inputs[0]));
+    loop->held_inputs_n = 0;
+    loop->held_bytes = 0;
+    const rd_kafka_message_t *refused = NULL;
+    nf_pending_t *pd;
+    while ((pd = TAILQ_FIRST(&batch))) {
+        TAILQ_REMOVE(&batch, pd, link);
+        int err = emit(loop, pd->topic, pd->key, pd->key_len, pd->value, pd->len, pd->headers,
+                       pd->inflight);
+        pd->headers = NULL; /* emit() took them */
+        if (err == NF_EREJECTED && pd->input != refused) {
+            refused = pd->input;
+            dead_letter_refused(loop, pd->input, pd->inflight);
+        }
+        nf_inflight_unref(pd->inflight);
+        pending_free(pd);
+    }
+    for (int i = 0; i < n; i++)
+        rd_kafka_message_destroy(inputs[i]);
+}
+
+/* After input rkm is handled: keeps it while outputs of it are held, else frees it; and
+ * releases the hold when it is full. */
+static void hold_input_done(nf_loop_t *loop, rd_kafka_message_t *rkm)
+{
+    if (!loop->held_current) {
+        rd_kafka_message_destroy(rkm);
+        return;
+    }
+    loop->held_current = false;
+    loop->held_inputs[loop->held_inputs_n++] = rkm;
+    if (loop->held_inputs_n == HOLD_MAX_INPUTS || loop->held_bytes >= HOLD_MAX_BYTES ||
+        nf_mono_us() - loop->held_since_us >= HOLD_MAX_US)
+        hold_release(loop);
+}
+
+static void on_drained(void *opaque)
+{
+    hold_release(opaque);
 }
 
 /* A deletion becomes a tombstone (null value) under the article id on every keyed
@@ -360,7 +495,7 @@ static void emit_tombstones(nf_loop_t *loop, const nf_result_t *res, const nf_so
     if (emit_all(
             loop, topics, n, res->article.id, NULL, 0,
             ce_headers(loop, "newsflow.article.deleted.v1", res->event_id, res->article.id, src),
-            inflight) == NF_EREJECTED)
+            inflight, NULL) == NF_EREJECTED)
         loop_fail(loop, nf_producer_last_error(loop->producer));
 }
 
@@ -472,7 +607,7 @@ static void emit_alerts(nf_loop_t *loop, const nf_result_t *res, const nf_source
             nf_metric_add(loop->m.candidates, "sent", 1);
             const char *topic = loop->t_candidates;
             if (emit_all(loop, &topic, 1, rule, loop->cand_buf.data, loop->cand_buf.len, NULL,
-                         inflight) == NF_EREJECTED)
+                         inflight, NULL) == NF_EREJECTED)
                 nf_log_ratelimited(NF_LOG_ERROR, "loop", "candidate-rejected",
                                    "alert candidate for %s refused by %s: %s", rule, topic,
                                    nf_producer_last_error(loop->producer));
@@ -490,7 +625,7 @@ static void emit_alerts(nf_loop_t *loop, const nf_result_t *res, const nf_source
             if (emit_all(
                     loop, &topic, 1, res->alerts[i].id, json, len,
                     ce_headers(loop, "newsflow.alert.v1", res->alerts[i].id, res->article.id, src),
-                    inflight) == NF_EREJECTED)
+                    inflight, NULL) == NF_EREJECTED)
                 nf_log_ratelimited(NF_LOG_ERROR, "loop", "alert-rejected",
                                    "alert %s refused by %s: %s", res->alerts[i].id, topic,
                                    nf_producer_last_error(loop->producer));
@@ -555,6 +690,7 @@ static void txn_abort(nf_loop_t *loop)
 
 static int txn_commit(nf_loop_t *loop)
 {
+    hold_release(loop);
     if (!loop->txn_open)
         return NF_OK;
     /* Outputs waiting for queue space must be in the transaction before it commits. */
@@ -610,6 +746,7 @@ static void txn_drain_check(nf_loop_t *loop)
 {
     if (!loop->txn_draining)
         return;
+    hold_release(loop);
     if (loop->pending_n)
         pending_flush(loop);
     if (!loop->failed && loop->state == LOOP_RUNNING &&
@@ -798,7 +935,7 @@ static void emit_decided(nf_loop_t *loop, const nf_decision_t *dec, const char *
         const char *topic = loop->t_alerts;
         if (emit_all(loop, &topic, 1, dec->alert_id, json, len,
                      ce_headers(loop, "newsflow.alert.v1", dec->alert_id, dec->article_id, src),
-                     inflight) == NF_EREJECTED)
+                     inflight, NULL) == NF_EREJECTED)
             nf_log_ratelimited(NF_LOG_ERROR, "loop", "alert-rejected", "alert %s refused by %s: %s",
                                dec->alert_id, topic, nf_producer_last_error(loop->producer));
     }
@@ -962,18 +1099,8 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         loop->stats.enriched++;
         nf_metric_add(loop->m.enriched, NULL, 1);
         emit_alerts(loop, res, &src, inflight);
-        if (emit_routed(loop, res, &src, inflight) == NF_EREJECTED) {
-            loop->stats.produce_failed++;
-            nf_dlq_info_t info = {
-                .reason = "produce_failed",
-                .error = nf_producer_last_error(loop->producer),
-                .topic = topic,
-                .partition = rkm->partition,
-                .offset = rkm->offset,
-                .timestamp_ms = src.timestamp_ms,
-            };
-            emit_dlq(loop, rkm->key, rkm->key_len, rkm->payload, rkm->len, &info, inflight);
-        }
+        if (emit_routed(loop, res, &src, inflight, rkm) == NF_EREJECTED)
+            dead_letter_refused(loop, rkm, inflight);
     } else {
         nf_dlq_info_t info = {
             .reason = res->reason,
@@ -988,7 +1115,7 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
 done:
     nf_inflight_unref(inflight);
     int64_t offset = rkm->offset;
-    rd_kafka_message_destroy(rkm);
+    hold_input_done(loop, rkm);
     backpressure_update(loop);
     txn_count(loop, part, offset);
 }
@@ -1131,6 +1258,7 @@ static void on_assign(void *opaque, const rd_kafka_topic_partition_list_t *parts
 static void on_revoke(void *opaque, const rd_kafka_topic_partition_list_t *parts, bool lost)
 {
     nf_loop_t *loop = opaque;
+    hold_release(loop);
     if (loop->eos && loop->txn_open) {
         /* The revoked partitions' offsets must be committed (or their outputs
          * discarded) while this member still owns them. */
@@ -1235,6 +1363,7 @@ static void loop_finish(nf_loop_t *loop)
 {
     if (loop->state == LOOP_DONE)
         return;
+    hold_release(loop);
     loop->state = LOOP_DONE;
     if (loop->eos && loop->txn_open && !loop->failed && txn_commit(loop) == NF_EABORT)
         nf_log(NF_LOG_WARN, "loop",
@@ -1443,6 +1572,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
     loop->started_ms = nf_mono_ms();
     snprintf(loop->ce_source, sizeof(loop->ce_source), "/newsflow/%s", conf->input_topic);
     TAILQ_INIT(&loop->pending);
+    TAILQ_INIT(&loop->held);
     loop->offsets = nf_offsets_new(on_store, loop);
     loop->ev_shutdown_timer = evtimer_new(base, on_shutdown_timeout, loop);
     loop->ev_stats = event_new(base, -1, EV_PERSIST, on_stats, loop);
@@ -1511,6 +1641,7 @@ nf_loop_t *nf_loop_new(const nf_config_t *conf, struct event_base *base, nf_pipe
         .may_consume = (replay && replay->rate > 0) || loop->eos ? may_consume : NULL,
         .on_lag = on_lag,
         .on_rewind = on_rewind,
+        .on_drained = on_drained,
     };
     if (loop->eos) {
         /* Fences any earlier producer with this transactional.id. */
@@ -1564,11 +1695,18 @@ void nf_loop_destroy(nf_loop_t *loop)
 {
     if (!loop)
         return;
+    /* Inputs held with their outputs (a loop that never finished) go back first. */
+    for (int i = 0; i < loop->held_inputs_n; i++)
+        rd_kafka_message_destroy(loop->held_inputs[i]);
     /* Consumer first: its close may still call back into the loop. */
     nf_consumer_destroy(loop->consumer);
     nf_pending_t *pd;
     while ((pd = TAILQ_FIRST(&loop->pending))) {
         TAILQ_REMOVE(&loop->pending, pd, link);
+        pending_free(pd);
+    }
+    while ((pd = TAILQ_FIRST(&loop->held))) {
+        TAILQ_REMOVE(&loop->held, pd, link);
         pending_free(pd);
     }
     nf_webhook_destroy(loop->webhook);
