@@ -12,12 +12,15 @@
  * When librdkafka's queue is full, outputs wait in a local FIFO (bounded by the
  * in-flight limit) and the consumer is paused; each delivery report retries the FIFO.
  *
- * Enriched events are held back while the consumer is draining a run of waiting input
- * and handed to librdkafka together when the run ends (see hold_release()), so that they
- * leave in one produce request per partition rather than one each: with librdkafka's
- * short linger.ms (1 ms, for latency) a backlog otherwise went out in batches of one to
- * three events, and the requests, wake-ups and delivery reports cost more CPU than the
- * rest of the Kafka path together (issue 7). A lone input is sent at once as before.
+ * Through a backlog, enriched events are held back while the consumer drains a run of
+ * waiting input and handed to librdkafka together when the run ends (see
+ * hold_release()), so that they leave in one produce request per partition rather than
+ * one each: with librdkafka's short linger.ms (1 ms, for latency) a backlog otherwise
+ * went out in batches of one to three events, and the requests, wake-ups and delivery
+ * reports cost more CPU than the rest of the Kafka path together (issue 7). Only input
+ * with a backlog behind it in its partition is held: live input, even a burst after a
+ * broker pause, is sent at once, since holding it would add the burst's processing time
+ * to the latency of its oldest events.
  */
 #include "loop.h"
 #include "consumer.h"
@@ -56,6 +59,9 @@ typedef struct nf_pending {
 #define HOLD_MAX_INPUTS 64
 #define HOLD_MAX_BYTES  (1 << 20)
 #define HOLD_MAX_US     5000
+/* Held only with more than this many messages after it in its partition (by the high
+ * watermark librdkafka last saw). */
+#define HOLD_MIN_LAG 256
 
 /* An assigned input partition. */
 typedef struct nf_part {
@@ -472,6 +478,17 @@ static void hold_input_done(nf_loop_t *loop, rd_kafka_message_t *rkm)
     if (loop->held_inputs_n == HOLD_MAX_INPUTS || loop->held_bytes >= HOLD_MAX_BYTES ||
         nf_mono_us() - loop->held_since_us >= HOLD_MAX_US)
         hold_release(loop);
+}
+
+/* Is there a backlog behind input rkm in its partition (see the top of this file)? */
+static bool backlog_behind(nf_loop_t *loop, const rd_kafka_message_t *rkm)
+{
+    int64_t low, high;
+    if (rd_kafka_get_watermark_offsets(nf_consumer_handle(loop->consumer),
+                                       rd_kafka_topic_name(rkm->rkt), rkm->partition, &low,
+                                       &high) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    return high - rkm->offset > HOLD_MIN_LAG;
 }
 
 static void on_drained(void *opaque)
@@ -1099,7 +1116,8 @@ static void on_message(void *opaque, rd_kafka_message_t *rkm)
         loop->stats.enriched++;
         nf_metric_add(loop->m.enriched, NULL, 1);
         emit_alerts(loop, res, &src, inflight);
-        if (emit_routed(loop, res, &src, inflight, rkm) == NF_EREJECTED)
+        if (emit_routed(loop, res, &src, inflight, backlog_behind(loop, rkm) ? rkm : NULL) ==
+            NF_EREJECTED)
             dead_letter_refused(loop, rkm, inflight);
     } else {
         nf_dlq_info_t info = {
