@@ -12,7 +12,9 @@
 #      core: articles/s from CPU time, and their ratio
 #   4. end-to-end latency (input message timestamp to the enriched event's arrival) of
 #      a running `newsflow run` (at-least-once) at fixed offered rates, by bench/latency;
-#      and at the first rate again with newsflow's producer at linger.ms=0
+#      and at the first rate again with newsflow's producer at linger.ms=0; and the same
+#      path without newsflow, bench/passthrough -f (consume -> produce, no processing,
+#      newsflow's producer settings), at the first rate: the Kafka-only baseline
 #   5. memory: RSS of `newsflow run` every second through a backlog of B articles on 8
 #      partitions (published as a stream, gen_articles.py | newsflow publish), and peak
 #   6. scaling: the same backlog with 2 instances in one group
@@ -89,7 +91,8 @@ deploy/kafka/kafka.sh start >/dev/null
 b=$(deploy/kafka/kafka.sh bootstrap)
 # Each newsflow stage X writes to its own bench.X.{enriched,dlq,alerts,cand} topics: the
 # default setup (alerts on, to a topic, through a candidates topic) with fresh state.
-topics=(bench.in:4 bench.copy:4 bench.pass:4 bench.lat.in:4 bench.backlog:8)
+topics=(bench.in:4 bench.copy:4 bench.pass:4 bench.lat.in:4 bench.latp.in:4 bench.latp.out:4
+        bench.backlog:8)
 for x in alo eos rep lat bl1 bl2; do
     parts=4
     [[ $x == bl* ]] && parts=8
@@ -194,6 +197,12 @@ stop_bg() { # pid
 # producer at linger.ms=0 instead of librdkafka's default, to show that setting's share.
 lat_rows=()
 lat_p99_1k=
+lat_measure() { # label rate input output: one bench/latency run, appended to $lat_rows
+    "$build/bench/latency" -b "$b" -i "$3" -o "$4" -r "$2" -s "$lat_s" \
+        -w "$lat_warm" "$work/articles.jsonl" > "$work/lat.out" 2>> "$work/latency.log"
+    v() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$work/lat.out"; }
+    lat_rows+=("| $1 | $(v offered) | $(v measured) of $(v expected) | $(v p50_ms) | $(v p99_ms) | $(v p999_ms) | $(v max_ms) |")
+}
 latency_phase() { # label rates [newsflow args...]
     local label=$1 rates=$2 port pid r
     shift 2
@@ -208,12 +217,25 @@ latency_phase() { # label rates [newsflow args...]
     done
     curl -sf "http://127.0.0.1:$port/readyz" > /dev/null || { say "newsflow not ready"; exit 1; }
     for r in $rates; do
-        "$build/bench/latency" -b "$b" -i bench.lat.in -o bench.lat.enriched -r "$r" -s "$lat_s" \
-            -w "$lat_warm" "$work/articles.jsonl" > "$work/lat.out" 2>> "$work/latency.log"
-        v() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$work/lat.out"; }
-        lat_rows+=("| at $r/s$label | $(v offered) | $(v measured) of $(v expected) | $(v p50_ms) | $(v p99_ms) | $(v p999_ms) | $(v max_ms) |")
+        lat_measure "at $r/s$label" "$r" bench.lat.in bench.lat.enriched
         if [[ $r == 1000 && -z $label ]]; then lat_p99_1k=$(v p99_ms); fi
     done
+    stop_bg "$pid"
+}
+# The Kafka-only baseline of the same path: bench/passthrough following bench.latp.in,
+# with newsflow's producer settings (linger.ms=1: producer/producer.c), ready once it
+# has its partitions.
+latency_passthrough() { # rate
+    local pid
+    start_bg "$build/bench/passthrough" -b "$b" -i bench.latp.in -o bench.latp.out -g bench-latp \
+        -f -p linger.ms=1 > /dev/null 2> "$work/latp.log"
+    pid=$started
+    for _ in $(seq 120); do
+        grep -q 'assigned' "$work/latp.log" && break
+        kill -0 "$pid" 2>/dev/null || { cat "$work/latp.log" >&2; exit 1; }
+        sleep 0.5
+    done
+    lat_measure "at $1/s, passthrough (Kafka only, no newsflow)" "$1" bench.latp.in bench.latp.out
     stop_bg "$pid"
 }
 say "latency at ${lat_rates// /, } articles/s, $lat_s s each"
@@ -221,6 +243,8 @@ outs lat
 latency_phase "" "$lat_rates"
 say "latency at ${lat_rates%% *} articles/s, newsflow's producer at linger.ms=0"
 latency_phase ", producer linger.ms=0 (not the default)" "${lat_rates%% *}" -X kafka.producer.linger.ms=0
+say "latency at ${lat_rates%% *} articles/s, passthrough"
+latency_passthrough "${lat_rates%% *}"
 
 # 5, 6. The backlog, published as a stream; one instance (RSS sampled every second),
 # then two in one group.
@@ -353,8 +377,9 @@ ratio2() { # rate: its ratio to the kcat pipe and to passthrough, as two table c
     echo "user+system of the process. classify and floor rates are articles per CPU second of"
     echo "the whole process, start-up included. Exactly-once / at-least-once throughput:"
     echo "$(ratio "$eos_rate" "$alo_rate"). Longest loop stall in a transaction commit: ${eos_stall:-?} ms."
-    echo "Both newsflow and passthrough produce with librdkafka's default linger.ms, ${linger:-?},"
-    echo "idempotent, lz4."
+    echo "Both produce idempotent and lz4; passthrough with librdkafka's default linger.ms,"
+    echo "${linger:-?}, newsflow with its own default, 1 ms; through a backlog newsflow hands the"
+    echo "enriched events of each run of waiting input to librdkafka together (pipeline/loop.c)."
     echo
     echo "## Latency"
     echo
@@ -362,10 +387,12 @@ ratio2() { # rate: its ratio to the kcat pipe and to passthrough, as two table c
     echo "timestamp = send time; its own producer with linger.ms=0) to a running \`newsflow run\`"
     echo "(at-least-once, default settings) and times the arrival of each enriched event on the"
     echo "output topic (fetch.wait.max.ms=5). 20 priming articles first, one at a time; then"
-    echo "$lat_s s per rate after a $lat_warm s warm-up that is not counted. newsflow sets no linger.ms, so its"
-    echo "producer holds a batch up to librdkafka's default, ${linger:-?}: at low rates most of"
-    echo "the median, as the linger.ms=0 row shows. An offered rate above what newsflow sustains"
-    echo "(the throughput table) measures a growing queue, not the pipeline."
+    echo "$lat_s s per rate after a $lat_warm s warm-up that is not counted. newsflow's producer"
+    echo "uses linger.ms=1 (librdkafka's default is ${linger:-?}); the linger.ms=0 row shows that"
+    echo "setting's share. The passthrough row is the same path without newsflow (bench/passthrough"
+    echo "-f, linger.ms=1, on its own topics): what the broker and librdkafka on this machine give"
+    echo "alone; the difference to the first row is newsflow's share. An offered rate above what"
+    echo "newsflow sustains (the throughput table) measures a growing queue, not the pipeline."
     echo
     echo "## Memory and scaling"
     echo
