@@ -28,6 +28,9 @@
 
 #include <event2/event.h>
 #include <getopt.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -876,6 +879,16 @@ static int cmd_classify(cli_t *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /*
+     * A fixed mmap threshold: glibc raises it after the first large free, and then
+     * librdkafka's fetch and decompression buffers fragment the heap arenas (bench/:
+     * peak RSS through a backlog 94 -> 84-89 MB, same CPU). glibc's own environment
+     * setting, MALLOC_MMAP_THRESHOLD_, wins when given.
+     */
+    if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage_main(stderr);

@@ -502,6 +502,19 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
         rd_kafka_conf_destroy(rkconf);
         goto err;
     }
+    /*
+     * Fetch at most 256 KiB per partition per request rather than 1 MiB: a fetched
+     * buffer stays allocated until its last message is consumed, so with 8 partitions
+     * the default pinned about 13 MB more at peak (bench/: 78.6-81.9 MB against 94-97
+     * MB through a backlog). A larger message is still fetched whole (the limit is
+     * soft since Kafka 0.10.1's fetch protocol).
+     */
+    if (!nf_config_is_set(conf, "kafka.max.partition.fetch.bytes") &&
+        !nf_config_is_set(conf, "kafka.consumer.max.partition.fetch.bytes") &&
+        nf_kafka_conf_set(rkconf, "max.partition.fetch.bytes", "262144", errstr, errstr_size)) {
+        rd_kafka_conf_destroy(rkconf);
+        goto err;
+    }
     /* Offsets stored by delivery are committed every second rather than librdkafka's
      * 5: after a crash, and after a rebalance where librdkafka 2.0.2 cannot commit the
      * revoked partitions (see the rebalance callback), that is what is processed again.
