@@ -81,6 +81,8 @@ static pid_t spawn_ex(const topics_t *t, bool exit_on_eof, const char *extra, co
                     "-X",
                     "alerts.rules=none",
                     "-X",
+                    "ops.listen=", /* no fixed port: suites may run side by side */
+                    "-X",
                     (char *)(extra ? extra : "log.level=warn"),
                     "-X",
                     (char *)(extra2 ? extra2 : "log.level=warn"),
