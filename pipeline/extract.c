@@ -30,9 +30,84 @@
 #define NO_OFF       ((size_t)-1)
 #define MAX_SENTENCE 256 /* tokens of one sentence the role patterns read */
 
+/*
+ * Words the role patterns test that the tokeniser's word list (tokens.h) does not carry:
+ * compared by token hash, computed once in nf_extractor_new.
+ */
+#define XWORD_LIST(X)                                                                              \
+    X(AWARD, "award")                                                                              \
+    X(AWARDS, "awards")                                                                            \
+    X(SUPPLY, "supply")                                                                            \
+    X(SUPPLIES, "supplies")                                                                        \
+    X(SUPPLIED, "supplied")                                                                        \
+    X(SUPPLYING, "supplying")                                                                      \
+    X(PROVIDE, "provide")                                                                          \
+    X(PROVIDES, "provides")                                                                        \
+    X(PROVIDED, "provided")                                                                        \
+    X(PROVIDING, "providing")                                                                      \
+    X(DELIVER, "deliver")                                                                          \
+    X(DELIVERS, "delivers")                                                                        \
+    X(LICENSE, "license")                                                                          \
+    X(LICENSES, "licenses")                                                                        \
+    X(LICENCE, "licence")                                                                          \
+    X(LICENCES, "licences")                                                                        \
+    X(LICENSED, "licensed")                                                                        \
+    X(WIN, "win")                                                                                  \
+    X(SECURES, "secures")                                                                          \
+    X(SECURED, "secured")                                                                          \
+    X(LANDED, "landed")                                                                            \
+    X(BAGS, "bags")                                                                                \
+    X(CLINCHES, "clinches")                                                                        \
+    X(NABS, "nabs")                                                                                \
+    X(SCORES, "scores")                                                                            \
+    X(SNAGS, "snags")                                                                              \
+    X(GOT, "got")                                                                                  \
+    X(RECEIVED, "received")                                                                        \
+    X(CONTRACTS, "contracts")                                                                      \
+    X(ORDER, "order")                                                                              \
+    X(ORDERS, "orders")                                                                            \
+    X(ORDERED, "ordered")                                                                          \
+    X(TENDER, "tender")                                                                            \
+    X(DEALS, "deals")                                                                              \
+    X(SELECTED, "selected")                                                                        \
+    X(CHOSEN, "chosen")                                                                            \
+    X(PICKED, "picked")                                                                            \
+    X(TAPPED, "tapped")                                                                            \
+    X(HIRED, "hired")                                                                              \
+    X(HIRES, "hires")                                                                              \
+    X(COMMISSIONED, "commissioned")                                                                \
+    X(CONTRACTED, "contracted")                                                                    \
+    X(CHAIN, "chain")                                                                              \
+    X(CHAINS, "chains")                                                                            \
+    X(ARE, "are")                                                                                  \
+    X(WERE, "were")                                                                                \
+    X(HAS, "has")                                                                                  \
+    X(HAVE, "have")                                                                                \
+    X(ALSO, "also")                                                                                \
+    X(WOULD, "would")                                                                              \
+    X(CAN, "can")                                                                                  \
+    X(PUBLIC, "public")                                                                            \
+    X(LIST, "list")                                                                                \
+    X(SPAC, "spac")                                                                                \
+    X(SPACS, "spacs")                                                                              \
+    X(IPO, "ipo")                                                                                  \
+    X(PCT, "pct")                                                                                  \
+    X(CEO, "ceo")                                                                                  \
+    X(SUPPLIER, "supplier")                                                                        \
+    X(PROVIDER, "provider")                                                                        \
+    X(VENDOR, "vendor")
+
+enum {
+#define XW_ENUM(id, str) XW_##id,
+    XWORD_LIST(XW_ENUM)
+#undef XW_ENUM
+        XW__CNT
+};
+
 struct nf_extractor {
     nf_gazetteer_t *gz;
     nf_lexicon_t *lex;
+    uint64_t xword[XW__CNT]; /* token hash of each XW_ word */
 };
 
 struct nf_extract_scratch {
@@ -121,6 +196,13 @@ nf_extractor_t *nf_extractor_new(const char *rules_dir, char *errstr, size_t err
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
+    static const char *const xwords[] = {
+#define XW_STR(id, str) str,
+        XWORD_LIST(XW_STR)
+#undef XW_STR
+    };
+    for (int w = 0; w < XW__CNT; w++)
+        x->xword[w] = nf_tok_hash(xwords[w], strlen(xwords[w]));
     return x;
 fail:
     nf_extractor_destroy(x);
@@ -290,6 +372,10 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
             /* "Amazon's Kuiper": the span before 's is a modifier when followed by a name */
             return sp;
         }
+        /* "Tantus Tech wins": a descriptor that ends a headline name */
+        if (s->headline[f] && (tok(s, f, i)->cues & C(DESC)) &&
+            (tok(s, f, i)->flags & NF_TOK_CAP) && i > s->ss && span_at(s, f, i - 1) >= 0)
+            return span_at(s, f, i - 1);
         if (is_p(s, f, i, ',')) {
             /* "Clover Health, a health insurance startup, raises": the name before the
              * aside, when the sentence opens with it */
@@ -521,6 +607,288 @@ static bool asset_noun(const scratch_t *s, int f, size_t i)
     }
 }
 
+static bool is_xw(const nf_extractor_t *x, const scratch_t *s, int f, size_t i, int w)
+{
+    return i < s->toks[f].n && tok(s, f, i)->hash == x->xword[w] &&
+           (tok(s, f, i)->flags & NF_TOK_WORD) && !(tok(s, f, i)->flags & NF_TOK_POSS);
+}
+
+/* A noun for what a contract frame is about: "contract", "order", "tender", "deal". */
+static bool contract_noun(const nf_extractor_t *x, const scratch_t *s, int f, size_t i)
+{
+    return is_word(s, f, i, NF_W_CONTRACT) || is_word(s, f, i, NF_W_DEAL) ||
+           is_word(s, f, i, NF_W_AGREEMENT) || is_word(s, f, i, NF_W_AGREEMENTS) ||
+           is_xw(x, s, f, i, XW_CONTRACTS) || is_xw(x, s, f, i, XW_ORDER) ||
+           is_xw(x, s, f, i, XW_ORDERS) || is_xw(x, s, f, i, XW_TENDER) ||
+           is_xw(x, s, f, i, XW_DEALS);
+}
+
+/* A verb whose subject gets what the object names: "wins", "secures", "lands", "bags". */
+static bool win_verb(const nf_extractor_t *x, const scratch_t *s, int f, size_t i)
+{
+    return is_word(s, f, i, NF_W_WINS) || is_word(s, f, i, NF_W_WON) || is_xw(x, s, f, i, XW_WIN) ||
+           is_xw(x, s, f, i, XW_SECURES) || is_xw(x, s, f, i, XW_SECURED) ||
+           is_word(s, f, i, NF_W_LANDS) || is_xw(x, s, f, i, XW_LANDED) ||
+           is_xw(x, s, f, i, XW_BAGS) || is_xw(x, s, f, i, XW_CLINCHES) ||
+           is_xw(x, s, f, i, XW_NABS) || is_xw(x, s, f, i, XW_SCORES) ||
+           is_xw(x, s, f, i, XW_SNAGS) || is_word(s, f, i, NF_W_GETS) ||
+           is_xw(x, s, f, i, XW_GOT) || is_word(s, f, i, NF_W_RECEIVES) ||
+           is_xw(x, s, f, i, XW_RECEIVED);
+}
+
+/* A form of "be" right before token v: the verb at v is passive ("was awarded"). */
+static bool be_before(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
+{
+    if (v == s->ss)
+        return false;
+    size_t p = v - 1;
+    return is_word(s, f, p, NF_W_BE) || is_word(s, f, p, NF_W_BEEN) ||
+           is_word(s, f, p, NF_W_BEING) || is_word(s, f, p, NF_W_WAS) ||
+           is_word(s, f, p, NF_W_IS) || is_xw(x, s, f, p, XW_ARE) || is_xw(x, s, f, p, XW_WERE);
+}
+
+/* The span after the first of "from", "by" (and "with" when with_ok) in (a, b), or -1. */
+static long counterpart_after(const scratch_t *s, int f, size_t a, size_t b, bool with_ok)
+{
+    for (size_t k = a + 1; k < b && k < s->se; k++) {
+        if (is_p(s, f, k, ',') || is_p(s, f, k, ';'))
+            return -1;
+        if (is_word(s, f, k, NF_W_FROM) || is_word(s, f, k, NF_W_BY) ||
+            (with_ok && is_word(s, f, k, NF_W_WITH)))
+            return after_word(s, f, k, 3);
+        if (is_word(s, f, k, NF_W_FOR)) { /* "for the Navy", "for Y's LNG project" */
+            long sp = after_word(s, f, k, 1);
+            return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
+        }
+        if (is_word(s, f, k, NF_W_TO))
+            return -1; /* "to supply ...": another frame reads it */
+    }
+    return -1;
+}
+
+/*
+ * The name inside the noun phrase (a, noun) that says whose the contract is: "a $2B Navy
+ * contract", "Meta cloud deal", "the Army's order". Only lower-case words, amounts and the
+ * possessive may stand between it and the noun.
+ */
+static long noun_modifier(const scratch_t *s, int f, size_t a, size_t noun)
+{
+    for (size_t k = noun; k > a + 1;) {
+        k--;
+        long sp = span_at(s, f, k);
+        if (sp >= 0)
+            return s->spans.v[sp].type == NF_SPAN_PLACE ? -1 : sp;
+        const nf_tok_t *t = tok(s, f, k);
+        if ((t->flags & NF_TOK_PUNCT) && !is_p(s, f, k, '-'))
+            return -1;
+        if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(IN)))
+            return -1;
+    }
+    return -1;
+}
+
+static void add_contract(scratch_t *s, nf_extraction_t *out, int supplier, int customer)
+{
+    if (supplier == customer)
+        customer = -1;
+    add_party(out, supplier, NF_ROLE_SUPPLIER);
+    add_party(out, customer, NF_ROLE_CUSTOMER);
+    set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+}
+
+/*
+ * Contract frames, read from the verb at v: who supplies and who buys.
+ *   "X wins/secures/lands a $N contract (from|by|with Y)", "X bags a Y contract": X supplies Y
+ *   "Y awards X a contract", "X (was) awarded a contract by Y", "contract awarded to X"
+ *   "X to supply/provide Y with ...", "X supplies ... to Y", "X licenses ... to Y" (from Y:
+ *     Y supplies)
+ *   "X selected/chosen/hired by Y", "Y taps/picks/hires X to/for ..."
+ *   "Y orders ... from X"
+ * Returns true when the verb was read as one of them.
+ */
+static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, size_t v)
+{
+    int f = s->f;
+    if (win_verb(x, s, f, v)) {
+        size_t k = v + 1;
+        bool money_word = false;
+        for (; k < s->se && k < v + 9; k++) {
+            if (contract_noun(x, s, f, k))
+                break;
+            uint64_t c = cues(s, f, k);
+            money_word |= (c & (C(ROUND) | C(INVEST) | C(DEBT) | C(OTHERMONEY))) != 0;
+            if ((c & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(ACQUIRE) | C(MERGE))) ||
+                is_p(s, f, k, ',') || is_p(s, f, k, '.') || is_p(s, f, k, ';') ||
+                is_p(s, f, k, ':'))
+                return false;
+        }
+        if (k >= s->se || k >= v + 9 || money_word)
+            return false;
+        /* "gets a deal for Y's shows" buys; a deal or agreement is won only from someone */
+        bool deal = is_word(s, f, k, NF_W_DEAL) || is_xw(x, s, f, k, XW_DEALS) ||
+                    is_word(s, f, k, NF_W_AGREEMENT) || is_word(s, f, k, NF_W_AGREEMENTS);
+        bool gets = is_word(s, f, v, NF_W_GETS) || is_xw(x, s, f, v, XW_GOT) ||
+                    is_word(s, f, v, NF_W_RECEIVES) || is_xw(x, s, f, v, XW_RECEIVED);
+        if (deal && gets)
+            return false;
+        int supplier = party_entity(x, s, subject_of(s, f, v, 8));
+        if (supplier < 0)
+            return false;
+        long cust = counterpart_after(s, f, k, k + 6, true);
+        if (cust < 0)
+            cust = noun_modifier(s, f, v, k);
+        int customer = party_entity(x, s, cust);
+        if (deal && (customer < 0 || customer == supplier))
+            return false;
+        add_contract(s, out, supplier, customer);
+        return true;
+    }
+    if (is_xw(x, s, f, v, XW_AWARD) || is_xw(x, s, f, v, XW_AWARDS) ||
+        is_word(s, f, v, NF_W_AWARDED)) {
+        size_t k = v + 1;
+        while (k < s->se && k < v + 10 && !contract_noun(x, s, f, k))
+            k++;
+        bool noun_after = k < s->se && k < v + 10;
+        bool noun_before = v > s->ss && contract_noun(x, s, f, v - 1);
+        if (!noun_after && !noun_before)
+            return false;
+        if (noun_before && is_word(s, f, v, NF_W_AWARDED) && is_word(s, f, v + 1, NF_W_TO)) {
+            /* "contract awarded to X" */
+            long sp = span_at(s, f, v + 2);
+            int supplier = sp >= 0 && s->spans.v[sp].first == v + 2 ? party_entity(x, s, sp) : -1;
+            if (supplier < 0)
+                return false;
+            add_contract(s, out, supplier,
+                         party_entity(x, s, counterpart_after(s, f, v + 1, s->se, false)));
+            return true;
+        }
+        size_t o = is_word(s, f, v + 1, NF_W_THE) ? v + 2 : v + 1;
+        long obj = span_at(s, f, o);
+        bool active = obj >= 0 && s->spans.v[obj].first == o && !be_before(x, s, f, v);
+        long subj = subject_of(s, f, v, 8);
+        if (active) { /* "Y awards X a contract" */
+            add_contract(s, out, party_entity(x, s, obj), party_entity(x, s, subj));
+            return true;
+        }
+        if (noun_after && !be_before(x, s, f, v) && is_word(s, f, k + 1, NF_W_TO)) {
+            /* "Y awards a contract to X" */
+            add_contract(s, out, party_entity(x, s, after_word(s, f, k + 1, 3)),
+                         party_entity(x, s, subj));
+            return true;
+        }
+        if (!noun_after)
+            return false;
+        /* passive: "X (was) awarded a $5M contract by Y", "X awarded Navy contract" */
+        int supplier = party_entity(x, s, subj);
+        if (supplier < 0)
+            return false;
+        long cust = counterpart_after(s, f, v, k + 6, false);
+        if (cust < 0)
+            cust = noun_modifier(s, f, v, k);
+        add_contract(s, out, supplier, party_entity(x, s, cust));
+        return true;
+    }
+    bool license = is_xw(x, s, f, v, XW_LICENSE) || is_xw(x, s, f, v, XW_LICENSES) ||
+                   is_xw(x, s, f, v, XW_LICENCE) || is_xw(x, s, f, v, XW_LICENCES) ||
+                   is_xw(x, s, f, v, XW_LICENSED);
+    bool supply = is_xw(x, s, f, v, XW_SUPPLY) || is_xw(x, s, f, v, XW_SUPPLIES) ||
+                  is_xw(x, s, f, v, XW_SUPPLIED) || is_xw(x, s, f, v, XW_SUPPLYING) ||
+                  is_xw(x, s, f, v, XW_PROVIDE) || is_xw(x, s, f, v, XW_PROVIDES) ||
+                  is_xw(x, s, f, v, XW_PROVIDED) || is_xw(x, s, f, v, XW_PROVIDING) ||
+                  is_xw(x, s, f, v, XW_DELIVER) || is_xw(x, s, f, v, XW_DELIVERS);
+    if (supply || license) {
+        /* a verb, not a noun: after its subject, "to", a modal, or "also" */
+        bool verb =
+            v > s->ss && ((span_at(s, f, v - 1) >= 0 && !(tok(s, f, v - 1)->flags & NF_TOK_POSS)) ||
+                          is_word(s, f, v - 1, NF_W_TO) || is_word(s, f, v - 1, NF_W_WILL) ||
+                          is_xw(x, s, f, v - 1, XW_WOULD) || is_xw(x, s, f, v - 1, XW_CAN) ||
+                          is_xw(x, s, f, v - 1, XW_ALSO));
+        if (!verb || contract_noun(x, s, f, v + 1) || is_xw(x, s, f, v + 1, XW_CHAIN) ||
+            is_xw(x, s, f, v + 1, XW_CHAINS) || is_word(s, f, v + 1, NF_W_BY))
+            return false;
+        long subj = subject_of(s, f, v, 8), other = -1;
+        bool from = false;
+        size_t o = v + 1;
+        if (is_word(s, f, o, NF_W_THE) || is_word(s, f, o, NF_W_ITS))
+            o++;
+        long obj = span_at(s, f, o);
+        if (obj >= 0 && s->spans.v[obj].first == o) {
+            /* "supply Y with engines", "provide Y, a carrier, ...": Y buys; "supply Nvidia
+             * chips to Y": Nvidia names the product */
+            size_t e = s->spans.v[obj].last + 1;
+            if (e >= s->se || is_word(s, f, e, NF_W_WITH) || is_word(s, f, e, NF_W_FOR) ||
+                is_word(s, f, e, NF_W_IN) || (tok(s, f, e)->flags & NF_TOK_PUNCT) ||
+                (tok(s, f, e)->flags & NF_TOK_NUM))
+                other = obj;
+        }
+        for (size_t k = v + 1; other < 0 && k < s->se && k < v + 12; k++) {
+            if (is_p(s, f, k, ';') || is_p(s, f, k, ':'))
+                break;
+            if (is_word(s, f, k, NF_W_TO) && !(cues(s, f, k + 1) & C(VERB)))
+                other = after_word(s, f, k, 3);
+            else if (license && is_word(s, f, k, NF_W_FROM)) {
+                other = after_word(s, f, k, 3);
+                from = other >= 0;
+            }
+        }
+        int es = party_entity(x, s, subj), eo = party_entity(x, s, other);
+        if (es < 0 || eo < 0 || es == eo)
+            return false;
+        if (from)
+            add_contract(s, out, eo, es);
+        else
+            add_contract(s, out, es, eo);
+        return true;
+    }
+    bool chosen = is_xw(x, s, f, v, XW_SELECTED) || is_xw(x, s, f, v, XW_CHOSEN) ||
+                  is_xw(x, s, f, v, XW_PICKED) || is_xw(x, s, f, v, XW_TAPPED) ||
+                  is_xw(x, s, f, v, XW_HIRED) || is_xw(x, s, f, v, XW_COMMISSIONED) ||
+                  is_xw(x, s, f, v, XW_CONTRACTED);
+    if (chosen && is_word(s, f, v + 1, NF_W_BY)) { /* "X selected by Y to build ..." */
+        int es = party_entity(x, s, subject_of(s, f, v, 8)),
+            eb = party_entity(x, s, after_word(s, f, v + 1, 3));
+        if (es < 0 || eb < 0 || es == eb)
+            return false;
+        add_contract(s, out, es, eb);
+        return true;
+    }
+    bool picks = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_PICKS) ||
+                 is_word(s, f, v, NF_W_SELECTS) || is_word(s, f, v, NF_W_CHOOSES) ||
+                 is_xw(x, s, f, v, XW_HIRES);
+    if (picks) { /* "Y taps X to build ...", "Y picks X for contract", "Y hires X as adviser" */
+        long obj = span_at(s, f, v + 1);
+        if (obj < 0 || s->spans.v[obj].first != v + 1)
+            return false;
+        size_t e = s->spans.v[obj].last + 1;
+        if (!is_word(s, f, e, NF_W_TO) && !is_word(s, f, e, NF_W_FOR) && !is_word(s, f, e, NF_W_AS))
+            return false;
+        int es = party_entity(x, s, subject_of(s, f, v, 8)), eo = party_entity(x, s, obj);
+        if (es < 0 || eo < 0 || es == eo)
+            return false;
+        add_contract(s, out, eo, es);
+        return true;
+    }
+    if (is_xw(x, s, f, v, XW_ORDERS) || is_xw(x, s, f, v, XW_ORDERED) ||
+        (is_xw(x, s, f, v, XW_ORDER) && v > s->ss &&
+         (is_word(s, f, v - 1, NF_W_TO) || is_word(s, f, v - 1, NF_W_WILL)))) {
+        /* "Y orders 20 jets from X" */
+        if (v > s->ss && (is_word(s, f, v - 1, NF_W_THE) || is_word(s, f, v - 1, NF_W_A)))
+            return false;
+        long from = -1;
+        for (size_t k = v + 1; k < s->se && k < v + 12; k++)
+            if (is_word(s, f, k, NF_W_FROM)) {
+                from = after_word(s, f, k, 3);
+                break;
+            }
+        int es = party_entity(x, s, subject_of(s, f, v, 8)), ef = party_entity(x, s, from);
+        if (es < 0 || ef < 0 || es == ef)
+            return false;
+        add_contract(s, out, ef, es);
+        return true;
+    }
+    return false;
+}
+
 /* Reads one sentence [ss, se) of field f for deal roles. */
 static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
@@ -530,7 +898,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         sent |= cues(s, f, i);
     for (size_t v = s->ss; v < s->se; v++) {
         uint64_t c = cues(s, f, v);
-        if (!c || span_at(s, f, v) >= 0)
+        if (span_at(s, f, v) >= 0 || !(tok(s, f, v)->flags & NF_TOK_WORD))
+            continue;
+        if (contract_frame(x, s, out, v))
+            continue;
+        if (!c)
             continue;
         const nf_tok_t *t = tok(s, f, v);
         bool to_verb =

@@ -506,6 +506,67 @@ static void test_entities(void)
     CHECK(!ex.deal.present && !ex.funding.present && !ex.infra.present);
 }
 
+/* Contract frames: who supplies and who buys, from the verb (own sentences). */
+static void test_contract_frames(void)
+{
+    static const struct {
+        const char *title, *supplier, *customer;
+    } cases[] = {
+        {"Kestrel Systems secures $12 million order from Halden Rail", "Kestrel Systems",
+         "Halden Rail"},
+        {"Kestrel Systems wins maintenance contract with Orbis Airlines", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems lands six-year Orbis Airlines cloud deal", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Orbis Airlines awards Kestrel Systems a $30 million contract", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Orbis Airlines awarded Kestrel Systems a maintenance contract", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems awarded $5M contract by Orbis Airlines", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems was awarded a contract by Orbis Airlines", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Orbis Airlines awards a fleet contract to Kestrel Systems", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems to supply Orbis Airlines with jet engines", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems will supply turbines to Halden Rail", "Kestrel Systems", "Halden Rail"},
+        {"Kestrel Systems to provide Orbis Airlines with cloud services", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems licenses its battery technology to Volta Motors", "Kestrel Systems",
+         "Volta Motors"},
+        {"Volta Motors licenses battery technology from Kestrel Systems", "Kestrel Systems",
+         "Volta Motors"},
+        {"Kestrel Systems selected by Orbis Airlines to upgrade its fleet", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Kestrel Systems has been chosen by Orbis Airlines to supply engines", "Kestrel Systems",
+         "Orbis Airlines"},
+        {"Halden Rail picks Kestrel Systems for signalling work", "Kestrel Systems", "Halden Rail"},
+        {"Orbis Airlines orders 20 jets from Kestrel Systems", "Kestrel Systems", "Orbis Airlines"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run(cases[i].title, NULL, NF_EXTRACT_DEAL);
+        bool ok = has_party(cases[i].supplier, NF_ROLE_SUPPLIER) &&
+                  has_party(cases[i].customer, NF_ROLE_CUSTOMER) &&
+                  ex.deal.kind == NF_DEAL_CONTRACT;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  (in \"%s\")\n", cases[i].title);
+    }
+    /* a deal one gets is bought, not won; a round won from investors is no contract */
+    run("Palmetto TV gets exclusive deal for Harbor Kids shows", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Palmetto TV", NF_ROLE_SUPPLIER));
+    run("Kestrel Systems secures $40 million funding deal from Orbit Capital", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(!has_party("Kestrel Systems", NF_ROLE_SUPPLIER));
+    /* "supply" as a noun is no frame; a contract with no named buyer names only the seller */
+    run("Kestrel Systems warns of supply chain strain at Orbis Airlines", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Kestrel Systems", NF_ROLE_SUPPLIER));
+    run("Kestrel Systems wins $40 million contract", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Kestrel Systems", NF_ROLE_SUPPLIER));
+    CHECK_INT(ex.deal.parties_n, 1);
+}
+
 /* Fixtures: articles with expectations ------------------------------------------------ */
 
 static double num(const cJSON *j)
@@ -789,6 +850,7 @@ int main(void)
     test_forms();
     test_kinds();
     test_entities();
+    test_contract_frames();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
     test_encode();
