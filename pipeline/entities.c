@@ -288,10 +288,26 @@ static bool legal_suffix(const nf_tok_t *t)
     }
 }
 
+/* Suffix-like words that also describe a site: "Data", "Power", "Cloud", "Fiber". */
+static const uint64_t PLACE_NOUNS = C(DC) | C(POWER) | C(NETWORK) | C(BUILD) | C(COMPUTE) |
+                                    C(DESC) | C(SUPPLY) | C(FAB) | C(REGION);
+
 /* Words that are never a name by themselves: "Dutch", "March", "Startup", "Says". */
 static const uint64_t NOT_A_NAME = C(FUNC) | C(DESC) | C(VERB) | C(GOV) | C(NATION) | C(TO) |
                                    C(FROM) | C(WITH) | C(BY) | C(IN) | C(FOR) | C(AND) | C(AT) |
                                    C(OF);
+
+static bool common_abbreviation(const char *text, const nf_tok_t *t)
+{
+    static const char *const words[] = {"SPAC", "SPACs", "IPO", "IPOs", "CEO", "CFO",
+                                        "PCT",  "ETF",   "M&A", "LBO",  "PE",  "VC"};
+    if (!(t->flags & NF_TOK_UPPER) || t->len > 5)
+        return false;
+    for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+        if (nf_tok_is(text, t, words[k]))
+            return true;
+    return false;
+}
 
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
                      const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
@@ -361,6 +377,18 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 if (other_name)
                     entry = -1;
                 int type = e->kind >= NF_GAZ_COUNTRY ? NF_SPAN_PLACE : NF_SPAN_ORG;
+                /* "Boston Dynamics", "Durham Labs Inc": a place that a company suffix follows
+                 * names a company; not "Texas Data Center" or "Ohio Power plant" */
+                while (type == NF_SPAN_PLACE && !weak && l + 1 < n &&
+                       nf_gazetteer_suffix(gz, toks->v[l + 1].hash) &&
+                       (toks->v[l + 1].flags & NF_TOK_CAP) &&
+                       !(toks->v[l + 1].cues & PLACE_NOUNS) &&
+                       !(l + 2 < n && (toks->v[l + 2].cues & PLACE_NOUNS))) {
+                    l++;
+                    entry = -1;
+                }
+                if (entry < 0 && e->kind >= NF_GAZ_COUNTRY)
+                    type = NF_SPAN_ORG;
                 if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)l, type, field,
                              entry) != 0)
                     return NF_ENOMEM;
@@ -454,6 +482,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 named = true;
         if (!named) {
             i = j;
+            continue;
+        }
+        /* "SPAC", "IPO": a common abbreviation alone is not a name */
+        if (i == j && common_abbreviation(text, &toks->v[i])) {
             continue;
         }
         /* "TV", "End-to-end": a two-letter capital word or the head of a compound */

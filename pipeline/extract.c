@@ -889,6 +889,57 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
     return false;
 }
 
+/*
+ * Apposition after a verb at v: "acquires DNS provider Dyn", "buys Brazilian farm-supply
+ * retailer Casa Verde", "Tribune-owned Gracenote". A descriptor noun (provider, retailer,
+ * startup, ...) right before a name makes that name the object; a name in front of the
+ * descriptor only qualifies it. obj is the object found so far (-1 for none).
+ */
+static long appositive(const scratch_t *s, int f, size_t v, long obj)
+{
+    size_t i = obj >= 0 ? s->spans.v[obj].last + 1 : v + 1;
+    if (obj >= 0 && (i >= s->se || !(cues(s, f, i) & C(DESC)) || is_p(s, f, i, ',')))
+        return obj; /* a name not followed by a descriptor is the object itself */
+    for (size_t k = i; k < s->se && k < i + 12; k++) {
+        const nf_tok_t *t = tok(s, f, k);
+        long sp = span_at(s, f, k);
+        if (sp >= 0)
+            return k > i && (cues(s, f, k - 1) & C(DESC)) && s->spans.v[sp].first == k &&
+                           s->spans.v[sp].type != NF_SPAN_PLACE
+                       ? sp
+                       : obj;
+        if ((t->flags & NF_TOK_PUNCT) && !is_p(s, f, k, '-'))
+            return obj;
+        if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(IN) | C(OF) | C(AND) |
+                       C(VERB) | C(STAKE)))
+            return obj;
+    }
+    return obj;
+}
+
+/*
+ * The subject that opens the sentence, when a verb follows it: "Marlow Papers to go public
+ * ...", "The Acme Group said ...". Only a determiner, a nationality or descriptors may come
+ * before it ("Mortgage lender X"). Returns the span if it ends before token v, else -1.
+ */
+static long lead_subject(const scratch_t *s, int f, size_t v)
+{
+    for (size_t i = s->ss; i < v && i < s->ss + 5; i++) {
+        long sp = span_at(s, f, i);
+        if (sp >= 0) {
+            size_t e = s->spans.v[sp].last + 1;
+            if (e >= v || s->spans.v[sp].type == NF_SPAN_PLACE)
+                return -1;
+            return cues(s, f, e) & (C(VERB) | C(TO) | C(ANNOUNCE) | C(RUMOR)) ? sp : -1;
+        }
+        const nf_tok_t *t = tok(s, f, i);
+        if ((t->flags & NF_TOK_PUNCT) || !(t->cues & (C(FUNC) | C(DESC) | C(NATION))) ||
+            (t->cues & C(VERB)))
+            return -1;
+    }
+    return -1;
+}
+
 /* Reads one sentence [ss, se) of field f for deal roles. */
 static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
@@ -929,6 +980,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         b = after_word(s, f, w, 2);
                     if (b >= 0 && a < 0)
                         a = next_in_list(s, f, b);
+                    /* "X to go public through a merger with Y": the sentence's subject */
+                    if (b >= 0 && a < 0 && is_word(s, f, w, NF_W_WITH))
+                        a = lead_subject(s, f, v);
                 }
                 int ea = party_entity(x, s, a), eb = party_entity(x, s, b);
                 if (ea >= 0 || eb >= 0) {
@@ -944,7 +998,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             if (!noun) {
                 bool supply = false;
                 for (size_t q = v + 1; q < s->se && q < v + 4; q++)
-                    supply |= (cues(s, f, q) & (C(POWER) | C(SUPPLY))) && span_at(s, f, q) < 0;
+                    supply |= (cues(s, f, q) & (C(POWER) | C(SUPPLY))) &&
+                              !(cues(s, f, q) & C(DESC)) && span_at(s, f, q) < 0;
                 if (supply) {
                     long buyer = subject_of(s, f, v, 8), from = -1;
                     for (size_t q = v + 1; q < s->se && q < v + 16; q++)
@@ -1006,6 +1061,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     w = v + 1;
                 subj = subject_of(s, f, v, 8);
                 obj = object_of(s, f, w, 6);
+                obj = appositive(s, f, w, obj);
                 /* "buys majority share in Y" */
                 if (obj >= 0 && obj == subj)
                     obj = -1;

@@ -567,6 +567,36 @@ static void test_contract_frames(void)
     CHECK_INT(ex.deal.parties_n, 1);
 }
 
+/* Apposition, place-named companies and the subject of a merger (own sentences). */
+static void test_noun_phrases(void)
+{
+    /* a descriptor before a name makes the name the object; the name before it qualifies */
+    run("Granite Soft acquires DNS provider Quillo, a rival of Nimbus", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Granite Soft", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Quillo", NF_ROLE_TARGET));
+    CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    run("Granite Soft acquires escrow-as-a-service platform Tilbury Pay", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Tilbury Pay", NF_ROLE_TARGET));
+    run("Granite Soft Buys Audience Analytics Firm Quillo For $20M", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Quillo", NF_ROLE_TARGET));
+    CHECK(!has_party("Audience Analytics", NF_ROLE_TARGET));
+    /* a place followed by a company suffix names a company, but not a site */
+    run("Granite Soft buys Boston Dynamics", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Boston Dynamics", NF_ROLE_TARGET));
+    run("Granite Soft to build Texas Data Center", NULL, NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.location, "Texas");
+    /* "go public through a merger with Y": the opening subject is the other party */
+    run("Marlow Papers to go public through merger with Cobalt Acquisition Corp", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Marlow Papers", NF_ROLE_PARTNER));
+    CHECK(has_party("Cobalt Acquisition Corp", NF_ROLE_PARTNER));
+    CHECK_INT(ex.deal.kind, NF_DEAL_MERGER);
+    /* "SPAC" alone is not a party */
+    run("Marlow Papers agrees to SPAC deal with Cobalt Acquisition Corp", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("SPAC") < 0);
+    CHECK(has_party("Marlow Papers", NF_ROLE_PARTNER));
+}
+
 /* Fixtures: articles with expectations ------------------------------------------------ */
 
 static double num(const cJSON *j)
@@ -851,6 +881,7 @@ int main(void)
     test_kinds();
     test_entities();
     test_contract_frames();
+    test_noun_phrases();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
     test_encode();
