@@ -387,6 +387,13 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                     l++;
                     entry = -1;
                 }
+                /* "the U.S. government", "Germany's government": a country's government
+                 * is a party, not a place */
+                if (e->kind == NF_GAZ_COUNTRY && l + 1 < n &&
+                    nf_tok_is(text, &toks->v[l + 1], "government")) {
+                    l++;
+                    entry = -1;
+                }
                 if (entry < 0 && e->kind >= NF_GAZ_COUNTRY)
                     type = NF_SPAN_ORG;
                 if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)l, type, field,
@@ -428,6 +435,14 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         }
         if (!capital(t))
             continue;
+        /* "the German government": a nationality and "government" name a party */
+        if ((t->cues & C(NATION)) && i + 1 < n && nf_tok_is(text, &toks->v[i + 1], "government")) {
+            if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)i + 1, NF_SPAN_ORG,
+                         field, -1) != 0)
+                return NF_ENOMEM;
+            i++;
+            continue;
+        }
         /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name */
         if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
             !nf_gazetteer_suffix(gz, t->hash))

@@ -595,6 +595,27 @@ static void test_noun_phrases(void)
     run("Marlow Papers agrees to SPAC deal with Cobalt Acquisition Corp", NULL, NF_EXTRACT_DEAL);
     CHECK(entity_named("SPAC") < 0);
     CHECK(has_party("Marlow Papers", NF_ROLE_PARTNER));
+    /* a possessive pronoun refers back to the sentence's subject */
+    run("Rowan Tate said his $3bn acquisition of Marlow Papers was on hold", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Rowan Tate", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Marlow Papers", NF_ROLE_TARGET));
+    /* a country's government is a party (an investor here), never an operator */
+    run("The German government plans to take a 25% stake in Halden Power", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("German government", NF_ROLE_INVESTOR));
+    CHECK(has_party("Halden Power", NF_ROLE_TARGET));
+    run("The U.S. government will fund a fiber network in Ohio", NULL, NF_EXTRACT_INFRA);
+    CHECK(ex.infra.operator_ < 0);
+    /* "with new customer Y" says who buys */
+    run("Halden Leasing closes sale and leaseback with new customer Orbis Airlines", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Orbis Airlines", NF_ROLE_CUSTOMER));
+    CHECK(has_party("Halden Leasing", NF_ROLE_SUPPLIER));
+    /* a distributor buys from every content owner listed */
+    run("Corvane Cable becomes first provider to distribute Lumen Studios and Brightside online",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Corvane Cable", NF_ROLE_CUSTOMER));
+    CHECK(has_party("Lumen Studios", NF_ROLE_SUPPLIER));
+    CHECK(has_party("Brightside", NF_ROLE_SUPPLIER));
 }
 
 /* Fixtures: articles with expectations ------------------------------------------------ */
