@@ -6,7 +6,9 @@
  * ticker positions ("(NASDAQ: MU)", "<DEC>", "$TMUS"), and capitalised runs of unknown
  * words: a run that ends in a company suffix ("Illusive Networks", "Hulk Labs") is an
  * organisation, one introduced by a title ("CEO Andy Jassy") or followed by one ("Pat
- * Gelsinger, chief executive") is a person, "<Name> County" is a place. Every other
+ * Gelsinger, chief executive") is a person, "<Name> County" is a place, a place followed
+ * by a company suffix is an organisation ("Boston Dynamics"), and so is a country's
+ * government ("the German government"). Every other
  * capitalised run is kept as a candidate span: the role patterns in extract.c promote a
  * candidate to an organisation when it fills a slot ("<X> raises $5M").
  *

@@ -8,9 +8,11 @@
  * pattern is a cue word in a sentence plus the names in the slots around it: the name
  * just before an acquisition verb is the acquirer and the one after it the target, the
  * name before "raises" is the company raising, the names after "from" or "led by" are
- * its investors, and so on. Headlines are read first because they state the event most
- * plainly; body sentences add what the headline leaves out. Nothing here allocates once
- * the scratch buffers have grown to the size of the articles seen.
+ * its investors, and so on. Contract frames (contract_frame) read supplier and customer
+ * from the verb's voice and prepositions: "X wins a contract from Y", "Y awards X a
+ * contract", "X supplies Y with ...", "X selected by Y". Headlines are read first because they
+ * state the event most plainly; body sentences add what the headline leaves out. Nothing here
+ * allocates once the scratch buffers have grown to the size of the articles seen.
  */
 #include "extract.h"
 
