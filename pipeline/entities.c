@@ -297,12 +297,34 @@ static const uint64_t NOT_A_NAME = C(FUNC) | C(DESC) | C(VERB) | C(GOV) | C(NATI
                                    C(FROM) | C(WITH) | C(BY) | C(IN) | C(FOR) | C(AND) | C(AT) |
                                    C(OF);
 
+/*
+ * "Capital Projects Fund (CPF)": the bracketed capitals at i + 1 spell the initials of the
+ * capitalised words before the bracket at i, so they define an abbreviation, not a ticker.
+ */
+static bool defines_abbreviation(const char *text, const nf_toks_t *toks, size_t i)
+{
+    const nf_tok_t *ab = &toks->v[i + 1];
+    size_t len = ab->len;
+    if (len < 2 || len > 6 || i < len)
+        return false;
+    for (size_t k = 0; k < len; k++) {
+        const nf_tok_t *w = &toks->v[i - len + k];
+        if (!(w->flags & NF_TOK_WORD) || !(w->flags & (NF_TOK_CAP | NF_TOK_UPPER)) ||
+            (text[w->start] | 0x20) != (text[ab->start + k] | 0x20))
+            return false;
+    }
+    return true;
+}
+
 static bool common_abbreviation(const char *text, const nf_tok_t *t)
 {
     static const char *const words[] = {"SPAC", "SPACs", "IPO", "IPOs", "CEO", "CFO",
                                         "PCT",  "ETF",   "M&A", "LBO",  "PE",  "VC"};
     if (!(t->flags & NF_TOK_UPPER) || t->len > 5)
         return false;
+    /* "PPA", "SMR", "GPU", "LTE": an industry term the lexicon knows */
+    if (t->cues & (C(POWER) | C(NETWORK) | C(DC) | C(COMPUTE) | C(FAB) | C(DEBT)))
+        return true;
     for (size_t k = 0; k < sizeof(words) / sizeof(words[0]); k++)
         if (nf_tok_is(text, t, words[k]))
             return true;
@@ -325,7 +347,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             bool closed =
                 is_punct(text, t, '$') || (i + 2 < n && (is_punct(text, &toks->v[i + 2], '>') ||
                                                          is_punct(text, &toks->v[i + 2], ')')));
-            int32_t e = closed ? nf_gazetteer_ticker(gz, toks->v[i + 1].hash) : -1;
+            int32_t e = closed && !(is_punct(text, t, '(') && defines_abbreviation(text, toks, i))
+                            ? nf_gazetteer_ticker(gz, toks->v[i + 1].hash)
+                            : -1;
             if (e >= 0) {
                 if (add_ticker(gz, text, toks, ents, spans, (uint32_t)i + 1, field, e) != 0)
                     return NF_ENOMEM;
@@ -386,6 +410,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                        !(l + 2 < n && (toks->v[l + 2].cues & PLACE_NOUNS))) {
                     l++;
                     entry = -1;
+                    /* the rest of the name: "Idaho Capital Projects Fund" */
+                    while (l + 1 < n && capital(&toks->v[l + 1]) &&
+                           (!toks->v[l + 1].cues || nf_gazetteer_suffix(gz, toks->v[l + 1].hash)) &&
+                           !(toks->v[l + 1].cues & PLACE_NOUNS))
+                        l++;
                 }
                 /* "the U.S. government", "Germany's government": a country's government
                  * is a party, not a place */

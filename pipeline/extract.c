@@ -100,7 +100,9 @@
     X(VENDOR, "vendor")                                                                            \
     X(HIS, "his")                                                                                  \
     X(HER, "her")                                                                                  \
-    X(THEIR, "their")
+    X(THEIR, "their")                                                                              \
+    X(BASED, "based")                                                                              \
+    X(HEADQUARTERED, "headquartered")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -559,7 +561,14 @@ static bool public_body(const nf_extractor_t *x, const scratch_t *s, int e)
     const nf_gaz_entry_t *g = nf_entities_gaz(x->gz, &s->ents, e);
     if (g)
         return g->kind == NF_GAZ_PUBLIC_BODY;
-    /* "the German government" (entities.c): funds and regulates, neither raises nor runs */
+    /* "the German government" (entities.c), "Broadband Advisory Board": funds and
+     * regulates, neither raises nor runs */
+    if (s->ents.first_tok[e] < s->toks[s->ents.first_field[e]].n) {
+        int f = s->ents.first_field[e];
+        long sp = span_at(s, f, s->ents.first_tok[e]);
+        if (sp >= 0 && s->spans.v[sp].entity == e && (cues(s, f, s->spans.v[sp].last) & C(GOV)))
+            return true;
+    }
     const char *name = s->arena.data ? s->arena.data + s->ents.name_off[e] : "";
     size_t len = strlen(name);
     return len >= 10 && !strcmp(name + len - 10, "government");
@@ -1623,8 +1632,37 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
             nf_buf_append(&s->arena, "", 1);
             return 4;
         }
+        /* "a data center in Caledonia", "fiber to homes in Tidewater Region": an unknown
+         * name in the locative slot right after the asset */
+        if (sp->type == NF_SPAN_CANDIDATE && sp->first >= a && sp->first < b && sp->first > a + 1 &&
+            best < 4 &&
+            (is_word(s, f, sp->first - 1, NF_W_IN) || is_word(s, f, sp->first - 1, NF_W_NEAR)) &&
+            (cues(s, f, sp->first - 2) & (C(DC) | C(FAB) | C(COMPUTE) | C(NETWORK))) &&
+            !(sp->last + 1 < s->toks[f].n && (tok(s, f, sp->last + 1)->flags & NF_TOK_POSS))) {
+            uint32_t from = tok(s, f, sp->first)->start;
+            uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
+            s->location_off = s->arena.len;
+            nf_buf_append(&s->arena, text + from, to - from);
+            nf_buf_append(&s->arena, "", 1);
+            return 4;
+        }
         if (sp->first < a || sp->first >= b || sp->type != NF_SPAN_PLACE)
             continue;
+        /* "Austin-based X", "based in Boise", "headquartered in Ohio": where a company
+         * sits, not where it builds */
+        if ((is_p(s, f, sp->last + 1, '-') && is_xw(x, s, f, sp->last + 2, XW_BASED)) ||
+            (sp->first > 1 && is_word(s, f, sp->first - 1, NF_W_IN) &&
+             (is_xw(x, s, f, sp->first - 2, XW_BASED) ||
+              is_xw(x, s, f, sp->first - 2, XW_HEADQUARTERED))))
+            continue;
+        /* "Boise, Idaho-based": the state after the city is the same address */
+        if (k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
+            s->spans.v[k + 1].first == sp->last + 2 &&
+            is_p(s, f, s->spans.v[k + 1].last + 1, '-') &&
+            is_xw(x, s, f, s->spans.v[k + 1].last + 2, XW_BASED)) {
+            k++;
+            continue;
+        }
         uint32_t from = tok(s, f, sp->first)->start;
         uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
         int rank = 4; /* a county or an unknown place */
@@ -1667,7 +1705,17 @@ static bool before_verb(const scratch_t *s, int f, const nf_span_t *sp)
         if (c & (C(VERB) | C(BUILD) | C(ANNOUNCE) | C(INVEST) | C(TO)))
             return true;
         if (is_p(s, f, i, '.') && !(tok(s, f, i)->flags & NF_TOK_SPACE))
-            continue; /* "Micron Technology Inc. announced" */
+            continue;             /* "Micron Technology Inc. announced" */
+        if (is_p(s, f, i, '(')) { /* "Digital Power Optimization (DPO) has struck" */
+            size_t j = i + 1;
+            while (j < n && j < i + 6 && !is_p(s, f, j, ')'))
+                j++;
+            if (j < n && is_p(s, f, j, ')')) {
+                i = j;
+                continue;
+            }
+            return false;
+        }
         if (is_p(s, f, i, ',')) {
             /* "xAI, Elon Musk's AI start-up, is set to expand": past the aside */
             size_t j = i + 1;
@@ -1715,8 +1763,10 @@ static int operator_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
         if (sp->first < a || sp->first >= b || sp->type == NF_SPAN_PLACE ||
             sp->type == NF_SPAN_PERSON)
             continue;
-        if (sp->first > a && (cues(s, f, sp->first - 1) & (C(FROM) | C(BY))))
-            continue;
+        if (sp->first > a && ((cues(s, f, sp->first - 1) & (C(FROM) | C(BY))) ||
+                              (sp->first > a + 1 && is_word(s, f, sp->first - 1, NF_W_THE) &&
+                               (cues(s, f, sp->first - 2) & (C(FROM) | C(BY))))))
+            continue; /* "funding from (the) Idaho Capital Projects Fund" */
         bool subject = before_verb(s, f, sp);
         if (sp->type == NF_SPAN_CANDIDATE && !subject && !is_p(s, f, sp->last + 1, ','))
             continue;

@@ -618,6 +618,42 @@ static void test_noun_phrases(void)
     CHECK(has_party("Brightside", NF_ROLE_SUPPLIER));
 }
 
+/* Where an asset is and who runs it (own sentences). */
+static void test_infra_slots(void)
+{
+    /* an unknown town in the locative slot after the asset */
+    run("Kestrel Systems drops plans for 244-acre data center in Marrowfield", NULL,
+        NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.location, "Marrowfield");
+    /* where a company is based is not where it builds */
+    run("Austin-based Kestrel Systems opens its first data centre in Lagos", NULL,
+        NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.location, "Lagos");
+    run("Kestrel Systems, headquartered in Denver, will build a fab in Ohio", NULL,
+        NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.location, "Ohio");
+    run("Boise, Idaho-based Kestrel Systems will build a chip plant in Clay, N.Y.", NULL,
+        NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.location, "Clay, N.Y.");
+    /* a board or a fund that pays for a network does not run it */
+    run("Harbor Broadband Advisory Board approves fiber grant for rural towns", NULL,
+        NF_EXTRACT_INFRA);
+    CHECK(ex.infra.operator_ < 0);
+    run("The board awarded $120 million from the Idaho Capital Projects Fund (CPF) to "
+        "broadband projects",
+        NULL, NF_EXTRACT_INFRA);
+    CHECK(ex.infra.operator_ < 0);
+    CHECK(entity_named("Central Pacific Financial") < 0); /* CPF is defined, not a ticker */
+    /* an industry term in capitals is no name; a bracketed abbreviation does not hide the
+     * subject */
+    run("Under the new PPA, the developer Rimlight Compute (RC) has agreed to draw power for "
+        "its data centres",
+        NULL, NF_EXTRACT_INFRA);
+    CHECK(entity_named("PPA") < 0);
+    CHECK(ex.infra.operator_ >= 0 &&
+          !strcmp(ex.entities[ex.infra.operator_].name, "Rimlight Compute"));
+}
+
 /* Fixtures: articles with expectations ------------------------------------------------ */
 
 static double num(const cJSON *j)
@@ -903,6 +939,7 @@ int main(void)
     test_entities();
     test_contract_frames();
     test_noun_phrases();
+    test_infra_slots();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
     test_encode();
