@@ -1613,23 +1613,27 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
  * Alabama" when a city comes with its state. Returns the specificity found (0: none) and writes the
  * place into the arena when it beats best.
  */
+/* Records tokens [first, last] of field f as the location, as written. */
+static void set_location(scratch_t *s, int f, size_t first, size_t last)
+{
+    uint32_t from = tok(s, f, first)->start;
+    uint32_t to = tok(s, f, last)->start + tok(s, f, last)->len;
+    s->location_off = s->arena.len;
+    nf_buf_append(&s->arena, s->text[f] + from, to - from);
+    nf_buf_append(&s->arena, "", 1);
+}
+
 static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, size_t b, int best)
 {
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++) {
         const nf_span_t *sp = &s->spans.v[k];
-        const char *text = s->text[f];
         /* "near Newport, Wales", "in Clay, N.Y.": an unknown town named with its region */
         if (sp->type == NF_SPAN_CANDIDATE && sp->first >= a && sp->first < b && sp->first > 0 &&
             (is_word(s, f, sp->first - 1, NF_W_IN) || is_word(s, f, sp->first - 1, NF_W_NEAR)) &&
             k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
             s->spans.v[k + 1].first == sp->last + 2 && s->spans.v[k + 1].type == NF_SPAN_PLACE &&
             best < 4) {
-            const nf_span_t *st = &s->spans.v[k + 1];
-            uint32_t from = tok(s, f, sp->first)->start;
-            uint32_t to = tok(s, f, st->last)->start + tok(s, f, st->last)->len;
-            s->location_off = s->arena.len;
-            nf_buf_append(&s->arena, text + from, to - from);
-            nf_buf_append(&s->arena, "", 1);
+            set_location(s, f, sp->first, s->spans.v[k + 1].last);
             return 4;
         }
         /* "a data center in Caledonia", "fiber to homes in Tidewater Region": an unknown
@@ -1639,11 +1643,7 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
             (is_word(s, f, sp->first - 1, NF_W_IN) || is_word(s, f, sp->first - 1, NF_W_NEAR)) &&
             (cues(s, f, sp->first - 2) & (C(DC) | C(FAB) | C(COMPUTE) | C(NETWORK))) &&
             !(sp->last + 1 < s->toks[f].n && (tok(s, f, sp->last + 1)->flags & NF_TOK_POSS))) {
-            uint32_t from = tok(s, f, sp->first)->start;
-            uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
-            s->location_off = s->arena.len;
-            nf_buf_append(&s->arena, text + from, to - from);
-            nf_buf_append(&s->arena, "", 1);
+            set_location(s, f, sp->first, sp->last);
             return 4;
         }
         if (sp->first < a || sp->first >= b || sp->type != NF_SPAN_PLACE)
@@ -1663,8 +1663,6 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
             k++;
             continue;
         }
-        uint32_t from = tok(s, f, sp->first)->start;
-        uint32_t to = tok(s, f, sp->last)->start + tok(s, f, sp->last)->len;
         int rank = 4; /* a county or an unknown place */
         if (sp->gaz >= 0) {
             const nf_gaz_entry_t *g = nf_gazetteer_entry(x->gz, sp->gaz);
@@ -1681,12 +1679,10 @@ static int location_in(const nf_extractor_t *x, scratch_t *s, int f, size_t a, s
         }
         if (rank <= best)
             continue;
-        if (k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
-            s->spans.v[k + 1].first == sp->last + 2 && s->spans.v[k + 1].type == NF_SPAN_PLACE)
-            to = tok(s, f, s->spans.v[k + 1].last)->start + tok(s, f, s->spans.v[k + 1].last)->len;
-        s->location_off = s->arena.len;
-        nf_buf_append(&s->arena, text + from, to - from);
-        nf_buf_append(&s->arena, "", 1);
+        bool with_region = k + 1 < s->span_hi[f] && is_p(s, f, sp->last + 1, ',') &&
+                           s->spans.v[k + 1].first == sp->last + 2 &&
+                           s->spans.v[k + 1].type == NF_SPAN_PLACE;
+        set_location(s, f, sp->first, with_region ? s->spans.v[k + 1].last : sp->last);
         best = rank;
         if (best == 4)
             break;

@@ -621,20 +621,18 @@ static void test_noun_phrases(void)
 /* Where an asset is and who runs it (own sentences). */
 static void test_infra_slots(void)
 {
-    /* an unknown town in the locative slot after the asset */
-    run("Kestrel Systems drops plans for 244-acre data center in Marrowfield", NULL,
-        NF_EXTRACT_INFRA);
-    CHECK_STR(ex.infra.location, "Marrowfield");
-    /* where a company is based is not where it builds */
-    run("Austin-based Kestrel Systems opens its first data centre in Lagos", NULL,
-        NF_EXTRACT_INFRA);
-    CHECK_STR(ex.infra.location, "Lagos");
-    run("Kestrel Systems, headquartered in Denver, will build a fab in Ohio", NULL,
-        NF_EXTRACT_INFRA);
-    CHECK_STR(ex.infra.location, "Ohio");
-    run("Boise, Idaho-based Kestrel Systems will build a chip plant in Clay, N.Y.", NULL,
-        NF_EXTRACT_INFRA);
-    CHECK_STR(ex.infra.location, "Clay, N.Y.");
+    static const char *const places[][2] = {
+        /* an unknown town in the locative slot after the asset */
+        {"Kestrel Systems drops plans for 244-acre data center in Marrowfield", "Marrowfield"},
+        /* where a company is based is not where it builds */
+        {"Austin-based Kestrel Systems opens its first data centre in Lagos", "Lagos"},
+        {"Kestrel Systems, headquartered in Denver, will build a fab in Ohio", "Ohio"},
+        {"Boise, Idaho-based Kestrel Systems will build a chip plant in Clay, N.Y.", "Clay, N.Y."},
+    };
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        run(places[i][0], NULL, NF_EXTRACT_INFRA);
+        CHECK_STR(ex.infra.location, places[i][1]);
+    }
     /* a board or a fund that pays for a network does not run it */
     run("Harbor Broadband Advisory Board approves fiber grant for rural towns", NULL,
         NF_EXTRACT_INFRA);
