@@ -102,7 +102,16 @@
     X(HER, "her")                                                                                  \
     X(THEIR, "their")                                                                              \
     X(BASED, "based")                                                                              \
-    X(HEADQUARTERED, "headquartered")
+    X(HEADQUARTERED, "headquartered")                                                              \
+    X(PREPARING, "preparing")                                                                      \
+    X(ATTEMPT, "attempt")                                                                          \
+    X(ATTEMPTS, "attempts")                                                                        \
+    X(TRYING, "trying")                                                                            \
+    X(THREATENS, "threatens")                                                                      \
+    X(EFFORT, "effort")                                                                            \
+    X(MAKES, "makes")                                                                              \
+    X(LAUNCHES, "launches")                                                                        \
+    X(SUBMITS, "submits")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1295,23 +1304,43 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
     }
 }
 
-static nf_deal_status_t status_of(const scratch_t *s, int f, size_t a, size_t b)
+/*
+ * The status a headline or lead sentence [a, b) implies (EXTRACTION.md): a deal stated as
+ * done or agreed ("X acquires Y", "X invests in Y", "X sells Y", "X raised $N from Y", "X
+ * to deploy ...") is announced; an offer one side makes ("X makes takeover offer for Y")
+ * and a walk-away only intended ("preparing to abandon", "attempt to walk away") imply none.
+ */
+static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, int f, size_t a,
+                                  size_t b)
 {
     uint64_t all = 0;
-    bool walk_away = false, to_acquire = false;
+    bool walk_away = false, intent = false, to_acquire = false, offer = false;
     for (size_t i = a; i < b; i++) {
         all |= cues(s, f, i);
-        walk_away |= is_word(s, f, i, NF_W_WALK) || is_word(s, f, i, NF_W_WALKING) ||
-                     is_word(s, f, i, NF_W_WALKS) || is_word(s, f, i, NF_W_ABANDON) ||
-                     is_word(s, f, i, NF_W_TERMINATED) || is_word(s, f, i, NF_W_SCRAPPED) ||
-                     is_word(s, f, i, NF_W_TERMINATE) || is_word(s, f, i, NF_W_ABANDONS) ||
-                     is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
-                     is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED);
+        bool walk = is_word(s, f, i, NF_W_WALK) || is_word(s, f, i, NF_W_WALKING) ||
+                    is_word(s, f, i, NF_W_WALKS) || is_word(s, f, i, NF_W_ABANDON) ||
+                    is_word(s, f, i, NF_W_TERMINATED) || is_word(s, f, i, NF_W_SCRAPPED) ||
+                    is_word(s, f, i, NF_W_TERMINATE) || is_word(s, f, i, NF_W_ABANDONS) ||
+                    is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
+                    is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED);
+        walk_away |= walk;
+        /* "preparing to abandon", "attempt to walk away", "threatens to terminate" */
+        for (size_t k = i > a + 3 ? i - 3 : a; walk && k < i; k++)
+            intent |= is_xw(x, s, f, k, XW_PREPARING) || is_xw(x, s, f, k, XW_ATTEMPT) ||
+                      is_xw(x, s, f, k, XW_ATTEMPTS) || is_xw(x, s, f, k, XW_TRYING) ||
+                      is_xw(x, s, f, k, XW_THREATENS) || is_xw(x, s, f, k, XW_EFFORT);
         to_acquire |= (is_word(s, f, i, NF_W_TO) || is_word(s, f, i, NF_W_WILL)) &&
-                      (cues(s, f, i + 1) & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST)));
+                      ((cues(s, f, i + 1) & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST) |
+                                             C(BUILD) | C(CONTRACT) | C(PARTNER))) ||
+                       is_word(s, f, i + 1, NF_W_PAY));
+        /* "makes a $55B takeover offer for Y": one side's offer */
+        for (size_t k = i > a + 6 ? i - 6 : a;
+             (is_word(s, f, i, NF_W_OFFER) || is_word(s, f, i, NF_W_BID)) && k < i; k++)
+            offer |= is_xw(x, s, f, k, XW_MAKES) || is_xw(x, s, f, k, XW_LAUNCHES) ||
+                     is_xw(x, s, f, k, XW_SUBMITS);
     }
     if (walk_away)
-        return NF_STATUS_TERMINATED;
+        return intent ? NF_STATUS_NONE : NF_STATUS_TERMINATED;
     if (all & C(BLOCK))
         return NF_STATUS_BLOCKED;
     if (all & C(TALKS))
@@ -1325,7 +1354,10 @@ static nf_deal_status_t status_of(const scratch_t *s, int f, size_t a, size_t b)
             is_word(s, f, i, NF_W_CLOSES) || is_word(s, f, i, NF_W_CLOSED) ||
             is_word(s, f, i, NF_W_ACQUIRED) || is_word(s, f, i, NF_W_BOUGHT))
             return NF_STATUS_COMPLETED;
-    if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(CONTRACT) | C(PARTNER)))
+    if (offer && !(all & C(ANNOUNCE)))
+        return NF_STATUS_NONE;
+    if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(CONTRACT) | C(PARTNER) | C(INVEST) |
+                             C(SELL) | C(RAISE)))
         return NF_STATUS_ANNOUNCED;
     return NF_STATUS_NONE;
 }
@@ -1944,7 +1976,7 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
     if (f == NF_TEXT_BODY)
         for (end = 1; end < s->toks[f].n && !(tok(s, f, end)->flags & NF_TOK_SENT); end++)
             ;
-    out->deal.status = status_of(s, f, 0, end);
+    out->deal.status = status_of(x, s, f, 0, end);
     int a = first_amount(out, NF_KIND_PRICE);
     if (a < 0)
         a = first_amount(out, NF_KIND_INVESTMENT);
