@@ -990,6 +990,23 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
     return lead_subject(s, f, i - 1);
 }
 
+/* A stake noun as the object of the verb at v: "sells its 15% stake in", "buys majority
+ * share in", "takes a holding in"; not "for $5B in cash and shares". */
+static bool stake_object(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
+{
+    (void)x;
+    for (size_t k = v + 1; k < s->se && k < v + 7; k++) {
+        if (is_word(s, f, k, NF_W_STAKE) || is_word(s, f, k, NF_W_SHARE) ||
+            ((cues(s, f, k) & C(STAKE)) && (tok(s, f, k)->flags & NF_TOK_WORD) &&
+             !is_word(s, f, k, NF_W_MAJORITY) && !is_word(s, f, k, NF_W_CONTROLLING) &&
+             !is_word(s, f, k, NF_W_EQUITY)))
+            return true;
+        if (cues(s, f, k) & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(IN) | C(OF)))
+            return false;
+    }
+    return false;
+}
+
 /* Reads one sentence [ss, se) of field f for deal roles. */
 static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
@@ -1014,6 +1031,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                          is_word(s, f, v, NF_W_BID) || is_word(s, f, v, NF_W_OFFER) ||
                          is_word(s, f, v, NF_W_SALE) || is_word(s, f, v, NF_W_MERGER));
         (void)t;
+        if ((c & C(ACQUIRE)) && !noun && is_word(s, f, v + 1, NF_W_INTO)) {
+            /* "X buys into Y": X invests in Y */
+            int es = party_entity(x, s, subject_of(s, f, v, 8)),
+                eo = party_entity(x, s, after_word(s, f, v + 1, 4));
+            if (es >= 0 && eo >= 0 && es != eo) {
+                add_party(out, es, NF_ROLE_INVESTOR);
+                add_party(out, eo, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_INVESTMENT, 3);
+            }
+            continue;
+        }
         if (c & (C(ACQUIRE) | C(MERGE)) || (noun && (sent & (C(ACQUIRE) | C(MERGE))))) {
             bool merge = (c & C(MERGE)) && !(c & C(ACQUIRE) && !is_word(s, f, v, NF_W_MERGER));
             if (merge) {
@@ -1142,7 +1170,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
             if (es >= 0 || eo >= 0 || seller >= 0) {
-                bool stake = sent & C(STAKE) && !is_word(s, f, v, NF_W_ACQUISITION) &&
+                /* a stake is what is bought ("buys 10% stake in Y"), not the payment ("for
+                 * $5B in cash and shares") */
+                bool stake = stake_object(x, s, f, v) && !is_word(s, f, v, NF_W_ACQUISITION) &&
                              !is_word(s, f, v, NF_W_TAKEOVER);
                 bool majority = false;
                 for (size_t q = v; q < s->se && q < v + 6; q++)
@@ -1155,7 +1185,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 } else {
                     add_party(out, es, NF_ROLE_ACQUIRER);
                     add_party(out, eo, NF_ROLE_TARGET);
-                    set_deal_kind(s, out, NF_DEAL_ACQUISITION, 6);
+                    /* "buys a majority share in Y": the buyer acquires, the deal is a stake */
+                    set_deal_kind(s, out, stake && majority ? NF_DEAL_STAKE : NF_DEAL_ACQUISITION,
+                                  6);
                 }
                 add_party(out, party_entity(x, s, seller), NF_ROLE_SELLER);
             }
@@ -1178,7 +1210,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, eo, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
-                set_deal_kind(s, out, NF_DEAL_DIVESTITURE, 4);
+                /* "X sells its 15% stake in Y to Z" sells a stake */
+                set_deal_kind(s, out,
+                              stake_object(x, s, f, v) ? NF_DEAL_STAKE : NF_DEAL_DIVESTITURE, 4);
             }
             continue;
         }
@@ -1282,7 +1316,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 set_deal_kind(s, out, c & C(JV) ? NF_DEAL_JOINT_VENTURE : NF_DEAL_PARTNERSHIP, 2);
             } else {
                 contract_roles(x, s, out, es, eo, sent);
-                set_deal_kind(s, out, NF_DEAL_CONTRACT, 2);
+                /* "X partners with Y to distribute ...": a partnership unless one side sells
+                 * the other compute or power */
+                bool roles_set =
+                    out->entities[es].roles & ((1u << NF_ROLE_SUPPLIER) | (1u << NF_ROLE_CUSTOMER));
+                set_deal_kind(
+                    s, out, (c & C(PARTNER)) && !roles_set ? NF_DEAL_PARTNERSHIP : NF_DEAL_CONTRACT,
+                    2);
             }
             continue;
         }

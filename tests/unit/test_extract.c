@@ -512,6 +512,28 @@ static void test_entities(void)
     run("Brill Media completes acquisition of Tonic Studios", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Tonic Studios", NF_ROLE_TARGET));
 
+    /* the deal's kind from what changes hands */
+    static const struct {
+        const char *title;
+        nf_deal_kind_t kind;
+    } kinds[] = {
+        {"Brill Media sells its 15% stake in Tonic Studios to Orbit Capital", NF_DEAL_STAKE},
+        {"Brill Media sells its radio unit to Tonic Studios", NF_DEAL_DIVESTITURE},
+        {"Orbit Capital buys majority stake in Tonic Studios", NF_DEAL_STAKE},
+        {"Orbit Capital buys Tonic Studios for $40 million in cash and shares",
+         NF_DEAL_ACQUISITION},
+        {"Orbit Capital buys into Tonic Studios", NF_DEAL_INVESTMENT},
+        {"Tessel Robotics partners with Marrow Logistics to distribute its robots",
+         NF_DEAL_PARTNERSHIP},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        run(kinds[i].title, NULL, NF_EXTRACT_DEAL);
+        CHECK_STR(nf_deal_kind_name(ex.deal.kind), nf_deal_kind_name(kinds[i].kind));
+    }
+    run("Orbit Capital buys into Tonic Studios", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Orbit Capital", NF_ROLE_INVESTOR));
+    CHECK(has_party("Tonic Studios", NF_ROLE_TARGET));
+
     /* no round is invented */
     run("Pivotal Loop raises $62 million", NULL, NF_EXTRACT_FUNDING);
     CHECK(ex.funding.present && ex.funding.round == NULL);
