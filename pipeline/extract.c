@@ -1566,18 +1566,27 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
 
 /* Infrastructure ----------------------------------------------------------------------- */
 
-static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b)
+/*
+ * The asset that the words of [a, b) describe. Words inside names do not count
+ * ("Constellation Energy", "Rocket Fiber") unless in_names: the last resort, when nothing
+ * else in the article names an asset ("Google Fiber is coming to Huntsville").
+ */
+static nf_asset_t asset_of(const scratch_t *s, int f, size_t a, size_t b, bool in_names)
 {
     int dc = 0, compute = 0, fab = 0, region = 0, net = 0, power = 0;
     for (size_t i = a; i < b; i++) {
         uint64_t c = cues(s, f, i);
-        /* words inside names do not count: "Constellation Energy", "Rocket Fiber" */
-        if (c && (tok(s, f, i)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && !s->headline[f] &&
-            span_at(s, f, i) >= 0)
+        if (c && !in_names && (tok(s, f, i)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+            !s->headline[f] && span_at(s, f, i) >= 0)
             continue;
-        if (c && s->headline[f] && span_at(s, f, i) >= 0 &&
+        if (c && !in_names && s->headline[f] && span_at(s, f, i) >= 0 &&
             s->spans.v[span_at(s, f, i)].type != NF_SPAN_CANDIDATE)
             continue;
+        /* "compute capacity", "a supercomputer": a compute deal or cluster (EXTRACTION.md) */
+        if ((c & C(COMPUTE)) &&
+            ((i + 1 < b && nf_tok_is(s->text[f], tok(s, f, i + 1), "capacity")) ||
+             (c & C(BUILD)))) /* "cluster", "supercomputer" */
+            compute += 2;
         if (is_word(s, f, i, NF_W_DATA) &&
             (is_word(s, f, i + 1, NF_W_CENTER) || is_word(s, f, i + 1, NF_W_CENTRE) ||
              is_word(s, f, i + 1, NF_W_CENTERS) || is_word(s, f, i + 1, NF_W_CENTRES)))
@@ -1631,7 +1640,7 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
     static const char *const units[] = {"gw",       "mw",     "gigawatts", "gigawatt", "megawatts",
                                         "megawatt", "gbps",   "tbps",      "exaflops", "petaflops",
                                         "exaflop",  "kw",     "gpus",      "gb",       "tb",
-                                        "gigabit",  "qubits", NULL};
+                                        "gigabit",  "qubits", "mbps",      "gbit",     NULL};
     const char *text = s->text[f];
     for (size_t i = a; i < b; i++) {
         const nf_tok_t *t = tok(s, f, i);
@@ -1654,6 +1663,9 @@ static bool capacity_in(scratch_t *s, int f, size_t a, size_t b)
             }
         }
         for (j = i + 1; !found && j < b && j < i + 4; j++) {
+            /* "100-megawatt" */
+            if (j == i + 1 && is_p(s, f, j, '-') && !(tok(s, f, j)->flags & NF_TOK_SPACE))
+                continue;
             if (is_word(s, f, j, NF_W_MILLION) || is_word(s, f, j, NF_W_THOUSAND) ||
                 (tok(s, f, j)->flags & NF_TOK_CAP && is_word(s, f, j + 1, NF_W_GPUS)))
                 continue;
@@ -2084,7 +2096,7 @@ static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *o
         size_t n = s->toks[f].n;
         size_t lim = n < 600 ? n : 600;
         if (in->asset == NF_ASSET_NONE)
-            in->asset = asset_of(s, f, 0, lim);
+            in->asset = asset_of(s, f, 0, lim, false);
         if (loc_rank < 4)
             loc_rank = location_in(x, s, f, 0, lim, loc_rank);
         if (s->capacity_off == NO_OFF)
@@ -2106,6 +2118,13 @@ static void fill_infra(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *o
     in->amount = first_amount(out, NF_KIND_CAPEX);
     if (in->amount < 0)
         in->amount = first_amount(out, NF_KIND_COMMITMENT);
+    /* EXTRACTION.md: the build, purchase, contract or loan amount for the asset */
+    if (in->amount < 0)
+        in->amount = first_amount(out, NF_KIND_PRICE);
+    if (in->amount < 0)
+        in->amount = first_amount(out, NF_KIND_INVESTMENT);
+    for (int f = 0; f < NF_TEXT__CNT && in->asset == NF_ASSET_NONE; f++)
+        in->asset = asset_of(s, f, 0, s->toks[f].n < 600 ? s->toks[f].n : 600, true);
     if (in->asset == NF_ASSET_NONE)
         in->asset = NF_ASSET_OTHER;
     in->present = true;

@@ -43,6 +43,7 @@ static nf_extraction_t ex;
 
 static cJSON *schema_root;
 static void check_schema(void);
+static bool amount_is(int idx, double v);
 
 static void run(const char *title, const char *body, unsigned mask)
 {
@@ -686,6 +687,31 @@ static void test_infra_slots(void)
     CHECK(entity_named("PPA") < 0);
     CHECK(ex.infra.operator_ >= 0 &&
           !strcmp(ex.entities[ex.infra.operator_].name, "Rimlight Compute"));
+    /* the asset from the words, from a name as a last resort; compute capacity and
+     * supercomputers are compute (EXTRACTION.md) */
+    static const struct {
+        const char *title;
+        nf_asset_t asset;
+    } assets[] = {
+        {"Orbis Fiber is coming to Springfield", NF_ASSET_NETWORK},
+        {"Kestrel Systems to pay Orbis $90M a month for compute capacity at its data centers",
+         NF_ASSET_COMPUTE_CLUSTER},
+        {"Kestrel Systems will build an AI supercomputer at its new data centre",
+         NF_ASSET_COMPUTE_CLUSTER},
+        {"Kestrel Systems opens a data centre in Lagos with Orbis Fiber", NF_ASSET_DATA_CENTER},
+    };
+    for (size_t i = 0; i < sizeof(assets) / sizeof(assets[0]); i++) {
+        run(assets[i].title, NULL, NF_EXTRACT_INFRA);
+        CHECK_STR(nf_asset_name(ex.infra.asset), nf_asset_name(assets[i].asset));
+    }
+    /* capacity as written, hyphenated or in Mbps */
+    run("Kestrel Systems opens a 100-megawatt data center in Ohio", NULL, NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.capacity, "100-megawatt");
+    run("Orbis Fiber brings 400 Mbps to homes in Ohio", NULL, NF_EXTRACT_INFRA);
+    CHECK_STR(ex.infra.capacity, "400 Mbps");
+    /* the purchase price of an asset is its amount */
+    run("Halden Power buys Orbis towers for $550 million", NULL, NF_EXTRACT_INFRA);
+    CHECK(amount_is(ex.infra.amount, 550e6));
 }
 
 /* Fixtures: articles with expectations ------------------------------------------------ */
