@@ -476,7 +476,14 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
             !nf_gazetteer_suffix(gz, t->hash))
             continue;
-        if (headline && (t->cues & HEADLINE_BREAK) && !nf_gazetteer_suffix(gz, t->hash))
+        /* "Led by Purchase Capital", "from Deal Partners": after "by" or "from", a
+         * lexicon word that a company suffix follows starts a name */
+        bool named_after = i > 0 && (toks->v[i - 1].cues & (C(BY) | C(FROM))) && i + 1 < n &&
+                           capital(&toks->v[i + 1]) &&
+                           nf_gazetteer_suffix(gz, toks->v[i + 1].hash) &&
+                           !(toks->v[i + 1].cues & PLACE_NOUNS);
+        if (headline && (t->cues & HEADLINE_BREAK) && !nf_gazetteer_suffix(gz, t->hash) &&
+            !named_after)
             continue;
         /* capitalised run */
         size_t j = i;

@@ -111,7 +111,12 @@
     X(EFFORT, "effort")                                                                            \
     X(MAKES, "makes")                                                                              \
     X(LAUNCHES, "launches")                                                                        \
-    X(SUBMITS, "submits")
+    X(SUBMITS, "submits")                                                                          \
+    X(EMERGES, "emerges")                                                                          \
+    X(EMERGED, "emerged")                                                                          \
+    X(EMERGING, "emerging")                                                                        \
+    X(SPUN, "spun")                                                                                \
+    X(ANGELS, "angels")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -309,6 +314,12 @@ static bool is_p(const scratch_t *s, int f, size_t i, char c)
 static uint64_t cues(const scratch_t *s, int f, size_t i)
 {
     return i < s->toks[f].n ? tok(s, f, i)->cues : 0;
+}
+
+static bool is_xw(const nf_extractor_t *x, const scratch_t *s, int f, size_t i, int w)
+{
+    return i < s->toks[f].n && tok(s, f, i)->hash == x->xword[w] &&
+           (tok(s, f, i)->flags & NF_TOK_WORD) && !(tok(s, f, i)->flags & NF_TOK_POSS);
 }
 
 /* Span (index into s->spans) covering token i of field f, or -1. */
@@ -549,6 +560,10 @@ static void investors_from(const nf_extractor_t *x, scratch_t *s, nf_extraction_
                            unsigned mask, long sp, bool lead)
 {
     for (int guard = 0; sp >= 0 && guard < 12; guard++, sp = next_in_list(s, s->f, sp)) {
+        /* "from Atomico and Angels": unnamed angels are no investors (EXTRACTION.md) */
+        if (s->spans.v[sp].first == s->spans.v[sp].last &&
+            is_xw(x, s, s->f, s->spans.v[sp].first, XW_ANGELS))
+            continue;
         int e = party_entity(x, s, sp);
         if (e < 0)
             continue;
@@ -633,12 +648,6 @@ static bool asset_noun(const scratch_t *s, int f, size_t i)
     default:
         return false;
     }
-}
-
-static bool is_xw(const nf_extractor_t *x, const scratch_t *s, int f, size_t i, int w)
-{
-    return i < s->toks[f].n && tok(s, f, i)->hash == x->xword[w] &&
-           (tok(s, f, i)->flags & NF_TOK_WORD) && !(tok(s, f, i)->flags & NF_TOK_POSS);
 }
 
 /* A noun for what a contract frame is about: "contract", "order", "tender", "deal". */
@@ -1218,7 +1227,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         }
         bool takes_stake = (is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_TAKE)) &&
                            ((cues(s, f, v + 2) | cues(s, f, v + 3) | cues(s, f, v + 4)) & C(STAKE));
-        if ((c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT)) ||
+        if ((c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT) &&
+             !(cues(s, f, v + 1) & C(DESC))) ||
             takes_stake) {
             /* "X invests in Y", "X takes a 10% stake in Y", "X leads $N round in Y" */
             long subj = subject_of(s, f, v, 5), obj = -1;
@@ -1503,8 +1513,12 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             uint64_t back = 0;
             for (size_t k = v > s->ss + 8 ? v - 8 : s->ss; k < v; k++)
                 back |= cues(s, f, k);
-            if (back & (C(RAISE) | C(ROUND) | C(INVEST)) ||
-                is_word(s, f, v - 1, NF_W_PARTICIPATION))
+            /* "emerges from stealth", "spun out from MIT's lab": where it comes from */
+            bool origin = is_xw(x, s, f, v - 1, XW_EMERGES) || is_xw(x, s, f, v - 1, XW_EMERGED) ||
+                          is_xw(x, s, f, v - 1, XW_EMERGING) ||
+                          (v > s->ss + 1 && is_xw(x, s, f, v - 2, XW_SPUN));
+            if (!origin && ((back & (C(RAISE) | C(ROUND) | C(INVEST))) ||
+                            is_word(s, f, v - 1, NF_W_PARTICIPATION)))
                 investors_from(x, s, out, mask, after_word(s, f, v, 4), false);
         }
         if (is_word(s, f, v, NF_W_BY) && v > s->ss &&
@@ -1533,7 +1547,8 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             v > s->ss && cues(s, f, v - 1) & (C(DESC) | C(INVEST)))
             investors_from(x, s, out, mask, after_word(s, f, v, 2), false);
         if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_LED) &&
-            !is_word(s, f, v, NF_W_INVESTMENT) && !is_word(s, f, v, NF_W_STAKE)) {
+            !is_word(s, f, v, NF_W_INVESTMENT) && !is_word(s, f, v, NF_W_STAKE) &&
+            !(cues(s, f, v + 1) & C(DESC))) { /* not "investing site", "leading maker" */
             /* "SoftBank leads $100M investment in OYO", "Visa invests in Replit" */
             long subj = subject_of(s, f, v, 4);
             bool lead = c & C(LEAD);

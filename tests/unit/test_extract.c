@@ -44,6 +44,7 @@ static nf_extraction_t ex;
 static cJSON *schema_root;
 static void check_schema(void);
 static bool amount_is(int idx, double v);
+static bool in_list(const int *ents, size_t n, const char *name);
 
 static void run(const char *title, const char *body, unsigned mask)
 {
@@ -534,6 +535,20 @@ static void test_entities(void)
     run("Orbit Capital buys into Tonic Studios", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Orbit Capital", NF_ROLE_INVESTOR));
     CHECK(has_party("Tonic Studios", NF_ROLE_TARGET));
+
+    /* investors: not where a company comes from, not unnamed angels, not an adjective */
+    run("Tessel Robotics emerges from stealth with $14 million from Orbit Capital", NULL,
+        NF_EXTRACT_FUNDING);
+    CHECK(entity_named("Orbit Capital") >= 0 &&
+          in_list(ex.funding.investors, ex.funding.investors_n, "Orbit Capital"));
+    CHECK_INT(ex.funding.investors_n, 1);
+    run("Tessel Robotics Raises $24M In Series A Funding From Orbit Capital And Angels", NULL,
+        NF_EXTRACT_FUNDING);
+    CHECK_INT(ex.funding.investors_n, 1);
+    run("Social investing site Tessel raises $1.7M in seed funding", NULL, NF_EXTRACT_FUNDING);
+    CHECK_INT(ex.funding.investors_n, 0);
+    run("Tessel Announces Funding Round Led By Purchase Capital", NULL, NF_EXTRACT_FUNDING);
+    CHECK(in_list(ex.funding.leads, ex.funding.leads_n, "Purchase Capital"));
 
     /* no round is invented */
     run("Pivotal Loop raises $62 million", NULL, NF_EXTRACT_FUNDING);
