@@ -516,8 +516,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 !(u->flags & NF_TOK_UPPER))
                 break;
             /* a known organisation starts here: end the run before it (a place does not:
-             * "Spark New Zealand") */
-            if (!suffix && cend >= 0 && !wc && nf_gazetteer_entry(gz, ec)->kind != NF_GAZ_COUNTRY)
+             * "Spark New Zealand", nor a place joined by "&": "Dye & Durham") */
+            if (!suffix && cend >= 0 && !wc && nf_gazetteer_entry(gz, ec)->kind != NF_GAZ_COUNTRY &&
+                !(k == j + 2 && is_punct(text, &toks->v[j + 1], '&') &&
+                  nf_gazetteer_entry(gz, ec)->kind >= NF_GAZ_COUNTRY))
                 break;
             j = k;
         }
@@ -543,9 +545,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         if (i == j && ((toks->v[i].flags & NF_TOK_UPPER) && toks->v[i].len <= 2)) {
             continue;
         }
+        /* ... but "Tribune-owned", "Orbit-backed" name their owner or backer */
         if (j + 2 < n && is_punct(text, &toks->v[j + 1], '-') &&
             !(toks->v[j + 1].flags & NF_TOK_SPACE) && !(toks->v[j + 2].flags & NF_TOK_CAP) &&
-            (toks->v[j + 2].flags & NF_TOK_WORD)) {
+            (toks->v[j + 2].flags & NF_TOK_WORD) && !nf_tok_is(text, &toks->v[j + 2], "owned") &&
+            !nf_tok_is(text, &toks->v[j + 2], "backed")) {
             i = j;
             continue;
         }

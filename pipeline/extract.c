@@ -116,7 +116,15 @@
     X(EMERGED, "emerged")                                                                          \
     X(EMERGING, "emerging")                                                                        \
     X(SPUN, "spun")                                                                                \
-    X(ANGELS, "angels")
+    X(ANGELS, "angels")                                                                            \
+    X(OWNED, "owned")                                                                              \
+    X(BACKED, "backed")                                                                            \
+    X(ACCEPTS, "accepts")                                                                          \
+    X(ACCEPTED, "accepted")                                                                        \
+    X(REJECTS, "rejects")                                                                          \
+    X(REBUFFS, "rebuffs")                                                                          \
+    X(SPURNS, "spurns")                                                                            \
+    X(WELCOMES, "welcomes")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -396,9 +404,17 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
         i--;
         long sp = span_at(s, f, i);
         if (sp >= 0) {
-            /* "Amazon's Kuiper": the span before 's is a modifier when followed by a name */
+            /* "Uber China will merge": a company's national arm names the company */
+            if (s->spans.v[sp].type == NF_SPAN_PLACE && s->spans.v[sp].first > s->ss &&
+                span_at(s, f, s->spans.v[sp].first - 1) >= 0 &&
+                s->spans.v[span_at(s, f, s->spans.v[sp].first - 1)].type != NF_SPAN_PLACE)
+                return span_at(s, f, s->spans.v[sp].first - 1);
             return sp;
         }
+        /* "McDonald's is acquiring": the name with its 's right before the verb */
+        if ((tok(s, f, i)->flags & NF_TOK_POSS) && i > s->ss && span_at(s, f, i - 1) >= 0 &&
+            loose == 3) /* only auxiliaries between: not "X's satellite venture" */
+            return span_at(s, f, i - 1);
         /* "Tantus Tech wins": a descriptor that ends a headline name */
         if (s->headline[f] && (tok(s, f, i)->cues & C(DESC)) &&
             (tok(s, f, i)->flags & NF_TOK_CAP) && i > s->ss && span_at(s, f, i - 1) >= 0)
@@ -710,6 +726,12 @@ static long counterpart_after(const scratch_t *s, int f, size_t a, size_t b, boo
  */
 static long noun_modifier(const scratch_t *s, int f, size_t a, size_t noun)
 {
+    /* "the Pentagon's $10 billion JEDI cloud contract": the possessor owns the contract */
+    for (size_t k = a + 2; k < noun; k++)
+        if ((tok(s, f, k)->flags & NF_TOK_POSS) && span_at(s, f, k - 1) >= 0) {
+            long sp = span_at(s, f, k - 1);
+            return s->spans.v[sp].type == NF_SPAN_PLACE ? -1 : sp;
+        }
     for (size_t k = noun; k > a + 1;) {
         k--;
         long sp = span_at(s, f, k);
@@ -749,7 +771,7 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
     if (win_verb(x, s, f, v)) {
         size_t k = v + 1;
         bool money_word = false;
-        for (; k < s->se && k < v + 9; k++) {
+        for (; k < s->se && k < v + 12; k++) {
             if (contract_noun(x, s, f, k))
                 break;
             uint64_t c = cues(s, f, k);
@@ -759,7 +781,7 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
                 is_p(s, f, k, ':'))
                 return false;
         }
-        if (k >= s->se || k >= v + 9 || money_word)
+        if (k >= s->se || k >= v + 12 || money_word)
             return false;
         /* "gets a deal for Y's shows" buys; a deal or agreement is won only from someone */
         bool deal = is_word(s, f, k, NF_W_DEAL) || is_xw(x, s, f, k, XW_DEALS) ||
@@ -768,9 +790,21 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
                     is_word(s, f, v, NF_W_RECEIVES) || is_xw(x, s, f, v, XW_RECEIVED);
         if (deal && gets)
             return false;
-        int supplier = party_entity(x, s, subject_of(s, f, v, 8));
+        long sup = subject_of(s, f, v, 8);
+        /* "X beats Y to win ...": Y is the object of another verb; X wins */
+        if (sup >= 0 && s->spans.v[sup].first > s->ss + 1 &&
+            (tok(s, f, s->spans.v[sup].first - 1)->flags & NF_TOK_WORD) &&
+            !(tok(s, f, s->spans.v[sup].first - 1)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+            !(cues(s, f, s->spans.v[sup].first - 1) &
+              (C(FUNC) | C(TO) | C(AND) | C(DESC) | C(NATION) | C(FROM) | C(WITH) | C(BY) | C(IN) |
+               C(FOR) | C(OF) | C(AT)))) {
+            long lead = span_at(s, f, s->spans.v[sup].first - 2);
+            if (lead >= 0 && s->spans.v[lead].type != NF_SPAN_PLACE)
+                sup = lead; /* the subject of that verb */
+        }
+        int supplier = party_entity(x, s, sup);
         if (supplier < 0)
-            return false;
+            return !deal; /* "nabs $172M IDIQ contract": no acquisition of "IDIQ" */
         long cust = counterpart_after(s, f, k, k + 6, true);
         if (cust < 0)
             cust = noun_modifier(s, f, v, k);
@@ -935,6 +969,8 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
 static long appositive(const scratch_t *s, int f, size_t v, long obj)
 {
     size_t i = obj >= 0 ? s->spans.v[obj].last + 1 : v + 1;
+    if (obj >= 0 && s->spans.v[obj].type == NF_SPAN_PLACE) /* "acquires UK platform X" */
+        obj = -1;
     if (obj >= 0 && (i >= s->se || !(cues(s, f, i) & C(DESC)) || is_p(s, f, i, ',')))
         return obj; /* a name not followed by a descriptor is the object itself */
     for (size_t k = i; k < s->se && k < i + 12; k++) {
@@ -1012,8 +1048,35 @@ static bool stake_object(const nf_extractor_t *x, const scratch_t *s, int f, siz
             return true;
         if (cues(s, f, k) & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(IN) | C(OF)))
             return false;
+        long sp = span_at(s, f, k);
+        if (sp >= 0) { /* "acquires Suez oil stake"; not "to buy Twitter sent shares" */
+            size_t e = s->spans.v[sp].last + 1;
+            return is_word(s, f, e, NF_W_STAKE) || is_word(s, f, e + 1, NF_W_STAKE);
+        }
     }
     return false;
+}
+
+/*
+ * "to acquire the assets and assume operations of Y", "buys the rental business of Y": an
+ * asset noun after the verb at v whose "of" names the owner, who sells. Returns the span.
+ */
+static long owner_of_assets(const scratch_t *s, int f, size_t v)
+{
+    bool asset = false;
+    for (size_t k = v + 1; k < s->se && k < v + 12; k++) {
+        if (is_p(s, f, k, ',') || is_p(s, f, k, ';') ||
+            (cues(s, f, k) & (C(FROM) | C(WITH) | C(BY) | C(TO) | C(FOR) | C(IN))))
+            return -1;
+        if (span_at(s, f, k) >= 0 && !is_word(s, f, k - 1, NF_W_OF))
+            return -1;
+        asset |= asset_noun(s, f, k);
+        if (asset && is_word(s, f, k, NF_W_OF)) {
+            long sp = after_word(s, f, k, 2);
+            return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
+        }
+    }
+    return -1;
 }
 
 /* Reads one sentence [ss, se) of field f for deal roles. */
@@ -1063,6 +1126,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     b = span_at(s, f, s->spans.v[a].first - 2);
                 if (b < 0) {
                     size_t w = v + 1;
+                    /* "merger agreement with Y", "merger talks with Y" */
+                    while (w < s->se && w < v + 3 &&
+                           (is_word(s, f, w, NF_W_AGREEMENT) || is_word(s, f, w, NF_W_DEAL) ||
+                            is_word(s, f, w, NF_W_TALKS)))
+                        w++;
                     if (is_word(s, f, w, NF_W_WITH) || is_word(s, f, w, NF_W_OF))
                         b = after_word(s, f, w, 2);
                     if (b >= 0 && a < 0)
@@ -1131,6 +1199,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         if ((subj = span_at(s, f, k)) >= 0)
                             break;
                 }
+                /* "Y accepts X's buyout deal", "Y rejects X's offer": Y is bought */
+                if (obj < 0 && subj >= 0 && s->spans.v[subj].first > s->ss) {
+                    size_t p = s->spans.v[subj].first - 1;
+                    if (is_xw(x, s, f, p, XW_ACCEPTS) || is_xw(x, s, f, p, XW_ACCEPTED) ||
+                        is_xw(x, s, f, p, XW_REJECTS) || is_xw(x, s, f, p, XW_REBUFFS) ||
+                        is_xw(x, s, f, p, XW_SPURNS) || is_xw(x, s, f, p, XW_WELCOMES))
+                        obj = subject_of(s, f, p, 4);
+                }
                 /* "X agrees takeover" says not who buys whom: a subject alone is no buyer */
                 if (subj < 0 && obj >= 0)
                     subj = subject_of(s, f, v, 10);
@@ -1151,6 +1227,19 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 subj = subject_of(s, f, v, 8);
                 obj = object_of(s, f, w, 6);
                 obj = appositive(s, f, w, obj);
+                /* "Tribune-owned Gracenote": the owner sells; "A16Z-backed X": X is bought */
+                if (obj >= 0 && is_p(s, f, s->spans.v[obj].last + 1, '-') &&
+                    (is_xw(x, s, f, s->spans.v[obj].last + 2, XW_OWNED) ||
+                     is_xw(x, s, f, s->spans.v[obj].last + 2, XW_BACKED))) {
+                    long next = span_at(s, f, s->spans.v[obj].last + 3);
+                    if (is_xw(x, s, f, s->spans.v[obj].last + 2, XW_OWNED))
+                        seller = obj;
+                    obj =
+                        next >= 0 && s->spans.v[next].first == s->spans.v[obj].last + 3 ? next : -1;
+                }
+                /* "acquire the well business and assets of Y": Y sells them */
+                if (obj < 0 && seller < 0)
+                    seller = owner_of_assets(s, f, w);
                 /* "buys majority share in Y" */
                 if (obj >= 0 && obj == subj)
                     obj = -1;

@@ -643,6 +643,43 @@ static void test_noun_phrases(void)
     CHECK(has_party("Marlow Papers", NF_ROLE_PARTNER));
     CHECK(has_party("Cobalt Acquisition Corp", NF_ROLE_PARTNER));
     CHECK_INT(ex.deal.kind, NF_DEAL_MERGER);
+    /* more noun phrases and subjects (own sentences) */
+    static const struct {
+        const char *title, *name;
+        nf_role_t role;
+    } roles[] = {
+        {"Corvane Health nabs $172M IDIQ contract for Navy aviation", "Corvane Health",
+         NF_ROLE_SUPPLIER},
+        {"Granite Soft beats Orbis to win the Pentagon's $10 billion cloud contract",
+         "Granite Soft", NF_ROLE_SUPPLIER},
+        {"Granite Soft beats Orbis to win the Pentagon's $10 billion cloud contract", "Pentagon",
+         NF_ROLE_CUSTOMER},
+        {"Tessel China will reportedly merge with archrival Quillo Rides", "Tessel China",
+         NF_ROLE_PARTNER},
+        {"Nielsen will acquire Tribune-owned Quillo for $560M", "Quillo", NF_ROLE_TARGET},
+        {"Nielsen will acquire Tribune-owned Quillo for $560M", "Tribune", NF_ROLE_SELLER},
+        {"Wayin acquires UK marketing platform Quillo", "Quillo", NF_ROLE_TARGET},
+        {"Harlow's is acquiring Quillo to build a drive-thru", "Harlow", NF_ROLE_ACQUIRER},
+        {"Granite Drilling to acquire the well business and rental assets of High Ridge Energy",
+         "High Ridge Energy", NF_ROLE_SELLER},
+        {"Unity Announces Merger Agreement with Quillo Labs", "Quillo Labs", NF_ROLE_PARTNER},
+        {"Quillo accepts Rowan Tate's buyout deal", "Quillo", NF_ROLE_TARGET},
+        {"Software firm Dye & Durham agrees to buy Quillo", "Dye & Durham", NF_ROLE_ACQUIRER},
+    };
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        run(roles[i].title, NULL, NF_EXTRACT_DEAL);
+        bool ok = has_party(roles[i].name, roles[i].role);
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  (%s as %s in \"%s\")\n", roles[i].name, nf_role_name(roles[i].role),
+                    roles[i].title);
+    }
+    run("Corvane Health nabs $172M IDIQ contract for Navy aviation", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("IDIQ", NF_ROLE_TARGET));
+    /* a stake word past the object is not what is bought */
+    run("Rowan Tate's bid to buy Quillo sent shares of the company up", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Rowan Tate", NF_ROLE_INVESTOR));
+
     /* "SPAC" alone is not a party */
     run("Marlow Papers agrees to SPAC deal with Cobalt Acquisition Corp", NULL, NF_EXTRACT_DEAL);
     CHECK(entity_named("SPAC") < 0);
