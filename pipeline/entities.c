@@ -537,6 +537,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             i = j;
             continue;
         }
+        /* "C$20 billion", "A$5M": a currency prefix, not a name */
+        if (i == j && toks->v[i].len <= 2 && i + 1 < n && is_punct(text, &toks->v[i + 1], '$') &&
+            !(toks->v[i + 1].flags & NF_TOK_SPACE)) {
+            continue;
+        }
         /* "SPAC", "IPO": a common abbreviation alone is not a name */
         if (i == j && common_abbreviation(text, &toks->v[i])) {
             continue;

@@ -124,7 +124,18 @@
     X(REJECTS, "rejects")                                                                          \
     X(REBUFFS, "rebuffs")                                                                          \
     X(SPURNS, "spurns")                                                                            \
-    X(WELCOMES, "welcomes")
+    X(WELCOMES, "welcomes")                                                                        \
+    X(AFFILIATES, "affiliates")                                                                    \
+    X(AFFILIATE, "affiliate")                                                                      \
+    X(SUBSIDIARY, "subsidiary")                                                                    \
+    X(SUBSIDIARIES, "subsidiaries")                                                                \
+    X(STAKEHOLDER, "stakeholder")                                                                  \
+    X(SHAREHOLDER, "shareholder")                                                                  \
+    X(BECOME, "become")                                                                            \
+    X(BECOMES, "becomes")                                                                          \
+    X(BECAME, "became")                                                                            \
+    X(THROUGH, "through")                                                                          \
+    X(VIA, "via")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -971,6 +982,22 @@ static long appositive(const scratch_t *s, int f, size_t v, long obj)
     size_t i = obj >= 0 ? s->spans.v[obj].last + 1 : v + 1;
     if (obj >= 0 && s->spans.v[obj].type == NF_SPAN_PLACE) /* "acquires UK platform X" */
         obj = -1;
+    if (obj >= 0 && i + 1 < s->se && !(cues(s, f, i) & C(DESC)) &&
+        (tok(s, f, i)->flags & NF_TOK_WORD) &&
+        !(tok(s, f, i)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && !cues(s, f, i)) {
+        /* "acquires NMN supplements brand": a name before a descriptor phrase only
+         * qualifies it; the descriptor's own name follows it or is not given */
+        size_t d = i + 1;
+        if (d + 1 < s->se && !(cues(s, f, d) & C(DESC)) && (tok(s, f, d)->flags & NF_TOK_WORD) &&
+            !(tok(s, f, d)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && !cues(s, f, d))
+            d++;
+        if ((cues(s, f, d) & C(DESC)) && !asset_noun(s, f, d)) {
+            long sp = span_at(s, f, d + 1);
+            return sp >= 0 && s->spans.v[sp].first == d + 1 && s->spans.v[sp].type != NF_SPAN_PLACE
+                       ? sp
+                       : -1;
+        }
+    }
     if (obj >= 0 && (i >= s->se || !(cues(s, f, i) & C(DESC)) || is_p(s, f, i, ',')))
         return obj; /* a name not followed by a descriptor is the object itself */
     for (size_t k = i; k < s->se && k < i + 12; k++) {
@@ -1027,11 +1054,15 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
     if (i == s->ss || !(is_word(s, f, i - 1, NF_W_ITS) || is_xw(x, s, f, i - 1, XW_HIS) ||
                         is_xw(x, s, f, i - 1, XW_HER) || is_xw(x, s, f, i - 1, XW_THEIR)))
         return -1;
-    for (size_t k = i - 1; k > s->ss; k--)
+    for (size_t k = i - 1; k > s->ss; k--) {
         if (tok(s, f, k)->flags & NF_TOK_POSS) {
             long sp = span_at(s, f, k - 1);
             return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
         }
+        long sp = span_at(s, f, k - 1); /* "advises X in its sale": the nearest name */
+        if (sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE && !is_p(s, f, k, ','))
+            return sp;
+    }
     return lead_subject(s, f, i - 1);
 }
 
@@ -1079,6 +1110,37 @@ static long owner_of_assets(const scratch_t *s, int f, size_t v)
     return -1;
 }
 
+/* "by affiliates of Blackstone", "a subsidiary of X": the company behind the unit named. */
+static long past_affiliates(const nf_extractor_t *x, const scratch_t *s, int f, long sp)
+{
+    if (sp < 0 || s->spans.v[sp].first != s->spans.v[sp].last)
+        return sp;
+    size_t k = s->spans.v[sp].first;
+    if ((is_xw(x, s, f, k, XW_AFFILIATES) || is_xw(x, s, f, k, XW_AFFILIATE) ||
+         is_xw(x, s, f, k, XW_SUBSIDIARY) || is_xw(x, s, f, k, XW_SUBSIDIARIES)) &&
+        is_word(s, f, k + 1, NF_W_OF))
+        return after_word(s, f, k + 1, 2);
+    return sp;
+}
+
+/*
+ * The name that opens the sentence, past a "$TICKER:" or "$TICKER -" prefix of a post:
+ * "$ICE: Intercontinental Exchange expands ... with the acquisition of Y".
+ */
+static long opening_name(const scratch_t *s, int f, size_t v)
+{
+    size_t i = s->ss;
+    if (is_p(s, f, i, '$') && i + 2 < v && (is_p(s, f, i + 2, ':') || is_p(s, f, i + 2, '-')))
+        i += 3;
+    long sp = span_at(s, f, i);
+    if (sp < 0 && i + 1 < v && (cues(s, f, i) & C(FUNC)))
+        sp = span_at(s, f, i + 1);
+    if (sp < 0 || s->spans.v[sp].last + 1 >= v || s->spans.v[sp].type == NF_SPAN_PLACE ||
+        (tok(s, f, s->spans.v[sp].last + 1)->flags & NF_TOK_POSS))
+        return -1;
+    return sp;
+}
+
 /* Reads one sentence [ss, se) of field f for deal roles. */
 static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
@@ -1092,7 +1154,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             continue;
         if (contract_frame(x, s, out, v))
             continue;
-        if (!c)
+        if (!c && !is_xw(x, s, f, v, XW_STAKEHOLDER) && !is_xw(x, s, f, v, XW_SHAREHOLDER))
             continue;
         const nf_tok_t *t = tok(s, f, v);
         bool to_verb =
@@ -1187,9 +1249,16 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 if (subj < 0) {
                     for (size_t k = v + 1; k < s->se && k < v + 10; k++)
                         if (is_word(s, f, k, NF_W_BY)) {
-                            subj = after_word(s, f, k, 2);
+                            subj = past_affiliates(x, s, f, after_word(s, f, k, 2));
                             break;
                         }
+                }
+                /* "X expands its offering with the acquisition of Y": X buys */
+                if (subj < 0 && obj >= 0 && v > s->ss + 1) {
+                    size_t p = is_word(s, f, v - 1, NF_W_THE) ? v - 2 : v - 1;
+                    if (is_word(s, f, p, NF_W_WITH) || is_xw(x, s, f, p, XW_THROUGH) ||
+                        is_xw(x, s, f, p, XW_VIA))
+                        subj = opening_name(s, f, p);
                 }
                 if (obj < 0 && subj < 0 && v > s->ss && span_at(s, f, v - 1) >= 0 &&
                     !(tok(s, f, v - 1)->flags & NF_TOK_POSS)) {
@@ -1218,7 +1287,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         is_word(s, f, v - 1, NF_W_IS))) {
                 /* passive: "Halvorsen has agreed to be acquired by Brightwater" */
                 obj = subject_of(s, f, v, 8);
-                subj = after_word(s, f, v + 1, 3);
+                subj = past_affiliates(x, s, f, after_word(s, f, v + 1, 3));
             } else {
                 size_t w = v;
                 if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||
@@ -1291,9 +1360,56 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
+        if (is_word(s, f, v, NF_W_SALE) &&
+            (is_word(s, f, v + 1, NF_W_OF) || is_word(s, f, v + 1, NF_W_TO))) {
+            /* "completes sale of Y to Z", "advises Y in its sale to Z", "considering a sale of
+             * its Y": the owner sells */
+            long target = -1, buyer = -1, seller = possessor_before(s, f, v);
+            if (is_word(s, f, v + 1, NF_W_OF))
+                target = after_word(s, f, v + 1, 3);
+            for (size_t k = v + 1; k < s->se && k < v + 14; k++)
+                if (is_word(s, f, k, NF_W_TO)) {
+                    buyer = after_word(s, f, k, 4);
+                    break;
+                }
+            if (seller < 0)
+                seller = pronoun_owner(x, s, f, v);
+            if (seller < 0)
+                seller = subject_of(s, f, v, 10);
+            int es = party_entity(x, s, seller), et = party_entity(x, s, target),
+                eb = party_entity(x, s, buyer);
+            if (et == eb)
+                et = -1;
+            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2) {
+                add_party(out, es, NF_ROLE_SELLER);
+                add_party(out, et, NF_ROLE_TARGET);
+                add_party(out, eb, NF_ROLE_ACQUIRER);
+                set_deal_kind(s, out, NF_DEAL_DIVESTITURE, 4);
+            }
+            continue;
+        }
+        if (is_xw(x, s, f, v, XW_STAKEHOLDER) || is_xw(x, s, f, v, XW_SHAREHOLDER)) {
+            /* "X will become Y's second-largest stakeholder": X invests in Y */
+            for (size_t k = v; k > s->ss + 2 && k + 4 > v; k--) {
+                long y = (tok(s, f, k - 1)->flags & NF_TOK_POSS) ? span_at(s, f, k - 2) : -1;
+                size_t b = y >= 0 ? s->spans.v[y].first : 0;
+                if (y < 0 || b == s->ss ||
+                    !(is_xw(x, s, f, b - 1, XW_BECOME) || is_xw(x, s, f, b - 1, XW_BECOMES) ||
+                      is_xw(x, s, f, b - 1, XW_BECAME)))
+                    continue;
+                int ei = party_entity(x, s, subject_of(s, f, b - 1, 6)), et = party_entity(x, s, y);
+                if (ei >= 0 && et >= 0 && ei != et) {
+                    add_party(out, ei, NF_ROLE_INVESTOR);
+                    add_party(out, et, NF_ROLE_TARGET);
+                    set_deal_kind(s, out, NF_DEAL_STAKE, 3);
+                }
+                break;
+            }
+            continue;
+        }
         if (c & C(SELL) && !noun) {
             /* "X sells Y to Z", "X sells its stake in Y to Z" */
-            long subj = subject_of(s, f, v, 6), obj = object_of(s, f, v, 6), buyer = -1;
+            long subj = subject_of(s, f, v, 8), obj = object_of(s, f, v, 6), buyer = -1;
             for (size_t k = v + 1; k < s->se && k < v + 14; k++)
                 if (is_word(s, f, k, NF_W_TO)) {
                     buyer = after_word(s, f, k, 4);

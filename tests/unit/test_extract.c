@@ -665,6 +665,23 @@ static void test_noun_phrases(void)
         {"Unity Announces Merger Agreement with Quillo Labs", "Quillo Labs", NF_ROLE_PARTNER},
         {"Quillo accepts Rowan Tate's buyout deal", "Quillo", NF_ROLE_TARGET},
         {"Software firm Dye & Durham agrees to buy Quillo", "Dye & Durham", NF_ROLE_ACQUIRER},
+        {"Marrow Group completes sale of Tenby Foods to Carver Holdings", "Marrow Group",
+         NF_ROLE_SELLER},
+        {"Marrow Group completes sale of Tenby Foods to Carver Holdings", "Tenby Foods",
+         NF_ROLE_TARGET},
+        {"Marrow Group completes sale of Tenby Foods to Carver Holdings", "Carver Holdings",
+         NF_ROLE_ACQUIRER},
+        {"Ledger Advisors advises Tenby Foods in its sale to Carver Holdings", "Tenby Foods",
+         NF_ROLE_SELLER},
+        {"Orbit Fund will become Tenby Foods's second-largest stakeholder", "Orbit Fund",
+         NF_ROLE_INVESTOR},
+        {"Tenby Foods stockholders approve acquisition by affiliates of Carver Holdings",
+         "Carver Holdings", NF_ROLE_ACQUIRER},
+        {"$TNB: Tenby Foods expands its offering with the acquisition of Quillo", "Tenby Foods",
+         NF_ROLE_ACQUIRER},
+        {"Marrow Group has entered into a definitive agreement to sell its bakery unit to "
+         "Carver Holdings",
+         "Marrow Group", NF_ROLE_SELLER},
     };
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         run(roles[i].title, NULL, NF_EXTRACT_DEAL);
@@ -676,6 +693,14 @@ static void test_noun_phrases(void)
     }
     run("Corvane Health nabs $172M IDIQ contract for Navy aviation", NULL, NF_EXTRACT_DEAL);
     CHECK(!has_party("IDIQ", NF_ROLE_TARGET));
+    /* a name that qualifies an unnamed thing is not the target; a currency prefix is no
+     * name */
+    run("Granite Soft acquires NMN supplements brand for $5 million", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("NMN", NF_ROLE_TARGET));
+    CHECK(has_party("Granite Soft", NF_ROLE_ACQUIRER));
+    run("Investors doubt the proposed C$20 billion takeover of Quillo", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("C") < 0);
+    CHECK(has_party("Quillo", NF_ROLE_TARGET));
     /* a stake word past the object is not what is bought */
     run("Rowan Tate's bid to buy Quillo sent shares of the company up", NULL, NF_EXTRACT_DEAL);
     CHECK(!has_party("Rowan Tate", NF_ROLE_INVESTOR));
