@@ -1753,7 +1753,8 @@ static void funding_sentence(const nf_extractor_t *x, scratch_t *s, nf_extractio
             investors_from(x, s, out, mask, after_word(s, f, v, 2), false);
         if (c & (C(LEAD) | C(INVEST)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_LED) &&
             !is_word(s, f, v, NF_W_INVESTMENT) && !is_word(s, f, v, NF_W_STAKE) &&
-            !(cues(s, f, v + 1) & C(DESC))) { /* not "investing site", "leading maker" */
+            !(cues(s, f, v + 1) & C(DESC)) && /* not "investing site", "leading maker" */
+            !((cues(s, f, v + 1) | cues(s, f, v + 2)) & C(TALKS))) { /* "leading the talks" */
             /* "SoftBank leads $100M investment in OYO", "Visa invests in Replit" */
             long subj = subject_of(s, f, v, 4);
             bool lead = c & C(LEAD);

@@ -547,6 +547,10 @@ static void test_entities(void)
     CHECK_INT(ex.funding.investors_n, 1);
     run("Social investing site Tessel raises $1.7M in seed funding", NULL, NF_EXTRACT_FUNDING);
     CHECK_INT(ex.funding.investors_n, 0);
+    run("Orbit Capital is in talks to invest $50M in Tessel, and its chief Rowan Tate is leading "
+        "the talks",
+        NULL, NF_EXTRACT_FUNDING);
+    CHECK_INT(ex.funding.leads_n, 0);
     run("Tessel Announces Funding Round Led By Purchase Capital", NULL, NF_EXTRACT_FUNDING);
     CHECK(in_list(ex.funding.leads, ex.funding.leads_n, "Purchase Capital"));
 
