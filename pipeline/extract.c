@@ -135,7 +135,9 @@
     X(BECOMES, "becomes")                                                                          \
     X(BECAME, "became")                                                                            \
     X(THROUGH, "through")                                                                          \
-    X(VIA, "via")
+    X(VIA, "via")                                                                                  \
+    X(INVESTOR, "investor")                                                                        \
+    X(SOLD, "sold")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -392,7 +394,7 @@ static bool skippable_left(const scratch_t *s, int f, size_t i, size_t *loose)
         return false;
     if (t->flags & NF_TOK_PUNCT)
         return is_p(s, f, i, ',') || is_p(s, f, i, ')') || is_p(s, f, i, '(') ||
-               is_p(s, f, i, '-') || is_p(s, f, i, '$');
+               is_p(s, f, i, '-') || is_p(s, f, i, '$') || is_p(s, f, i, '%');
     if (t->flags & NF_TOK_NUM)
         return true; /* an amount: "makes $55.5B takeover offer" */
     if (t->cues & (C(FROM) | C(WITH) | C(BY) | C(FOR) | C(AND) | C(OF)))
@@ -1030,6 +1032,12 @@ static long lead_subject(const scratch_t *s, int f, size_t v)
             size_t e = s->spans.v[sp].last + 1;
             if (e >= v || s->spans.v[sp].type == NF_SPAN_PLACE)
                 return -1;
+            if (is_p(s, f, e, ',')) { /* "X, a biotech company that ..., is in talks" */
+                size_t c2 = e + 1;
+                while (c2 < v && c2 < e + 20 && !is_p(s, f, c2, ','))
+                    c2++;
+                e = c2 + 1 < v && is_p(s, f, c2, ',') ? c2 + 1 : e;
+            }
             return cues(s, f, e) & (C(VERB) | C(TO) | C(ANNOUNCE) | C(RUMOR)) ? sp : -1;
         }
         const nf_tok_t *t = tok(s, f, i);
@@ -1154,7 +1162,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             continue;
         if (contract_frame(x, s, out, v))
             continue;
-        if (!c && !is_xw(x, s, f, v, XW_STAKEHOLDER) && !is_xw(x, s, f, v, XW_SHAREHOLDER))
+        if (!c && !is_xw(x, s, f, v, XW_STAKEHOLDER) && !is_xw(x, s, f, v, XW_SHAREHOLDER) &&
+            !is_xw(x, s, f, v, XW_INVESTOR))
             continue;
         const nf_tok_t *t = tok(s, f, v);
         bool to_verb =
@@ -1194,7 +1203,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                             is_word(s, f, w, NF_W_TALKS)))
                         w++;
                     if (is_word(s, f, w, NF_W_WITH) || is_word(s, f, w, NF_W_OF))
-                        b = after_word(s, f, w, 2);
+                        b = appositive(s, f, w, after_word(s, f, w, 2));
                     if (b >= 0 && a < 0)
                         a = next_in_list(s, f, b);
                     /* "X to go public through a merger with Y": the sentence's subject */
@@ -1250,6 +1259,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     for (size_t k = v + 1; k < s->se && k < v + 10; k++)
                         if (is_word(s, f, k, NF_W_BY)) {
                             subj = past_affiliates(x, s, f, after_word(s, f, k, 2));
+                            /* "X provides update on pending acquisition by Y": X is bought */
+                            if (subj >= 0 && obj < 0)
+                                obj = opening_name(s, f, v);
+                            /* "by affiliates of Y and Z": each one buys */
+                            for (long sp = subj >= 0 ? next_in_list(s, f, subj) : -1; sp >= 0;
+                                 sp = next_in_list(s, f, sp))
+                                add_party(out, party_entity(x, s, sp), NF_ROLE_ACQUIRER);
                             break;
                         }
                 }
@@ -1388,6 +1404,27 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
+        if ((is_word(s, f, v, NF_W_STAKE) || is_xw(x, s, f, v, XW_INVESTOR)) &&
+            is_word(s, f, v + 1, NF_W_IN)) {
+            /* "X discloses 12% stake in Y", "X stays majority investor in Y": X holds part
+             * of Y (a majority holder acquires) */
+            long y = span_at(s, f, v + 2);
+            int et = y >= 0 && s->spans.v[y].first == v + 2 ? party_entity(x, s, y) : -1;
+            if (et >= 0) {
+                bool majority = false;
+                for (size_t q = v > s->ss + 4 ? v - 4 : s->ss; q < v; q++)
+                    majority |=
+                        is_word(s, f, q, NF_W_MAJORITY) || is_word(s, f, q, NF_W_CONTROLLING);
+                long holder = subject_of(s, f, v, 8);
+                int ei = party_entity(x, s, holder);
+                if (ei == et)
+                    ei = -1;
+                add_party(out, ei, majority ? NF_ROLE_ACQUIRER : NF_ROLE_INVESTOR);
+                add_party(out, et, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_STAKE, 3);
+            }
+            continue;
+        }
         if (is_xw(x, s, f, v, XW_STAKEHOLDER) || is_xw(x, s, f, v, XW_SHAREHOLDER)) {
             /* "X will become Y's second-largest stakeholder": X invests in Y */
             for (size_t k = v; k > s->ss + 2 && k + 4 > v; k--) {
@@ -1418,9 +1455,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 }
             if (obj == buyer)
                 obj = -1;
+            bool passive = is_xw(x, s, f, v, XW_SOLD) && be_before(x, s, f, v);
+            if (passive) { /* "Y is to be sold to Z": Y is what is sold */
+                obj = subj;
+                subj = -1;
+            }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj),
                 eb = party_entity(x, s, buyer);
-            if (es >= 0 || eb >= 0) {
+            if (es >= 0 || eb >= 0 || (eo >= 0 && passive)) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, eo, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);

@@ -686,6 +686,25 @@ static void test_noun_phrases(void)
         {"Marrow Group has entered into a definitive agreement to sell its bakery unit to "
          "Carver Holdings",
          "Marrow Group", NF_ROLE_SELLER},
+        {"Tenby Foods in talks to be sold to Carver Holdings", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods in talks to be sold to Carver Holdings", "Carver Holdings", NF_ROLE_ACQUIRER},
+        {"Marrow Group is selling its bakery unit to Carver Holdings", "Marrow Group",
+         NF_ROLE_SELLER},
+        {"Orbit Fund now owns an 18.7% stake in Tenby Foods", "Orbit Fund", NF_ROLE_INVESTOR},
+        {"Orbit Fund now owns an 18.7% stake in Tenby Foods", "Tenby Foods", NF_ROLE_TARGET},
+        {"Orbit Fund stays majority investor in Tenby Foods", "Orbit Fund", NF_ROLE_ACQUIRER},
+        {"Tenby Foods provides update on pending acquisition by affiliates of Carver Holdings "
+         "and Orbit Fund",
+         "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods provides update on pending acquisition by affiliates of Carver Holdings "
+         "and Orbit Fund",
+         "Orbit Fund", NF_ROLE_ACQUIRER},
+        {"Tenby Bio, a biotech company that treats rare diseases, is in talks to go public "
+         "through a merger with blank-check firm Carver Acquisition",
+         "Carver Acquisition", NF_ROLE_PARTNER},
+        {"Tenby Bio, a biotech company that treats rare diseases, is in talks to go public "
+         "through a merger with blank-check firm Carver Acquisition",
+         "Tenby Bio", NF_ROLE_PARTNER},
     };
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         run(roles[i].title, NULL, NF_EXTRACT_DEAL);
