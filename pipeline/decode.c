@@ -37,6 +37,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "encode.h"
 #include "util.h"
 
 static const char *const reject_names[NF_REJECT__CNT] = {
@@ -927,6 +928,16 @@ static bool fast_string(fast_t *f, fast_val_t *v)
     const unsigned char *p = (const unsigned char *)f->p + 1, *end = (const unsigned char *)f->end;
     bool escaped = false;
     for (;;) {
+#if defined(__SSE2__)
+        while (end - p >= 16) {
+            unsigned m = nf_json_special16(p);
+            if (m) {
+                p += __builtin_ctz(m);
+                break;
+            }
+            p += 16;
+        }
+#endif
         while (end - p >= 8) {
             uint64_t w;
             memcpy(&w, p, 8);
@@ -1143,10 +1154,14 @@ static size_t fast_unescape(const char *s, size_t len, char *out)
 {
     size_t w = 0;
     for (size_t i = 0; i < len; i++) {
-        if (s[i] != '\\') {
-            out[w++] = s[i];
-            continue;
-        }
+        /* the plain run up to the next escape, in one copy */
+        const char *esc = memchr(s + i, '\\', len - i);
+        size_t run = esc ? (size_t)(esc - (s + i)) : len - i;
+        memcpy(out + w, s + i, run);
+        w += run;
+        i += run;
+        if (i == len)
+            break;
         char c = s[++i];
         switch (c) {
         case 'b':

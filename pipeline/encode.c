@@ -34,6 +34,19 @@ void nf_json_string_n(nf_buf_t *out, const char *str, size_t len)
     size_t i = 0;
     *w++ = '"';
     while (i < len) {
+#if defined(__SSE2__)
+        /* sixteen bytes at a time: copied whole, kept up to the first that needs escaping
+         * (the reservation above leaves room for the overhang) */
+        while (len - i >= 16) {
+            unsigned m = nf_json_special16(s + i);
+            size_t run = m ? (size_t)__builtin_ctz(m) : 16;
+            memcpy(w, s + i, 16);
+            w += run;
+            i += run;
+            if (m)
+                break;
+        }
+#endif
         while (len - i >= 8) {
             uint64_t v;
             memcpy(&v, s + i, 8);

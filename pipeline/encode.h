@@ -11,6 +11,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "article.h"
 #include "util.h"
@@ -41,5 +44,20 @@ void nf_encode_enriched(const nf_article_t *article, const nf_encode_info_t *inf
 void nf_json_string(nf_buf_t *out, const char *str);
 /* The same for <str, len>, which may hold NUL bytes (written as \u0000). */
 void nf_json_string_n(nf_buf_t *out, const char *str, size_t len);
+
+#if defined(__SSE2__)
+/*
+ * The bytes a JSON string cannot hold as they are, among the 16 at p: bit i is set when
+ * byte i is a control byte (< 0x20), '"' or '\\'. Both the decoder (to find a string's
+ * end) and the writer (to find what to escape) skip plain text with it.
+ */
+static inline unsigned nf_json_special16(const unsigned char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+    __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"')), b = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(ctl, _mm_or_si128(q, b)));
+}
+#endif
 
 #endif

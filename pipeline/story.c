@@ -146,9 +146,8 @@ static int count_words(const char *p, size_t len)
 /* Length of str up to max; when cut, moved back to the last ASCII separator if any. */
 static size_t cut_len(const char *str, size_t max)
 {
-    size_t len = 0;
-    while (len < max && str[len])
-        len++;
+    const char *nul = memchr(str, '\0', max);
+    size_t len = nul ? (size_t)(nul - str) : max;
     if (len < max || !str[len])
         return len;
     size_t cut = len;

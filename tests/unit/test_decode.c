@@ -933,6 +933,44 @@ static void test_fast_path(void)
     CHECK(differential_failures == 0);
 }
 
+/*
+ * The fast parser skips plain string bytes sixteen and eight at a time and copies the
+ * runs between escapes whole: every special (a quote, a backslash escape, a control
+ * byte) at every offset of strings up to 40 bytes, decoded both ways by decode_n.
+ */
+static void test_string_offsets(void)
+{
+    static const char *const specials[] = {"\\\"", "\\\\", "\\n", "\\u00e9", "\\u20ac",
+                                           "\\/",  "\x01", "\"",  "\xc3\xa9"};
+    char text[64], json[256];
+    for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        for (size_t len = 1; len <= 40; len++) {
+            for (size_t at = 0; at < len; at++) {
+                size_t n = 0;
+                for (size_t i = 0; i < len; i++) {
+                    if (i == at) {
+                        memcpy(text + n, specials[k], strlen(specials[k]));
+                        n += strlen(specials[k]);
+                    } else {
+                        text[n++] = (char)('a' + i % 26);
+                    }
+                }
+                text[n] = '\0';
+                snprintf(json, sizeof(json), "{\"id\":\"o\",\"title\":\"%s\",\"body\":\"%s %s\"}",
+                         text, text, text);
+                nf_article_t a = {0};
+                decode_s(json, &a);
+                nf_article_clear(&a);
+            }
+        }
+    }
+    nf_article_t a = {0};
+    if (ACCEPT("{\"id\":\"o\",\"title\":\"0123456789abcdefghijklmn\\u00e9opq\\\"r\"}", &a))
+        CHECK(!strcmp(a.title, "0123456789abcdefghijklmn\xc3\xa9opq\"r"));
+    nf_article_clear(&a);
+    CHECK(differential_failures == 0);
+}
+
 int main(void)
 {
     test_reject_names();
@@ -953,6 +991,7 @@ int main(void)
     test_mutations();
     test_deletions();
     test_fast_path();
+    test_string_offsets();
 
     if (failures) {
         fprintf(stderr, "test_decode: %d of %d checks failed\n", failures, checks);

@@ -123,10 +123,10 @@ static void test_json_string(void)
     nf_json_string_n(&got, "a\0b", 3);
     CHECK_STR(got.data, "\"a\\u0000b\"");
 
-    /* every byte value at every offset of a chunk and of the tail */
+    /* every byte value at every offset of the 16- and 8-byte chunks and of the tail */
     char text[40];
     for (int b = 0; b < 256; b++) {
-        for (size_t len = 1; len <= 17; len++) {
+        for (size_t len = 1; len <= sizeof(text); len++) {
             for (size_t at = 0; at < len; at++) {
                 memset(text, 'x', sizeof(text));
                 for (size_t k = 0; k < len; k++)
