@@ -149,6 +149,8 @@ struct nf_classifier {
     lex_slot_t *slots; /* key -> first phrase, open addressing */
     size_t nslots;
     uint64_t lex_filter[(1u << LEX_FILTER_BITS) / 64]; /* keys present, by lex_filter_bit */
+    uint64_t lex_first[(1u << LEX_FILTER_BITS) / 64];  /* lex_key1 of the first token of
+                                                          phrases of two or more tokens */
     uint32_t bi_rules[BI__CNT][BI_RULES_MAX];          /* builtin() rules by class */
     int bi_n[BI__CNT];
     bool any_builtin;
@@ -793,6 +795,10 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
             int slot = lex_slot_of(cls, key);
             cls->slots[slot].key = key;
             cls->lex_filter[lex_filter_bit(key) / 64] |= 1ULL << (lex_filter_bit(key) % 64);
+            if (ph->ntok > 1) {
+                uint32_t bit = lex_filter_bit(lex_key1(ph->tok[0]));
+                cls->lex_first[bit / 64] |= 1ULL << (bit % 64);
+            }
             ph->next = cls->slots[slot].key == key && cls->nphrases && cls->slots[slot].head
                            ? cls->slots[slot].head - 1
                            : -1;
@@ -807,17 +813,34 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
 static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
                       uint32_t gap_start, uint32_t gap_end);
 
-/* The phrases that start at toks[i] (toks[0..n) buffered). */
+/* Whether bit of the filter f is set. */
+static inline bool filter_has(const uint64_t *f, uint32_t bit)
+{
+    return (f[bit / 64] >> (bit % 64)) & 1;
+}
+
+/*
+ * The phrases that start at toks[i] (toks[0..n) buffered). Most tokens start none: one
+ * bit test on the token's own key says so for one-token phrases, and one more (on the
+ * same key, in lex_first) for longer ones before their two-token key is even computed.
+ */
 static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
 {
     const token_t *t = cls->toks;
+    uint64_t key1 = lex_key1(t[i].hash);
+    uint32_t bit1 = lex_filter_bit(key1);
     for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1 && i + 1 >= n)
-            break;
-        uint64_t key = pass == 0 ? lex_key1(t[i].hash) : lex_key2(t[i].hash, t[i + 1].hash);
-        uint32_t bit = lex_filter_bit(key);
-        if (!((cls->lex_filter[bit / 64] >> (bit % 64)) & 1))
-            continue;
+        uint64_t key = key1;
+        if (pass == 0) {
+            if (!filter_has(cls->lex_filter, bit1))
+                continue;
+        } else {
+            if (i + 1 >= n || !filter_has(cls->lex_first, bit1))
+                break;
+            key = lex_key2(t[i].hash, t[i + 1].hash);
+            if (!filter_has(cls->lex_filter, lex_filter_bit(key)))
+                continue;
+        }
         const lex_slot_t *slot = &cls->slots[lex_slot_of(cls, key)];
         if (slot->key != key)
             continue;

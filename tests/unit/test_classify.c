@@ -350,6 +350,43 @@ static void test_custom_rules(void)
     nf_classifier_destroy(c);
 }
 
+/*
+ * words() phrases of one, two and three tokens that share their first token, at every
+ * token position around the seam of the tokenizer's 512-token buffer: each is found,
+ * with its span (the longer ones pass a second filter keyed on their first token).
+ */
+static void test_words_positions(void)
+{
+    char err[512];
+    CHECK(write_rules("words", "deal acquisition buying\n",
+                      "deal.acquisition.one 1 any words(take)\n"
+                      "deal.acquisition.two 2 any words(take over)\n"
+                      "deal.acquisition.three 3 any words(take over of)\n"));
+    nf_classifier_t *c = load("words", err, sizeof(err));
+    CHECK(c != NULL);
+    if (!c) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    char *json = malloc(8192);
+    for (int before = 0; before < 520; before += before < 8 || before > 500 ? 1 : 61) {
+        size_t len = (size_t)sprintf(json, "{\"id\":\"p\",\"title\":\"t\",\"body\":\"");
+        for (int i = 0; i < before; i++)
+            len += (size_t)sprintf(json + len, "%s ", i % 2 ? "x" : "y.");
+        sprintf(json + len, "Take, over-of Acme\"}");
+        nf_article_t a;
+        nf_classification_t r;
+        CHECK(classify_json(c, json, &a, &r));
+        CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.one"), "Take"));
+        CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.two"), "Take, over"));
+        CHECK(
+            span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.three"), "Take, over-of"));
+        nf_article_clear(&a);
+    }
+    free(json);
+    nf_classifier_destroy(c);
+}
+
 static void test_encode(nf_classifier_t *rules)
 {
     nf_article_t a;
@@ -707,6 +744,7 @@ int main(void)
     test_rules(rules);
     test_loader_errors();
     test_custom_rules();
+    test_words_positions();
     test_encode(rules);
     test_model_and_thresholds();
     test_hostile(rules);
