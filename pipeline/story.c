@@ -20,6 +20,7 @@
 #include "story.h"
 #include "encode.h"
 #include "err.h"
+#include "tokens.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -110,6 +111,15 @@ static size_t sep_len(const unsigned char *p, size_t n)
  * Whether <w, len> is one of STOP_WORDS. Runs once per word of every title and lead, so
  * the word is compared as one integer against those of its length.
  */
+/* A 32-bit load as pack4 orders the bytes: the first in the low byte. */
+static inline uint32_t le32(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+
 static inline uint32_t pack4(const char *w, size_t len)
 {
     uint32_t v = 0;
@@ -118,14 +128,32 @@ static inline uint32_t pack4(const char *w, size_t len)
     return v;
 }
 
-static bool is_stop_word(const char *w, size_t len)
+/*
+ * room: bytes readable at w (at least len). An entry of STOP_WORDS of two or more letters
+ * is followed by at least 4 - len readable bytes (its space, the next entry, the
+ * literal's NUL), so with room for w too each side is one 4-byte load, masked to len
+ * bytes.
+ */
+static bool is_stop_word(const char *w, size_t len, size_t room)
 {
     if (len == 0 || len > 4)
         return false;
-    uint32_t key = pack4(w, len);
-    for (const char *p = STOP_WORDS[len]; *p; p += len + 1)
-        if (pack4(p, len) == key)
+    uint32_t mask = len == 4 ? 0xffffffffu : (1u << (8 * len)) - 1, key;
+    if (room >= 4) {
+        memcpy(&key, w, 4);
+        key = le32(key) & mask;
+    } else {
+        key = pack4(w, len);
+    }
+    for (const char *p = STOP_WORDS[len]; *p; p += len + 1) {
+        uint32_t v = (unsigned char)*p;
+        if (len > 1) {
+            memcpy(&v, p, 4);
+            v = le32(v) & mask;
+        }
+        if (v == key)
             return true;
+    }
     return false;
 }
 
@@ -217,7 +245,8 @@ static void strip_title_suffix(const char *p, size_t *len)
 
 /*
  * Appends the normalised words of <s, n> to out (each followed by one space), returning
- * the new length. Words are lowercased; stop words are dropped.
+ * the new length. Words are lowercased; stop words are dropped. out holds cap + 1 bytes,
+ * all of which may be written (the terminating NUL goes in after).
  */
 static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_t cap)
 {
@@ -236,6 +265,22 @@ static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_
         }
         size_t start = pos;
         while (i < n) {
+#if defined(__SSE2__)
+            /* a run of ASCII letters and digits, lower-cased 16 bytes at a time (the
+             * bytes stored past the run are overwritten or cut off later) */
+            if (n - i >= 16 && pos + 16 < cap) {
+                unsigned run = (unsigned)__builtin_ctz(~nf_alnum_mask16(u + i)); /* <= 16 */
+                __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+                _mm_storeu_si128((__m128i *)(void *)(out + pos),
+                                 _mm_or_si128(x, _mm_set1_epi8(0x20)));
+                pos += run;
+                i += run;
+                if (run == 16)
+                    continue;
+                if (u[i] < 0x80)
+                    break; /* an ASCII separator ends the word */
+            }
+#endif
             c = u[i];
             if (c < 0x80) {
                 if (!is_alnum(c))
@@ -248,7 +293,7 @@ static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_
                 out[pos++] = (char)c;
             i++;
         }
-        if (is_stop_word(out + start, pos - start) || pos + 1 >= cap)
+        if (is_stop_word(out + start, pos - start, cap + 1 - start) || pos + 1 >= cap)
             pos = start;
         else
             out[pos++] = ' ';

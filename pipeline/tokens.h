@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Token flags. */
 #define NF_TOK_WORD  0x0001u /* starts with a letter */
@@ -343,5 +346,22 @@ static inline uint64_t nf_tok_chain(uint64_t key, uint64_t tok_hash)
 
 /* true if the token's text equals str (case-insensitive, ASCII). */
 bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str);
+
+#if defined(__SSE2__)
+/*
+ * Bit i set when byte i of the 16 at p is an ASCII letter or digit (for scanners
+ * elsewhere that skip over runs of them, such as story.c's normaliser).
+ */
+static inline unsigned nf_alnum_mask16(const unsigned char *p)
+{
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* x - base <= span, unsigned: min(d, span) == d; x | 0x20 folds the capitals */
+    __m128i dl = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    __m128i in = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
+                              _mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd));
+    return (unsigned)_mm_movemask_epi8(in);
+}
+#endif
 
 #endif

@@ -154,6 +154,46 @@ static void test_normalize(void)
     CHECK_INT(strlen(buf), NF_STORY_LEAD_MAX / 8 * 8 - 1);
 }
 
+/*
+ * The normaliser copies runs of ASCII letters and digits 16 bytes at a time and tests
+ * stop words with whole-word loads: a word of every length from 1 to 40 at every
+ * offset, its run broken by a non-ASCII letter or ended by a separator of each kind, is
+ * compared with the plain rule (lower-cased words, stop words such as "a" and "with"
+ * dropped, each followed by one space).
+ */
+static void test_normalize_offsets(void)
+{
+    static const char *const ends[] = {" ", ",", "\xc2\xa0", "\xe2\x80\x94", "\xc3\xa9x "};
+    static const char *const ends_norm[] = {" ", " ", " ", " ", "\xc3\xa9x "};
+    static const char *const stops[] = {"a", "S", "wIth", "the", "and"};
+    char lead[256], want[256], buf[1024];
+    for (size_t e = 0; e < sizeof(ends) / sizeof(ends[0]); e++) {
+        for (size_t len = 1; len <= 40; len++) {
+            for (size_t at = 0; at <= 20; at++) {
+                size_t n = 0, w = 0;
+                for (size_t i = 0; i < at; i++)
+                    lead[n++] = '.'; /* separators before the word */
+                for (size_t i = 0; i < len; i++) {
+                    char c = (char)(i % 3 == 0   ? 'B' + i % 24
+                                    : i % 3 == 1 ? 'a' + i % 26
+                                                 : '0' + i % 10);
+                    lead[n++] = c;
+                    want[w++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                }
+                n += (size_t)sprintf(lead + n, "%s%s tail", ends[e], stops[(len + at) % 5]);
+                w += (size_t)sprintf(want + w, "%stail", ends_norm[e]);
+                nf_story_normalize(NULL, lead, buf, sizeof(buf));
+                CHECK_STR(buf, want);
+                if (strcmp(buf, want))
+                    fprintf(stderr, "  word of %zu at %zu, end %zu\n", len, at, e);
+            }
+        }
+    }
+    /* words that only look like stop words, at the end of the text */
+    nf_story_normalize(NULL, "Acme with withs as ast a", buf, sizeof(buf));
+    CHECK_STR(buf, "acme withs ast");
+}
+
 static int test_pairs(void)
 {
     int tp = 0, fp = 0;
@@ -540,6 +580,7 @@ static void test_bench(void)
 int main(void)
 {
     test_normalize();
+    test_normalize_offsets();
     test_pairs();
     test_clusters();
     test_novelty_decay();
