@@ -1391,15 +1391,18 @@ static float evidence_strength(const rule_t *r, const match_t *m)
     return r->weight * (m->field == NF_FIELD_TITLE ? 1.5f : 1.0f);
 }
 
-static void pick_evidence(const nf_classifier_t *cls, int c, nf_classification_t *out)
+/* The strongest uncancelled positive hits of each category, in one pass over the hits. */
+static void pick_evidence(const nf_classifier_t *cls, nf_classification_t *out)
 {
-    int n = 0;
-    nf_evidence_t *ev = out->evidence[c];
+    int count[NF_CAT__CNT] = {0};
     for (size_t i = 0; i < cls->nmatches; i++) {
         const match_t *m = &cls->matches[i];
         const rule_t *r = &cls->rules[m->rule];
-        if (r->kind != KIND_POS || r->category != c || (m->cancelled >> c) & 1)
+        int c = r->category;
+        if (r->kind != KIND_POS || (m->cancelled >> c) & 1)
             continue;
+        nf_evidence_t *ev = out->evidence[c];
+        int n = count[c];
         float s = evidence_strength(r, m);
         /* insertion into the top NF_EVIDENCE_MAX by strength, then field, then start */
         int pos = n;
@@ -1421,8 +1424,10 @@ static void pick_evidence(const nf_classifier_t *cls, int c, nf_classification_t
         ev[pos].end = m->end;
         ev[pos].rule = r->id;
         ev[pos].weight = r->weight;
+        count[c] = n;
     }
-    out->evidence_n[c] = n;
+    for (int c = 0; c < NF_CAT__CNT; c++)
+        out->evidence_n[c] = count[c];
 }
 
 /* The first rule at or after id with hits in the current article; nrules if none. */
@@ -1588,11 +1593,11 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
             out->score[c] = sigmoidf(1.5f * (out->rule_score[c] - 2.0f));
     }
 
+    pick_evidence(cls, out);
     for (int c = 0; c < NF_CAT__CNT; c++) {
         out->assigned[c] = out->score[c] >= cls->threshold[c];
         if (out->assigned[c] && (out->primary < 0 || out->score[c] > out->score[out->primary]))
             out->primary = c;
-        pick_evidence(cls, c, out);
         int best = -1;
         for (int i = 0; i < cls->nsubtypes; i++)
             if (cls->subtypes[i].category == c && sub_score[i] > 0.0f &&
