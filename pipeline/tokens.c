@@ -494,7 +494,8 @@ bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str)
     return str[tok->len] == '\0';
 }
 
-static int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags)
+/* Appends a token, written whole once (the lexicon pass fills cues and word). */
+static inline int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags, uint64_t hash)
 {
     if (toks->n == toks->cap) {
         size_t cap = toks->cap ? toks->cap * 2 : 256;
@@ -508,7 +509,7 @@ static int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags)
     t->start = start;
     t->len = len;
     t->flags = flags;
-    t->hash = 0;
+    t->hash = hash;
     t->cues = 0;
     t->word = NF_W_NONE;
     return 0;
@@ -657,6 +658,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         const unsigned char *w = p;
         uint64_t hash;
         uint16_t f;
+        hasher_t hs1;
         size_t k;
         if (is_word_byte(c) || (c >= 0xc2 && utf8_letter(p, end) > 0)) {
             bool num = c >= '0' && c <= '9';
@@ -679,18 +681,20 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         } else {
             p += utf8_len(p, end);
             f = NF_TOK_PUNCT;
-            hash = nf_tok_hash((const char *)w, (size_t)(p - w));
+            if (p - w == 1) { /* nf_tok_hash of one byte, without the call */
+                hs_init(&hs1);
+                hs_put(&hs1, FOLD[c]);
+                hash = hs_end(&hs1);
+            } else {
+                hash = nf_tok_hash((const char *)w, (size_t)(p - w));
+            }
         }
-        if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f) != 0)
+        f |= (space ? NF_TOK_SPACE : 0) | (sent ? NF_TOK_SENT : 0);
+        if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f, hash) != 0)
             return NF_ENOMEM;
         nf_tok_t *t = &toks->v[toks->n - 1];
-        if (space)
-            t->flags |= NF_TOK_SPACE;
-        if (sent)
-            t->flags |= NF_TOK_SENT;
         sent = false;
         space = false;
-        t->hash = hash;
         if (f & NF_TOK_PUNCT) {
             char ch = text[t->start];
             if ((ch == '.' && toks->n >= 2 && ends_sentence(text, t - 1)) || ch == '!' ||
