@@ -157,6 +157,7 @@ struct nf_classifier {
     token_t toks[TOK_CAP];
     float sub_score[SUBTYPE_MAX]; /* evidence per subtype, last article */
     int field;                    /* field being scanned */
+    bool wide;                    /* it has a non-ASCII byte (see scan_words) */
     const char *text;             /* its text */
     size_t text_len;
     nf_featvec_t fv;
@@ -689,8 +690,10 @@ static const unsigned char WORD_BYTE[256] = {
 /*
  * Reads the token at or after *pos; false at the end of the text. Inlined into the scan,
  * with a tight loop over runs of ASCII letters and digits, which is most of any text.
+ * Successive calls look at every byte of the text, so they also tell whether it has any
+ * non-ASCII byte: *wide is set when one is met.
  */
-static inline bool next_token(const char *text, size_t len, size_t *pos, token_t *tok)
+static inline bool next_token(const char *text, size_t len, size_t *pos, token_t *tok, bool *wide)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t i = *pos;
@@ -698,9 +701,12 @@ static inline bool next_token(const char *text, size_t len, size_t *pos, token_t
         unsigned char k = WORD_BYTE[s[i]];
         if (k > 1)
             break;
-        if (k == 0)
+        if (k == 0) {
             i++;
-        else if (is_separator_seq(s + i, len - i))
+            continue;
+        }
+        *wide = true;
+        if (is_separator_seq(s + i, len - i))
             i += utf8_len(s[i]);
         else
             break;
@@ -719,6 +725,7 @@ static inline bool next_token(const char *text, size_t len, size_t *pos, token_t
         } else if (k == 0) {
             break;
         } else {
+            *wide = true;
             if (is_separator_seq(s + i, len - i))
                 break;
             size_t n = utf8_len(c);
@@ -777,7 +784,8 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
             size_t pos = 0;
             token_t tok;
             ph->ntok = 0;
-            while (next_token(p, plen, &pos, &tok)) {
+            bool wide;
+            while (next_token(p, plen, &pos, &tok, &wide)) {
                 if (ph->ntok == LEX_MAX_TOKENS) {
                     snprintf(errstr, errstr_size, "%s:%d: rule %s: a phrase has more than %d words",
                              path, r->line, r->id, LEX_MAX_TOKENS);
@@ -860,15 +868,17 @@ static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
 /*
  * Matches every words() phrase in text: one tokenizing pass, one or two hash lookups per
  * token. Tokens are buffered TOK_CAP at a time; the last LEX_MAX_TOKENS - 1 of a full
- * buffer are carried over, so a phrase across the seam is still found.
+ * buffer are carried over, so a phrase across the seam is still found. Sets cls->wide:
+ * whether the text has a non-ASCII byte (true, not knowing, when there are no phrases).
  */
 static void scan_words(nf_classifier_t *cls, const char *text, size_t len)
 {
     size_t n = 0, pos = 0;
+    cls->wide = !cls->nphrases;
     if (!cls->nphrases)
         return;
     for (;;) {
-        bool more = next_token(text, len, &pos, &cls->toks[n]);
+        bool more = next_token(text, len, &pos, &cls->toks[n], &cls->wide);
         n += more;
         if (more && n < TOK_CAP)
             continue;
@@ -1487,7 +1497,8 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
         if (cls->any_builtin)
             scan_numbers(cls, fields[f], len);
         match_near(cls, first, fields[f]);
-        snap_to_characters(cls, first, fields[f], len);
+        if (cls->wide) /* in ASCII text every offset is a character boundary */
+            snap_to_characters(cls, first, fields[f], len);
         if (err != HS_SUCCESS) {
             nf_log_ratelimited(NF_LOG_ERROR, "classify", "hs_scan", "hs_scan failed: %d (%s %s)",
                                (int)err, article->id ? article->id : "?", nf_field_name(f));

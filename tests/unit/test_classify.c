@@ -387,6 +387,41 @@ static void test_words_positions(void)
     nf_classifier_destroy(c);
 }
 
+/*
+ * Evidence is whole characters: a pattern that ends in "." can stop inside a UTF-8
+ * character, and the span is moved back to the character boundary. The classifier skips
+ * that step for ASCII text only, so non-ASCII bytes inside a word and in a separator
+ * must both still get it.
+ */
+static void test_snap(void)
+{
+    char err[512];
+    CHECK(write_rules("snap", "deal acquisition buying\n",
+                      "deal.acquisition.cafe 3 any caf.\n"
+                      "deal.acquisition.word 1 any words(le)\n"));
+    nf_classifier_t *c = load("snap", err, sizeof(err));
+    CHECK(c != NULL);
+    if (!c) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    static const char *const cases[][2] = {
+        {"{\"id\":\"s1\",\"title\":\"Le caf\u00e9 ouvre\"}", "caf"},
+        {"{\"id\":\"s2\",\"title\":\"Le caf\u2014bar\"}", "caf"},
+        {"{\"id\":\"s3\",\"title\":\"Le cafe ouvre\"}", "cafe"},
+        {"{\"id\":\"s4\",\"title\":\"t\",\"body\":\"Le caf\u00e9\"}", "caf"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        nf_article_t a;
+        nf_classification_t r;
+        CHECK(classify_json(c, cases[i][0], &a, &r));
+        CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.cafe"), cases[i][1]));
+        CHECK(spans_valid(&a, &r));
+        nf_article_clear(&a);
+    }
+    nf_classifier_destroy(c);
+}
+
 static void test_encode(nf_classifier_t *rules)
 {
     nf_article_t a;
@@ -745,6 +780,7 @@ int main(void)
     test_loader_errors();
     test_custom_rules();
     test_words_positions();
+    test_snap();
     test_encode(rules);
     test_model_and_thresholds();
     test_hostile(rules);
