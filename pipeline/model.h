@@ -39,7 +39,7 @@
 #define NF_MODEL_MAX_BITS    24
 #define NF_TITLE_MAX_TOKENS  64   /* title tokens turned into features */
 #define NF_BODY_MAX_TOKENS   320  /* body tokens turned into features (the lead) */
-#define NF_TEXT_SCALE        0.3f /* value of a title n-gram feature */
+#define NF_TEXT_SCALE        0.2f /* value of a title n-gram feature */
 #define NF_BODY_SCALE        0.9f /* body n-grams: NF_BODY_SCALE / sqrt(body tokens) */
 #define NF_FEATURE_NS_TITLE  1    /* namespace: n-grams seen in the title only */
 #define NF_FEATURE_NS_ANY    2    /* namespace: n-grams of title and body alike */
