@@ -28,13 +28,24 @@ static const uint64_t HEADLINE_BREAK =
     C(VERB) | C(BUILD) | C(DC) | C(COMPUTE) | C(FAB) | C(NETWORK) | C(POWER) | C(SUPPLY) |
     C(COMMIT) | C(GOV) | C(CUSTOMER) | C(REGION) | C(JV);
 
+static bool is_punct(const char *text, const nf_tok_t *t, char c);
+
 bool nf_entities_title_case(const char *text, const nf_toks_t *toks)
 {
     size_t words = 0, caps = 0;
-    (void)text;
+    int depth = 0;
     for (size_t i = 1; i < toks->n; i++) {
         const nf_tok_t *t = &toks->v[i];
-        if (!(t->flags & NF_TOK_WORD) || t->len < 4 || (t->flags & NF_TOK_POSS))
+        /* an aside in brackets is not headline case: "Fin (formerly Intercom)" */
+        if (is_punct(text, t, '(') || is_punct(text, t, ')')) {
+            depth += is_punct(text, t, '(') ? 1 : (depth > 0 ? -1 : 0);
+            continue;
+        }
+        /* a capitalised three-letter word counts ("to Acquire Fin"), a lower-case one
+         * ("for", "and") or an acronym does not */
+        bool short_cap = t->len == 3 && (t->flags & NF_TOK_CAP) && !(t->flags & NF_TOK_UPPER);
+        if (depth > 0 || !(t->flags & NF_TOK_WORD) || (t->len < 4 && !short_cap) ||
+            (t->flags & NF_TOK_POSS))
             continue;
         words++;
         if (t->flags & (NF_TOK_CAP | NF_TOK_UPPER))
@@ -511,6 +522,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             }
             bool suffix = nf_gazetteer_suffix(gz, u->hash);
             if (headline && (u->cues & HEADLINE_BREAK) && !suffix)
+                break;
+            /* "Acme Shareholders Approve ...": the holders are not part of the name */
+            if (nf_tok_is(text, u, "Shareholders") || nf_tok_is(text, u, "Stockholders"))
                 break;
             if (!headline && (u->cues & (C(FUNC) | C(VERB))) && !suffix &&
                 !(u->flags & NF_TOK_UPPER))

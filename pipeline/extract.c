@@ -137,7 +137,13 @@
     X(THROUGH, "through")                                                                          \
     X(VIA, "via")                                                                                  \
     X(INVESTOR, "investor")                                                                        \
-    X(SOLD, "sold")
+    X(SOLD, "sold")                                                                                \
+    X(STOCKHOLDER, "stockholder")                                                                  \
+    X(STOCKHOLDERS, "stockholders")                                                                \
+    X(SHAREHOLDERS, "shareholders")                                                                \
+    X(HOLDERS, "holders")                                                                          \
+    X(TAKEN, "taken")                                                                              \
+    X(TAKING, "taking")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -650,6 +656,19 @@ static void contract_roles(const nf_extractor_t *x, scratch_t *s, nf_extraction_
  * The span right before token i when it carries a possessive ("Square's platform"),
  * looking past an amount ("Tarrant's $2.1bn takeover").
  */
+/* Token i marks a possessive: "Acme's", or the apostrophe of a plural "Distributors' ". */
+static bool poss_at(const scratch_t *s, int f, size_t i)
+{
+    if (i >= s->se || i <= s->ss)
+        return false;
+    if (tok(s, f, i)->flags & NF_TOK_POSS)
+        return true;
+    const nf_tok_t *w = tok(s, f, i - 1);
+    return is_p(s, f, i, '\'') && (w->flags & NF_TOK_WORD) &&
+           w->start + w->len == tok(s, f, i)->start &&
+           (s->text[f][w->start + w->len - 1] | 0x20) == 's';
+}
+
 static long possessor_before(const scratch_t *s, int f, size_t i)
 {
     while (i > s->ss + 2 &&
@@ -657,7 +676,7 @@ static long possessor_before(const scratch_t *s, int f, size_t i)
             is_word(s, f, i - 1, NF_W_BILLION) || is_word(s, f, i - 1, NF_W_MILLION) ||
             (tok(s, f, i - 1)->flags & NF_TOK_PUNCT && tok(s, f, i - 1)->len > 1)))
         i--;
-    if (i < 2 || !(tok(s, f, i - 1)->flags & NF_TOK_POSS))
+    if (i < 2 || !poss_at(s, f, i - 1))
         return -1;
     return span_at(s, f, i - 2);
 }
@@ -1135,6 +1154,33 @@ static long past_affiliates(const nf_extractor_t *x, const scratch_t *s, int f, 
  * The name that opens the sentence, past a "$TICKER:" or "$TICKER -" prefix of a post:
  * "$ICE: Intercontinental Exchange expands ... with the acquisition of Y".
  */
+/*
+ * "Acme stockholders approve the sale": the company whose holders vote on the deal at v (it
+ * is what is sold, EXTRACTION.md's target, unless the text names another), or -1.
+ */
+static long holders_of(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
+{
+    for (size_t h = v; h > s->ss + 1 && h + 6 > v; h--) {
+        size_t k = h - 1;
+        if (!is_xw(x, s, f, k, XW_STOCKHOLDERS) && !is_xw(x, s, f, k, XW_SHAREHOLDERS) &&
+            !is_xw(x, s, f, k, XW_STOCKHOLDER) && !is_xw(x, s, f, k, XW_SHAREHOLDER) &&
+            !is_xw(x, s, f, k, XW_HOLDERS))
+            continue;
+        size_t e = poss_at(s, f, k - 1) && k > s->ss + 1 ? k - 2 : k - 1; /* "Acme's holders" */
+        long sp = span_at(s, f, e);
+        if (sp < 0 || s->spans.v[sp].last != e || s->spans.v[sp].type == NF_SPAN_PLACE)
+            return -1;
+        /* the holders open the clause ("Acme holders", "the Acme holders", ": Acme holders"),
+         * not "proxy firm ISS recommends stockholders vote" */
+        size_t b = s->spans.v[sp].first;
+        return b == s->ss || is_word(s, f, b - 1, NF_W_THE) || is_p(s, f, b - 1, ',') ||
+                       is_p(s, f, b - 1, ':')
+                   ? sp
+                   : -1;
+    }
+    return -1;
+}
+
 static long opening_name(const scratch_t *s, int f, size_t v)
 {
     size_t i = s->ss;
@@ -1162,6 +1208,30 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             continue;
         if (contract_frame(x, s, out, v))
             continue;
+        if ((is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_TAKE) ||
+             is_word(s, f, v, NF_W_TOOK) || is_xw(x, s, f, v, XW_TAKEN) ||
+             is_xw(x, s, f, v, XW_TAKING)) &&
+            is_word(s, f, v + 1, NF_W_OVER)) {
+            /* "X takes over Y", "Y is taken over by X"; not "takes over as CEO of Y" */
+            long subj = -1, obj = -1;
+            if (be_before(x, s, f, v) && is_word(s, f, v + 2, NF_W_BY)) {
+                obj = subject_of(s, f, v - 1, 8);
+                subj = past_affiliates(x, s, f, after_word(s, f, v + 2, 3));
+            } else {
+                size_t o = is_word(s, f, v + 2, NF_W_THE) ? v + 3 : v + 2;
+                obj = span_at(s, f, o);
+                if (obj >= 0 && s->spans.v[obj].first != o)
+                    obj = -1;
+                subj = subject_of(s, f, v, 8);
+            }
+            int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
+            if (es >= 0 && eo >= 0 && es != eo) {
+                add_party(out, es, NF_ROLE_ACQUIRER);
+                add_party(out, eo, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_ACQUISITION, 6);
+            }
+            continue;
+        }
         if (!c && !is_xw(x, s, f, v, XW_STAKEHOLDER) && !is_xw(x, s, f, v, XW_SHAREHOLDER) &&
             !is_xw(x, s, f, v, XW_INVESTOR))
             continue;
@@ -1210,6 +1280,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     if (b >= 0 && a < 0 && is_word(s, f, w, NF_W_WITH))
                         a = lead_subject(s, f, v);
                 }
+                if (a < 0 && b < 0) /* "Acme shareholders approve merger" */
+                    a = holders_of(x, s, f, v);
                 int ea = party_entity(x, s, a), eb = party_entity(x, s, b);
                 if (ea >= 0 || eb >= 0) {
                     add_party(out, eb, NF_ROLE_PARTNER);
@@ -1297,6 +1369,12 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     subj = subject_of(s, f, v, 10);
                 if (subj >= 0 && subj == obj)
                     subj = -1;
+                /* "Zenlo stockholders approve the acquisition": Zenlo is bought */
+                long h = obj < 0 ? holders_of(x, s, f, v) : -1;
+                if (h >= 0) {
+                    obj = h;
+                    subj = subj == h ? -1 : subj;
+                }
             } else if (v > s->ss + 1 && is_word(s, f, v + 1, NF_W_BY) &&
                        (is_word(s, f, v - 1, NF_W_BE) || is_word(s, f, v - 1, NF_W_BEEN) ||
                         is_word(s, f, v - 1, NF_W_BEING) || is_word(s, f, v - 1, NF_W_WAS) ||
@@ -1336,7 +1414,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     seller = span_at(s, f, k + 1);
                 /* "235 AT&T towers", "Fox unit", "Yahoo's Internet business": the named
                  * company owns what is bought, so it sells */
-                size_t an = k < s->se && (tok(s, f, k)->flags & NF_TOK_POSS) ? k + 1 : k;
+                size_t an = poss_at(s, f, k) ? k + 1 : k;
                 if (seller < 0 && an < s->se &&
                     (asset_noun(s, f, an) ||
                      (an + 1 < s->se && !(tok(s, f, an)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
@@ -1376,13 +1454,22 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
+        long named = -1; /* "Widget completes Acme sale": Acme is what is sold */
+        if (is_word(s, f, v, NF_W_SALE) && v > s->ss && (named = span_at(s, f, v - 1)) >= 0 &&
+            (s->spans.v[named].last != v - 1 || s->spans.v[named].type == NF_SPAN_PLACE))
+            named = -1;
         if (is_word(s, f, v, NF_W_SALE) &&
-            (is_word(s, f, v + 1, NF_W_OF) || is_word(s, f, v + 1, NF_W_TO))) {
+            (is_word(s, f, v + 1, NF_W_OF) || is_word(s, f, v + 1, NF_W_TO) || named >= 0)) {
             /* "completes sale of Y to Z", "advises Y in its sale to Z", "considering a sale of
-             * its Y": the owner sells */
-            long target = -1, buyer = -1, seller = possessor_before(s, f, v);
-            if (is_word(s, f, v + 1, NF_W_OF))
+             * its Y": the owner sells; "X shareholders approve sale to Z": X is sold */
+            long target = named, buyer = -1,
+                 seller = possessor_before(s, f, named >= 0 ? s->spans.v[named].first : v);
+            if (is_word(s, f, v + 1, NF_W_OF)) {
                 target = after_word(s, f, v + 1, 3);
+                /* "Deutsche Telekom Sale Of Y": the name before the sale of Y sells it */
+                if (named >= 0 && seller < 0)
+                    seller = named;
+            }
             for (size_t k = v + 1; k < s->se && k < v + 14; k++)
                 if (is_word(s, f, k, NF_W_TO)) {
                     buyer = after_word(s, f, k, 4);
@@ -1391,16 +1478,24 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             if (seller < 0)
                 seller = pronoun_owner(x, s, f, v);
             if (seller < 0)
-                seller = subject_of(s, f, v, 10);
+                seller = subject_of(s, f, named >= 0 ? s->spans.v[named].first : v, 10);
+            long h = target < 0 ? holders_of(x, s, f, v) : -1;
+            if (h >= 0) {
+                target = h;
+                seller = seller == h ? -1 : seller;
+            }
             int es = party_entity(x, s, seller), et = party_entity(x, s, target),
                 eb = party_entity(x, s, buyer);
             if (et == eb)
                 et = -1;
+            if (es == et)
+                es = -1;
             if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
-                set_deal_kind(s, out, NF_DEAL_DIVESTITURE, 4);
+                /* a company sold whole by its holders is acquired */
+                set_deal_kind(s, out, h >= 0 ? NF_DEAL_ACQUISITION : NF_DEAL_DIVESTITURE, 4);
             }
             continue;
         }

@@ -624,6 +624,25 @@ static void test_contract_frames(void)
 }
 
 /* Apposition, place-named companies and the subject of a merger (own sentences). */
+/* A headline and one party the deal roles must name in it. */
+typedef struct {
+    const char *title, *name;
+    nf_role_t role;
+} role_case_t;
+
+/* Reads each headline for deal roles and checks its party, naming the ones that fail. */
+static void check_roles(const role_case_t *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        run(cases[i].title, NULL, NF_EXTRACT_DEAL);
+        bool ok = has_party(cases[i].name, cases[i].role);
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "  (%s as %s in \"%s\")\n", cases[i].name, nf_role_name(cases[i].role),
+                    cases[i].title);
+    }
+}
+
 static void test_noun_phrases(void)
 {
     /* a descriptor before a name makes the name the object; the name before it qualifies */
@@ -648,10 +667,7 @@ static void test_noun_phrases(void)
     CHECK(has_party("Cobalt Acquisition Corp", NF_ROLE_PARTNER));
     CHECK_INT(ex.deal.kind, NF_DEAL_MERGER);
     /* more noun phrases and subjects (own sentences) */
-    static const struct {
-        const char *title, *name;
-        nf_role_t role;
-    } roles[] = {
+    static const role_case_t roles[] = {
         {"Corvane Health nabs $172M IDIQ contract for Navy aviation", "Corvane Health",
          NF_ROLE_SUPPLIER},
         {"Granite Soft beats Orbis to win the Pentagon's $10 billion cloud contract",
@@ -706,14 +722,7 @@ static void test_noun_phrases(void)
          "through a merger with blank-check firm Carver Acquisition",
          "Tenby Bio", NF_ROLE_PARTNER},
     };
-    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
-        run(roles[i].title, NULL, NF_EXTRACT_DEAL);
-        bool ok = has_party(roles[i].name, roles[i].role);
-        CHECK(ok);
-        if (!ok)
-            fprintf(stderr, "  (%s as %s in \"%s\")\n", roles[i].name, nf_role_name(roles[i].role),
-                    roles[i].title);
-    }
+    check_roles(roles, sizeof(roles) / sizeof(roles[0]));
     run("Corvane Health nabs $172M IDIQ contract for Navy aviation", NULL, NF_EXTRACT_DEAL);
     CHECK(!has_party("IDIQ", NF_ROLE_TARGET));
     /* a name that qualifies an unnamed thing is not the target; a currency prefix is no
@@ -753,6 +762,60 @@ static void test_noun_phrases(void)
     CHECK(has_party("Corvane Cable", NF_ROLE_CUSTOMER));
     CHECK(has_party("Lumen Studios", NF_ROLE_SUPPLIER));
     CHECK(has_party("Brightside", NF_ROLE_SUPPLIER));
+}
+
+/* Holders who vote on a deal, takeovers as a phrasal verb, "X sale", plural possessives and
+ * headline case past a bracketed aside (own sentences). */
+static void test_holders_and_takeovers(void)
+{
+    static const role_case_t roles[] = {
+        /* the company whose holders approve is what is sold, unless the text names another */
+        {"Tenby Foods stockholders approve the acquisition", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods Shareholders Approve Sale to Carver Holdings", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods Shareholders Approve Sale to Carver Holdings", "Carver Holdings",
+         NF_ROLE_ACQUIRER},
+        {"Tenby Foods stockholders approve sale of the company to Carver Holdings", "Tenby Foods",
+         NF_ROLE_TARGET},
+        {"Tenby Foods Shareholders Approve Merger", "Tenby Foods", NF_ROLE_PARTNER},
+        {"Tenby Foods shareholders approve acquisition of Quillo", "Tenby Foods", NF_ROLE_ACQUIRER},
+        {"Tenby Foods shareholders approve acquisition of Quillo", "Quillo", NF_ROLE_TARGET},
+        /* "take over" as a verb, active and passive */
+        {"Carver Holdings takes over Tenby Foods", "Carver Holdings", NF_ROLE_ACQUIRER},
+        {"Carver Holdings takes over Tenby Foods", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods is taken over by Carver Holdings", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods is taken over by Carver Holdings", "Carver Holdings", NF_ROLE_ACQUIRER},
+        {"Carver Holdings' takeover of Tenby Foods wins approval", "Carver Holdings",
+         NF_ROLE_ACQUIRER},
+        /* "X sale": X is what is sold */
+        {"Marrow Group completes Tenby Foods sale", "Tenby Foods", NF_ROLE_TARGET},
+        {"Marrow Group completes Tenby Foods sale", "Marrow Group", NF_ROLE_SELLER},
+        {"Tenby Foods sale to Carver Holdings collapses", "Tenby Foods", NF_ROLE_TARGET},
+        {"Marrow Group Sale Of Bakery Division To Carver Holdings", "Marrow Group", NF_ROLE_SELLER},
+        /* a plural possessive owns what is bought, like "Acme's" */
+        {"Carver Holdings buys Northern Distributors' retail assets", "Northern Distributors",
+         NF_ROLE_SELLER},
+        {"Northern Distributors' acquisition of Quillo closes", "Northern Distributors",
+         NF_ROLE_ACQUIRER},
+        /* a capitalised consortium name is a buyer */
+        {"Tenby Foods to be acquired by Pacific Infrastructure Consortium",
+         "Pacific Infrastructure Consortium", NF_ROLE_ACQUIRER},
+        /* a bracketed aside does not make a headline sentence case */
+        {"Granite Soft to Acquire Fin (formerly Quillo)", "Fin", NF_ROLE_TARGET},
+        {"Granite Soft to Acquire Fin (formerly Quillo)", "Granite Soft", NF_ROLE_ACQUIRER},
+    };
+    check_roles(roles, sizeof(roles) / sizeof(roles[0]));
+    run("Tenby Foods Shareholders Approve Sale to Carver Holdings", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("Tenby Foods Shareholders") < 0);
+    CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    run("Marrow Group completes Tenby Foods sale", NULL, NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.kind, NF_DEAL_DIVESTITURE);
+    /* holders are those of a name that opens the clause, not of one an adviser precedes */
+    run("Tenby Foods Says Adviser Orbis Urges Stockholders To Back Acquisition", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK_INT((int)ex.deal.parties_n, 0);
+    /* "takes over as CEO" is no takeover */
+    run("Rowan Tate takes over as CEO of Tenby Foods", NULL, NF_EXTRACT_DEAL);
+    CHECK_INT((int)ex.deal.parties_n, 0);
 }
 
 /* Where an asset is and who runs it (own sentences). */
@@ -1099,6 +1162,7 @@ int main(void)
     test_entities();
     test_contract_frames();
     test_noun_phrases();
+    test_holders_and_takeovers();
     test_infra_slots();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
