@@ -135,6 +135,15 @@ static nf_entity_type_t type_of_span(const nf_gazetteer_t *gz, const nf_span_t *
     return NF_ENTITY_ORGANIZATION;
 }
 
+/* Whether the first n bytes of str (up to its NUL) hold a lower-case ASCII letter. */
+static bool has_lower(const char *str, size_t n)
+{
+    for (size_t i = 0; i < n && str[i]; i++)
+        if (str[i] >= 'a' && str[i] <= 'z')
+            return true;
+    return false;
+}
+
 int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
                         nf_ents_t *ents, nf_span_t *s)
 {
@@ -147,6 +156,16 @@ int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_tok
         if (ents->norm[e] == key) {
             s->entity = (int32_t)e;
             out->entities[e].mentions++;
+            uint32_t a = toks->v[s->first].start;
+            uint32_t b = toks->v[s->last].start + toks->v[s->last].len;
+            /* a name first seen in a headline in capitals ("TALBOT SYSTEMS") is reported as
+             * the text writes it in mixed case ("Talbot Systems Inc") */
+            if (s->gaz < 0 && !has_lower(ents->arena->data + ents->name_off[e], SIZE_MAX) &&
+                has_lower(text + a, b - a)) {
+                ents->name_off[e] = ents->arena->len;
+                nf_buf_append(ents->arena, text + a, b - a);
+                nf_buf_append(ents->arena, "", 1);
+            }
             return s->entity;
         }
     }
@@ -394,6 +413,12 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             /* a weak name followed by another capitalised word is part of another name:
              * "Fox Research Inc" */
             if (ok && weak && (size_t)last + 1 < n && capital(&toks->v[last + 1]))
+                ok = false;
+            /* so is any name that a plain capitalised word and a legal form follow ("Fox
+             * Research Inc" is not Fox) */
+            if (ok && (size_t)last + 2 < n && capital(&toks->v[last + 1]) &&
+                !toks->v[last + 1].cues && !nf_gazetteer_suffix(gz, toks->v[last + 1].hash) &&
+                legal_suffix(&toks->v[last + 2]))
                 ok = false;
             /* an all-caps match of a mixed-case name ("ARM" for Arm) only in capitals text */
             if (ok && (t->flags & NF_TOK_NUM) && last == (long)i)

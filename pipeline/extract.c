@@ -143,7 +143,9 @@
     X(SHAREHOLDERS, "shareholders")                                                                \
     X(HOLDERS, "holders")                                                                          \
     X(TAKEN, "taken")                                                                              \
-    X(TAKING, "taking")
+    X(TAKING, "taking")                                                                            \
+    X(SAID, "said")                                                                                \
+    X(SAYS, "says")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -454,6 +456,16 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
             while (i > s->ss && !is_p(s, f, i, '('))
                 i--;
             continue;
+        }
+        /* a wire ticker the gazetteer does not know: "DIGITAL COMMUNICATIONS <DCAI.O> BUYS" */
+        if (is_p(s, f, i, '>') && i > s->ss + 2) {
+            size_t k = i - 1;
+            while (k > s->ss && k + 6 > i && !is_p(s, f, k, '<'))
+                k--;
+            if (is_p(s, f, k, '<')) {
+                i = k;
+                continue;
+            }
         }
         if (!skippable_left(s, f, i, &loose) || ++skipped > gap)
             return -1;
@@ -1082,6 +1094,16 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
                         is_xw(x, s, f, i - 1, XW_HER) || is_xw(x, s, f, i - 1, XW_THEIR)))
         return -1;
     for (size_t k = i - 1; k > s->ss; k--) {
+        /* past a wire ticker: "Harrow Industries Inc <HRWI.O> to buy its unit" */
+        if (is_p(s, f, k - 1, '>')) {
+            size_t j = k - 1;
+            while (j > s->ss && j + 6 > k && !is_p(s, f, j, '<'))
+                j--;
+            if (is_p(s, f, j, '<') && j > s->ss) {
+                k = j + 1;
+                continue;
+            }
+        }
         if (tok(s, f, k)->flags & NF_TOK_POSS) {
             long sp = span_at(s, f, k - 1);
             return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
@@ -1388,6 +1410,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     is_word(s, f, v + 1, NF_W_OUT))
                     w = v + 1;
                 subj = subject_of(s, f, v, 8);
+                /* "X agreed with Y to buy ...": Y is the counterpart, X buys */
+                if (subj >= 0 && s->spans.v[subj].first > s->ss + 1 &&
+                    is_word(s, f, s->spans.v[subj].first - 1, NF_W_WITH)) {
+                    long x0 = subject_of(s, f, s->spans.v[subj].first - 1, 8);
+                    subj = x0 >= 0 ? x0 : subj;
+                }
+                /* "X said it has reached an agreement in principle to buy Y": X buys */
+                long o = subj < 0 && to_verb ? opening_name(s, f, v) : -1;
+                if (o >= 0 && (is_xw(x, s, f, s->spans.v[o].last + 1, XW_SAID) ||
+                               is_xw(x, s, f, s->spans.v[o].last + 1, XW_SAYS)))
+                    subj = o;
                 obj = object_of(s, f, w, 6);
                 obj = appositive(s, f, w, obj);
                 /* "Tribune-owned Gracenote": the owner sells; "A16Z-backed X": X is bought */
@@ -1420,8 +1453,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                      (an + 1 < s->se && !(tok(s, f, an)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
                       (tok(s, f, an)->flags & NF_TOK_WORD) && !cues(s, f, an) &&
                       asset_noun(s, f, an + 1)))) {
-                    seller = obj;
-                    obj = -1;
+                    /* "buy its Fox Research unit": the unit's own name is bought, the owner
+                     * the pronoun points to sells */
+                    long owner = an == k ? pronoun_owner(x, s, f, s->spans.v[obj].first) : -1;
+                    seller = owner >= 0 && owner != subj ? owner : obj;
+                    obj = seller == obj ? -1 : obj;
                 }
                 for (size_t q = k; q < s->se && q < k + 4; q++)
                     if (is_word(s, f, q, NF_W_FROM)) {
@@ -2371,11 +2407,44 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     }
 }
 
+/* A wire headline in capitals ("ACME CORP TO ACQUIRE WIDGET UNIT"): names cannot be told
+ * from lexicon words in it. */
+static bool all_caps_title(const scratch_t *s)
+{
+    size_t words = 0, upper = 0;
+    for (size_t i = 0; i < s->toks[NF_TEXT_TITLE].n; i++) {
+        const nf_tok_t *t = tok(s, NF_TEXT_TITLE, i);
+        if (!(t->flags & NF_TOK_WORD) || t->len < 2)
+            continue;
+        words++;
+        upper += (t->flags & NF_TOK_UPPER) != 0;
+    }
+    return words >= 3 && upper * 10 >= words * 9;
+}
+
 static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
     s->deal_rank = 0;
     out->deal.kind = NF_DEAL_OTHER;
-    each_sentence(x, s, out, NF_EXTRACT_DEAL, deal_fn, 3, deal_done);
+    /* under a headline in capitals, the body's lead sentence names the parties first */
+    size_t n = s->toks[NF_TEXT_BODY].n;
+    if (n && all_caps_title(s)) {
+        s->f = NF_TEXT_BODY;
+        s->ss = 0;
+        for (s->se = 1; s->se < n && s->se < MAX_SENTENCE &&
+                        !(tok(s, NF_TEXT_BODY, s->se)->flags & NF_TOK_SENT);
+             s->se++)
+            ;
+        deal_sentence(x, s, out);
+    }
+    /* when it names any party, the capitals add none: they would repeat the names ("DIAGNOSTIC"
+     * for Diagnostic Retrieval Systems Inc) or read a verb as one ("TO MAKE ACQUISITION") */
+    size_t title_n = s->toks[NF_TEXT_TITLE].n;
+    if (n && out->deal.parties_n && all_caps_title(s))
+        s->toks[NF_TEXT_TITLE].n = 0;
+    if (!deal_done(out))
+        each_sentence(x, s, out, NF_EXTRACT_DEAL, deal_fn, 3, deal_done);
+    s->toks[NF_TEXT_TITLE].n = title_n;
     if (!out->deal.parties_n)
         partner_fallback(x, s, out);
     if (!out->deal.parties_n)

@@ -818,6 +818,36 @@ static void test_holders_and_takeovers(void)
     CHECK_INT((int)ex.deal.parties_n, 0);
 }
 
+/* A wire headline in capitals: the body's lead sentence names the parties (own text). */
+static void test_wire_headlines(void)
+{
+    run("TALBOT SYSTEMS <TLBS.O> BUYS HARROW UNIT",
+        "Talbot Systems Inc said it agreed with Harrow Industries Inc <HRWI.O> to buy its Kestrel "
+        "Labs Inc unit for 12 mln dlrs in cash. The deal is expected to close in June.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Talbot Systems Inc", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Kestrel Labs Inc", NF_ROLE_TARGET));
+    CHECK(has_party("Harrow Industries Inc", NF_ROLE_SELLER));
+    CHECK(!has_party("Harrow Industries Inc", NF_ROLE_ACQUIRER));
+    /* the capitals add no second spelling of a name the body gave */
+    CHECK(entity_named("TALBOT SYSTEMS") < 0 || !ex.entities[entity_named("TALBOT SYSTEMS")].roles);
+    /* "X said it has reached an agreement in principle to buy Y": X buys */
+    run("WAVERLY DATA TO MAKE ACQUISITION",
+        "Waverly Data Corp said it has reached an agreement in principle to buy Orrin Software "
+        "Inc for stock.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Waverly Data Corp", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Orrin Software Inc", NF_ROLE_TARGET));
+    CHECK(entity_named("MAKE") < 0 || !ex.entities[entity_named("MAKE")].roles);
+    /* with no body the capitals are read as they are; a wire ticker is skipped */
+    run("TALBOT CORP <TLBS.O> TO ACQUIRE KESTREL INC", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("TALBOT CORP", NF_ROLE_ACQUIRER));
+    CHECK(has_party("KESTREL INC", NF_ROLE_TARGET));
+    /* a known name that a plain word and a legal form follow is another company's */
+    run("Talbot Systems buys Apple Orchards Inc", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Apple Orchards Inc", NF_ROLE_TARGET));
+}
+
 /* Where an asset is and who runs it (own sentences). */
 static void test_infra_slots(void)
 {
@@ -1163,6 +1193,7 @@ int main(void)
     test_contract_frames();
     test_noun_phrases();
     test_holders_and_takeovers();
+    test_wire_headlines();
     test_infra_slots();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
