@@ -457,7 +457,12 @@ static long subject_of(const scratch_t *s, int f, size_t v, size_t gap)
                 i--;
             continue;
         }
-        /* a wire ticker the gazetteer does not know: "DIGITAL COMMUNICATIONS <DCAI.O> BUYS" */
+        /* a wire ticker the gazetteer does not know: "DIGITAL COMMUNICATIONS <DCAI.O> BUYS";
+         * a bracketed name is the subject: "<Jannock Ltd> said it acquired" */
+        long in = i > s->ss ? span_at(s, f, i - 1) : -1;
+        if (is_p(s, f, i, '>') && in >= 0 &&
+            !(tok(s, f, s->spans.v[in].first)->flags & NF_TOK_UPPER))
+            return in;
         if (is_p(s, f, i, '>') && i > s->ss + 2) {
             size_t k = i - 1;
             while (k > s->ss && k + 6 > i && !is_p(s, f, k, '<'))

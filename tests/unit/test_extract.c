@@ -839,6 +839,13 @@ static void test_wire_headlines(void)
     CHECK(has_party("Waverly Data Corp", NF_ROLE_ACQUIRER));
     CHECK(has_party("Orrin Software Inc", NF_ROLE_TARGET));
     CHECK(entity_named("MAKE") < 0 || !ex.entities[entity_named("MAKE")].roles);
+    /* a name in wire brackets is a subject, not a ticker */
+    run("TALBOT ACQUIRES 50 PCT OF KESTREL",
+        "<Talbot Holdings Ltd> said it acquired a 50 pct interest in Kestrel Security Ltd for "
+        "five mln dlrs.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Talbot Holdings Ltd", NF_ROLE_ACQUIRER) ||
+          has_party("Talbot Holdings Ltd", NF_ROLE_INVESTOR));
     /* with no body the capitals are read as they are; a wire ticker is skipped */
     run("TALBOT CORP <TLBS.O> TO ACQUIRE KESTREL INC", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("TALBOT CORP", NF_ROLE_ACQUIRER));
