@@ -680,9 +680,10 @@ static bool poss_at(const scratch_t *s, int f, size_t i)
         return false;
     if (tok(s, f, i)->flags & NF_TOK_POSS)
         return true;
-    const nf_tok_t *w = tok(s, f, i - 1);
-    return is_p(s, f, i, '\'') && (w->flags & NF_TOK_WORD) &&
-           w->start + w->len == tok(s, f, i)->start &&
+    const nf_tok_t *w = tok(s, f, i - 1), *a = tok(s, f, i);
+    bool apostrophe = is_p(s, f, i, '\'') ||
+                      (a->len == 3 && !memcmp(s->text[f] + a->start, "\xE2\x80\x99", 3)); /* ’ */
+    return apostrophe && (w->flags & NF_TOK_WORD) && w->start + w->len == a->start &&
            (s->text[f][w->start + w->len - 1] | 0x20) == 's';
 }
 
@@ -1194,6 +1195,8 @@ static long holders_of(const nf_extractor_t *x, const scratch_t *s, int f, size_
             !is_xw(x, s, f, k, XW_HOLDERS))
             continue;
         size_t e = poss_at(s, f, k - 1) && k > s->ss + 1 ? k - 2 : k - 1; /* "Acme's holders" */
+        if (is_p(s, f, e, '.') && e > s->ss) /* "Acme Inc. stockholders" */
+            e--;
         long sp = span_at(s, f, e);
         if (sp < 0 || s->spans.v[sp].last != e || s->spans.v[sp].type == NF_SPAN_PLACE)
             return -1;
@@ -1252,7 +1255,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 subj = subject_of(s, f, v, 8);
             }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj);
-            if (es >= 0 && eo >= 0 && es != eo) {
+            bool passive = be_before(x, s, f, v);
+            /* "Y is set to be taken over by a group of lenders": Y is bought */
+            if (eo >= 0 && es != eo && (es >= 0 || passive)) {
                 add_party(out, es, NF_ROLE_ACQUIRER);
                 add_party(out, eo, NF_ROLE_TARGET);
                 set_deal_kind(s, out, NF_DEAL_ACQUISITION, 6);
@@ -1497,7 +1502,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         }
         long named = -1; /* "Widget completes Acme sale": Acme is what is sold */
         if (is_word(s, f, v, NF_W_SALE) && v > s->ss && (named = span_at(s, f, v - 1)) >= 0 &&
-            (s->spans.v[named].last != v - 1 || s->spans.v[named].type == NF_SPAN_PLACE))
+            (s->spans.v[named].last != v - 1 || s->spans.v[named].type == NF_SPAN_PLACE ||
+             (s->spans.v[named].first > s->ss &&
+              span_at(s, f, s->spans.v[named].first - 1) >= 0) || /* "Amazon Prime Day sale" */
+             (cues(s, f, v + 1) & C(AND)) ||
+             is_p(s, f, v + 1, '-'))) /* "sale and leaseback" */
             named = -1;
         if (is_word(s, f, v, NF_W_SALE) &&
             (is_word(s, f, v + 1, NF_W_OF) || is_word(s, f, v + 1, NF_W_TO) || named >= 0)) {
@@ -1531,12 +1540,16 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 et = -1;
             if (es == et)
                 es = -1;
-            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2) {
+            /* "X sale may be hurt by the asking price": X alone is what is sold */
+            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2 || (et >= 0 && target == named)) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
                 /* a company sold whole by its holders is acquired */
-                set_deal_kind(s, out, h >= 0 ? NF_DEAL_ACQUISITION : NF_DEAL_DIVESTITURE, 4);
+                set_deal_kind(s, out,
+                              h >= 0 || (target == named && es < 0) ? NF_DEAL_ACQUISITION
+                                                                    : NF_DEAL_DIVESTITURE,
+                              4);
             }
             continue;
         }

@@ -790,6 +790,12 @@ static void test_holders_and_takeovers(void)
         {"Marrow Group completes Tenby Foods sale", "Tenby Foods", NF_ROLE_TARGET},
         {"Marrow Group completes Tenby Foods sale", "Marrow Group", NF_ROLE_SELLER},
         {"Tenby Foods sale to Carver Holdings collapses", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods sale may be delayed by a high asking price", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods set to be taken over by a group of lenders", "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Foods Inc. stockholders approve the acquisition", "Tenby Foods Inc",
+         NF_ROLE_TARGET},
+        {"Carver Holdings buys Northern Distributors\u2019 retail assets", "Northern Distributors",
+         NF_ROLE_SELLER},
         {"Marrow Group Sale Of Bakery Division To Carver Holdings", "Marrow Group", NF_ROLE_SELLER},
         /* a plural possessive owns what is bought, like "Acme's" */
         {"Carver Holdings buys Northern Distributors' retail assets", "Northern Distributors",
@@ -813,6 +819,12 @@ static void test_holders_and_takeovers(void)
     run("Tenby Foods Says Adviser Orbis Urges Stockholders To Back Acquisition", NULL,
         NF_EXTRACT_DEAL);
     CHECK_INT((int)ex.deal.parties_n, 0);
+    /* a product event before "sale" is not sold */
+    run("Orbis Prime Day sale starts", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Prime Day", NF_ROLE_TARGET));
+    run("Halden Leasing Executes Sale and Leaseback with Orbis Airlines", NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Halden Leasing", NF_ROLE_TARGET));
+    CHECK(!has_party("Halden Leasing Executes", NF_ROLE_TARGET));
     /* "takes over as CEO" is no takeover */
     run("Rowan Tate takes over as CEO of Tenby Foods", NULL, NF_EXTRACT_DEAL);
     CHECK_INT((int)ex.deal.parties_n, 0);
