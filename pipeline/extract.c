@@ -1414,6 +1414,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 /* passive: "Halvorsen has agreed to be acquired by Brightwater" */
                 obj = subject_of(s, f, v, 8);
                 subj = past_affiliates(x, s, f, after_word(s, f, v + 1, 3));
+                /* "acquired by a consortium led by Y and Z": each leader buys */
+                for (size_t k = v + 2; subj < 0 && k + 1 < s->se && k < v + 7; k++)
+                    if (is_word(s, f, k, NF_W_LED) && is_word(s, f, k + 1, NF_W_BY)) {
+                        subj = after_word(s, f, k + 1, 2);
+                        for (long sp = subj >= 0 ? next_in_list(s, f, subj) : -1; sp >= 0;
+                             sp = next_in_list(s, f, sp))
+                            add_party(out, party_entity(x, s, sp), NF_ROLE_ACQUIRER);
+                    }
             } else {
                 size_t w = v;
                 if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||

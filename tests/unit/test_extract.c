@@ -805,6 +805,10 @@ static void test_holders_and_takeovers(void)
         /* a capitalised consortium name is a buyer */
         {"Tenby Foods to be acquired by Pacific Infrastructure Consortium",
          "Pacific Infrastructure Consortium", NF_ROLE_ACQUIRER},
+        {"Tenby Foods is to be acquired by a consortium led by Carver Holdings and Orbis Capital",
+         "Orbis Capital", NF_ROLE_ACQUIRER},
+        {"Tenby Foods is to be acquired by a consortium led by Carver Holdings and Orbis Capital",
+         "Carver Holdings", NF_ROLE_ACQUIRER},
         /* a bracketed aside does not make a headline sentence case */
         {"Granite Soft to Acquire Fin (formerly Quillo)", "Fin", NF_ROLE_TARGET},
         {"Granite Soft to Acquire Fin (formerly Quillo)", "Granite Soft", NF_ROLE_ACQUIRER},
