@@ -1387,6 +1387,12 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     for (size_t k = s->ss; k < s->spans.v[obj].first; k++)
                         if ((subj = span_at(s, f, k)) >= 0)
                             break;
+                    /* "OSR TO MAKE ACQUISITION": in capitals a verb after "to" looks like a
+                     * name; the subject alone says who buys */
+                    size_t of = s->spans.v[obj].first;
+                    if (of > s->ss && is_word(s, f, of - 1, NF_W_TO) &&
+                        (tok(s, f, of)->flags & NF_TOK_UPPER) && s->spans.v[obj].last == of)
+                        obj = -1;
                 }
                 /* "Y accepts X's buyout deal", "Y rejects X's offer": Y is bought */
                 if (obj < 0 && subj >= 0 && s->spans.v[subj].first > s->ss) {

@@ -862,6 +862,9 @@ static void test_wire_headlines(void)
         NF_EXTRACT_DEAL);
     CHECK(has_party("Talbot Holdings Ltd", NF_ROLE_ACQUIRER) ||
           has_party("Talbot Holdings Ltd", NF_ROLE_INVESTOR));
+    /* a verb after "to" in capitals is no target */
+    run("WAVERLY DATA TO MAKE ACQUISITION", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("MAKE") < 0 || !ex.entities[entity_named("MAKE")].roles);
     /* with no body the capitals are read as they are; a wire ticker is skipped */
     run("TALBOT CORP <TLBS.O> TO ACQUIRE KESTREL INC", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("TALBOT CORP", NF_ROLE_ACQUIRER));
