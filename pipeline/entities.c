@@ -546,7 +546,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
             bool suffix = nf_gazetteer_suffix(gz, u->hash);
-            if (headline && (u->cues & HEADLINE_BREAK) && !suffix)
+            /* a lexicon word that a legal form follows is part of the name: "Tenby
+             * Acquisition Corp", "Carver Merger Corp" */
+            if (headline && (u->cues & HEADLINE_BREAK) && !suffix &&
+                !(k + 1 < n && legal_suffix(&toks->v[k + 1]) && capital(&toks->v[k + 1])))
                 break;
             /* "Acme Shareholders Approve ...": the holders are not part of the name */
             if (nf_tok_is(text, u, "Shareholders") || nf_tok_is(text, u, "Stockholders"))

@@ -1188,7 +1188,7 @@ static long past_affiliates(const nf_extractor_t *x, const scratch_t *s, int f, 
  */
 static long holders_of(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
 {
-    for (size_t h = v; h > s->ss + 1 && h + 6 > v; h--) {
+    for (size_t h = v; h > s->ss + 1 && h + 8 > v; h--) {
         size_t k = h - 1;
         if (!is_xw(x, s, f, k, XW_STOCKHOLDERS) && !is_xw(x, s, f, k, XW_SHAREHOLDERS) &&
             !is_xw(x, s, f, k, XW_STOCKHOLDER) && !is_xw(x, s, f, k, XW_SHAREHOLDER) &&
@@ -1230,8 +1230,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
 {
     int f = s->f;
     uint64_t sent = 0;
-    for (size_t i = s->ss; i < s->se; i++)
-        sent |= cues(s, f, i);
+    for (size_t i = s->ss; i < s->se; i++) /* not the words of a name: "Carver Merger Corp" */
+        if (!(cues(s, f, i) & (C(ACQUIRE) | C(MERGE))) || span_at(s, f, i) < 0)
+            sent |= cues(s, f, i);
     for (size_t v = s->ss; v < s->se; v++) {
         uint64_t c = cues(s, f, v);
         if (span_at(s, f, v) >= 0 || !(tok(s, f, v)->flags & NF_TOK_WORD))
@@ -1312,8 +1313,10 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     if (b >= 0 && a < 0 && is_word(s, f, w, NF_W_WITH))
                         a = lead_subject(s, f, v);
                 }
-                if (a < 0 && b < 0) /* "Acme shareholders approve merger" */
+                if (a < 0) /* "Acme shareholders approve merger (with Y)" */
                     a = holders_of(x, s, f, v);
+                if (a >= 0 && a == b)
+                    a = -1;
                 int ea = party_entity(x, s, a), eb = party_entity(x, s, b);
                 if (ea >= 0 || eb >= 0) {
                     add_party(out, eb, NF_ROLE_PARTNER);

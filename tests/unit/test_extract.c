@@ -809,6 +809,11 @@ static void test_holders_and_takeovers(void)
          "Orbis Capital", NF_ROLE_ACQUIRER},
         {"Tenby Foods is to be acquired by a consortium led by Carver Holdings and Orbis Capital",
          "Carver Holdings", NF_ROLE_ACQUIRER},
+        {"Tenby Acquisition Corp. stockholders have approved the proposed business combination "
+         "with Quillo",
+         "Tenby Acquisition Corp", NF_ROLE_PARTNER},
+        {"Carver Merger Corp Completes Sale of Tenby Foods to Orbis Manufacturing Holdings",
+         "Orbis Manufacturing Holdings", NF_ROLE_ACQUIRER},
         /* a bracketed aside does not make a headline sentence case */
         {"Granite Soft to Acquire Fin (formerly Quillo)", "Fin", NF_ROLE_TARGET},
         {"Granite Soft to Acquire Fin (formerly Quillo)", "Granite Soft", NF_ROLE_ACQUIRER},
@@ -823,6 +828,10 @@ static void test_holders_and_takeovers(void)
     run("Tenby Foods Says Adviser Orbis Urges Stockholders To Back Acquisition", NULL,
         NF_EXTRACT_DEAL);
     CHECK_INT((int)ex.deal.parties_n, 0);
+    /* a lexicon word that a legal form follows is part of a headline name */
+    run("Tenby Acquisition Corp. and Quillo, Inc. Announce Completion of Business Combination",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Tenby", NF_ROLE_TARGET));
     /* a product event before "sale" is not sold */
     run("Orbis Prime Day sale starts", NULL, NF_EXTRACT_DEAL);
     CHECK(!has_party("Prime Day", NF_ROLE_TARGET));
