@@ -375,15 +375,41 @@ static const unsigned char *find_ci(const unsigned char *s, const char *needle)
 }
 
 /*
+ * Is s (at '<') wire copy's company marker, "<Jannock Ltd>", rather than a tag? Its first
+ * word is capitalised and mixed case, a second word starts with a capital or a digit, and
+ * no '=', quote or '/' comes before the '>' within 80 bytes. A tag's name stands alone or
+ * is followed by attributes, which have '=' or are lower case ("<Div>", "<Input disabled>",
+ * "<Td class=x>" stay tags). Kept as text, the company's name reaches the classifier and
+ * the extractor.
+ */
+static bool name_marker(const unsigned char *s)
+{
+    if (!(s[1] >= 'A' && s[1] <= 'Z') || !(s[2] >= 'a' && s[2] <= 'z'))
+        return false;
+    bool second = false;
+    for (size_t i = 3; i < 80 && s[i]; i++) {
+        unsigned char c = s[i];
+        if (c == '>')
+            return second;
+        if (c == '=' || c == '"' || c == '\'' || c == '/' || c == '<' || c == '\n')
+            return false;
+        if (c == ' ' &&
+            ((s[i + 1] >= 'A' && s[i + 1] <= 'Z') || (s[i + 1] >= '0' && s[i + 1] <= '9')))
+            second = true;
+    }
+    return false;
+}
+
+/*
  * If s (at '<') starts a tag, returns the first byte after it; otherwise NULL and the
- * '<' is text. A tag is '<' then a letter, '/', '!' or '?', up to the next '>'. Comments
- * run to "-->", and script and style elements are dropped with their content, since
- * neither is prose.
+ * '<' is text. A tag is '<' then a letter, '/', '!' or '?', up to the next '>', but not a
+ * company marker (name_marker()). Comments run to "-->", and script and style elements are
+ * dropped with their content, since neither is prose.
  */
 static const unsigned char *tag_skip(tag_scan_t *scan, const unsigned char *s)
 {
     unsigned char c = s[1];
-    if (!is_alpha(c) && c != '/' && c != '!' && c != '?')
+    if ((!is_alpha(c) && c != '/' && c != '!' && c != '?') || name_marker(s))
         return NULL;
     if (c == '!' && s[2] == '-' && s[3] == '-' && !scan->no_comment_end) {
         const unsigned char *end = (const unsigned char *)strstr((const char *)s + 4, "-->");

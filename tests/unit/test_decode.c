@@ -728,6 +728,16 @@ static void test_normalise(void)
     NORM("a <b unterminated", "a <b unterminated");
     NORM("1 > 0", "1 > 0");
     NORM("<>", "<>");
+    /* wire copy's company markers are text, not tags */
+    NORM("<Jannock Ltd> said it agreed", "<Jannock Ltd> said it agreed");
+    NORM("Acme Corp <Acme Holdings Inc.> said", "Acme Corp <Acme Holdings Inc.> said");
+    NORM("<Div>x</Div>", "x");
+    NORM("<Input disabled>x", "x");
+    NORM("<Genentech>", "");
+    NORM("<Table border=1>cell", "cell");
+    NORM("<Span class=\"a\">s", "s");
+    NORM("<P>para<BR>", "para");
+    NORM("<Abc", "<Abc");
 
     /* Unicode whitespace and invisible characters. */
     NORM("a\xC2\xA0\xC2\xA0"
