@@ -22,7 +22,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${NF_JOBS:-2}
 
-log() { printf '\n== %s\n' "$*" >&2; }
+log() { printf '\n== %s (%d s)\n' "$*" "$SECONDS" >&2; }
 
 cmd_demo() {
     log "dependencies"
