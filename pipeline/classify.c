@@ -5,10 +5,13 @@
  *
  * Per article the work is: one hs_scan() per present field, with matches recorded into a
  * fixed array (a repeat hit of a rule that overlaps its previous hit widens that span
- * rather than adding one); a pass in which negative patterns cancel the positive hits
- * they overlap ("investment bank" cancels "invest"); per-category rule scores; features
- * (hashed n-grams, rule hits, the rule scores); the model. Nothing is allocated: all
- * working memory is sized when the classifier is built.
+ * rather than adding one); words() phrases looked up on the field's tokens, which the
+ * caller made once for the whole pipeline (pipeline/tokens.h; the same tokens give the
+ * model's n-grams and feed extraction); a pass in which negative patterns cancel the
+ * positive hits they overlap ("investment bank" cancels "invest"); per-category rule
+ * scores; features (hashed n-grams, rule hits, the rule scores); the model. Nothing is
+ * allocated: all working memory is sized when the classifier is built (nf_classify(),
+ * which tokenises for callers that have no tokens, grows its token buffers once).
  *
  * Rule kinds, from the first part of the rule id (see rules/classifier/README.md):
  *   <category>.<subtype>.<name>  positive evidence for category, naming its subtype
@@ -61,9 +64,8 @@ static const char *const builtin_names[BI__CNT] = {"number",     "money", "amoun
                                                    "big_amount", "power", "pct"};
 #define BI_RULES_MAX 8
 
-#define LEX_MAX_TOKENS  6   /* longest words() phrase */
-#define LEX_FILTER_BITS 16  /* prefilter of words() keys: 2^16 bits, 8 KB */
-#define TOK_CAP         512 /* tokens buffered per words() pass */
+#define LEX_MAX_TOKENS  6  /* longest words() phrase */
+#define LEX_FILTER_BITS 16 /* prefilter of words() keys: 2^16 bits, 8 KB */
 
 /* One words() phrase: its tokens' hashes; chained per lookup key. */
 typedef struct lex_phrase {
@@ -77,11 +79,6 @@ typedef struct lex_slot {
     uint64_t key; /* 0: empty */
     int32_t head;
 } lex_slot_t;
-
-typedef struct token {
-    uint32_t start, end;
-    uint64_t hash;
-} token_t;
 
 typedef struct rule {
     char *id;         /* owned */
@@ -154,10 +151,10 @@ struct nf_classifier {
     uint32_t bi_rules[BI__CNT][BI_RULES_MAX];          /* builtin() rules by class */
     int bi_n[BI__CNT];
     bool any_builtin;
-    token_t toks[TOK_CAP];
+    nf_toks_t own[NF_FIELD__CNT]; /* nf_classify()'s tokens of the article's fields */
     float sub_score[SUBTYPE_MAX]; /* evidence per subtype, last article */
     int field;                    /* field being scanned */
-    bool wide;                    /* it has a non-ASCII byte (see scan_words) */
+    bool wide;                    /* it has a non-ASCII byte (nf_toks_t.wide) */
     const char *text;             /* its text */
     size_t text_len;
     nf_featvec_t fv;
@@ -624,8 +621,8 @@ done:
 
 /*
  * Lookup keys: a one-token phrase by its token, longer ones by their first two. Token
- * hashes are FNV-1a, whose high bits are well mixed; bit 0 is forced so that 0 can mean
- * "empty slot".
+ * hashes (nf_tokenise's) are fully mixed; bit 0 is forced so that 0 can mean "empty
+ * slot".
  */
 static inline uint64_t lex_key1(uint64_t t0)
 {
@@ -643,101 +640,12 @@ static inline uint32_t lex_filter_bit(uint64_t key)
     return (uint32_t)(key >> (64 - LEX_FILTER_BITS));
 }
 
-/*
- * Token bytes: ASCII letters and digits, and non-ASCII letters; Unicode punctuation (curly
- * quotes, dashes, NBSP) separates like ASCII punctuation. Tokens hash lowercased, so
- * words() phrases are caseless.
- */
-static size_t utf8_len(unsigned char c)
+/* The first term (word or number: nf_tok_is_term) of toks[i..n); n if none. */
+static inline size_t next_term(const nf_tok_t *t, size_t i, size_t n)
 {
-    return c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-}
-
-static bool is_separator_seq(const unsigned char *s, size_t avail)
-{
-    if (s[0] == 0xC2 && avail >= 2)
-        return true; /* U+0080..U+00BF: NBSP, currency signs, marks */
-    if (s[0] == 0xE2 && avail >= 3 && (s[1] == 0x80 || s[1] == 0x81 || s[1] == 0x82))
-        return true; /* general punctuation, currency symbols */
-    return false;
-}
-
-/*
- * Byte classes for the tokenizer: 0 separator, else the byte to hash (lowercased ASCII
- * letter or digit), 1 for a non-ASCII lead or continuation byte.
- */
-/* clang-format off */
-static const unsigned char WORD_BYTE[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20 */
-    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 0, 0, 0, 0, 0, 0, /* 0x30 */
-    0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* 0x40 */
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0, /* 0x50 */
-    0, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', /* 0x60 */
-    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 0, 0, 0, 0, 0, /* 0x70 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x90 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xa0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xb0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xc0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xd0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xe0 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0xf0 */
-};
-/* clang-format on */
-
-/*
- * Reads the token at or after *pos; false at the end of the text. Inlined into the scan,
- * with a tight loop over runs of ASCII letters and digits, which is most of any text.
- * Successive calls look at every byte of the text, so they also tell whether it has any
- * non-ASCII byte: *wide is set when one is met.
- */
-static inline bool next_token(const char *text, size_t len, size_t *pos, token_t *tok, bool *wide)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = *pos;
-    while (i < len) {
-        unsigned char k = WORD_BYTE[s[i]];
-        if (k > 1)
-            break;
-        if (k == 0) {
-            i++;
-            continue;
-        }
-        *wide = true;
-        if (is_separator_seq(s + i, len - i))
-            i += utf8_len(s[i]);
-        else
-            break;
-    }
-    if (i >= len)
-        return false;
-    uint64_t h = NF_FNV_SEED;
-    size_t start = i;
-    while (i < len) {
-        unsigned char c = s[i], k = WORD_BYTE[c];
-        if (k > 1) {
-            do {
-                h = (h ^ k) * 0x100000001b3ULL;
-                i++;
-            } while (i < len && (k = WORD_BYTE[s[i]]) > 1);
-        } else if (k == 0) {
-            break;
-        } else {
-            *wide = true;
-            if (is_separator_seq(s + i, len - i))
-                break;
-            size_t n = utf8_len(c);
-            for (size_t j = 0; j < n && i < len; j++, i++)
-                h = (h ^ s[i]) * 0x100000001b3ULL;
-        }
-    }
-    tok->start = (uint32_t)start;
-    tok->end = (uint32_t)i;
-    tok->hash = h;
-    *pos = i;
-    return true;
+    while (i < n && !nf_tok_is_term(&t[i]))
+        i++;
+    return i;
 }
 
 static int lex_slot_of(const nf_classifier_t *cls, uint64_t key)
@@ -781,18 +689,23 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
             const char *bar = memchr(p, '|', (size_t)(end - p));
             size_t plen = bar ? (size_t)(bar - p) : (size_t)(end - p);
             lex_phrase_t *ph = &cls->phrases[cls->nphrases];
-            size_t pos = 0;
-            token_t tok;
             ph->ntok = 0;
-            bool wide;
-            while (next_token(p, plen, &pos, &tok, &wide)) {
+            /* a phrase is tokenised as the text is, and matched on its terms */
+            if (nf_tokenise(p, plen, NULL, &cls->own[0]) != 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NF_ENOMEM;
+            }
+            for (size_t k = 0; k < cls->own[0].n; k++) {
+                if (!nf_tok_is_term(&cls->own[0].v[k]))
+                    continue;
                 if (ph->ntok == LEX_MAX_TOKENS) {
                     snprintf(errstr, errstr_size, "%s:%d: rule %s: a phrase has more than %d words",
                              path, r->line, r->id, LEX_MAX_TOKENS);
                     return NF_ECONFIG;
                 }
-                ph->tok[ph->ntok++] = tok.hash;
+                ph->tok[ph->ntok++] = cls->own[0].v[k].hash;
             }
+            cls->own[0].n = 0;
             if (ph->ntok == 0) {
                 snprintf(errstr, errstr_size, "%s:%d: rule %s: empty phrase in words()", path,
                          r->line, r->id);
@@ -828,13 +741,13 @@ static inline bool filter_has(const uint64_t *f, uint32_t bit)
 }
 
 /*
- * The phrases that start at toks[i] (toks[0..n) buffered). Most tokens start none: one
- * bit test on the token's own key says so for one-token phrases, and one more (on the
- * same key, in lex_first) for longer ones before their two-token key is even computed.
+ * The phrases that start at the term t[i] of t[0..n). Most tokens start none: one bit
+ * test on the token's own key says so for one-token phrases, and one more (on the same
+ * key, in lex_first) for longer ones before their two-token key is even computed. A
+ * phrase's words are consecutive terms: punctuation between them is passed over.
  */
-static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
+static void match_phrases_at(nf_classifier_t *cls, const nf_tok_t *t, size_t i, size_t n)
 {
-    const token_t *t = cls->toks;
     uint64_t key1 = lex_key1(t[i].hash);
     uint32_t bit1 = lex_filter_bit(key1);
     for (int pass = 0; pass < 2; pass++) {
@@ -843,9 +756,12 @@ static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
             if (!filter_has(cls->lex_filter, bit1))
                 continue;
         } else {
-            if (i + 1 >= n || !filter_has(cls->lex_first, bit1))
+            if (!filter_has(cls->lex_first, bit1))
                 break;
-            key = lex_key2(t[i].hash, t[i + 1].hash);
+            size_t j = next_term(t, i + 1, n);
+            if (j >= n)
+                break;
+            key = lex_key2(t[i].hash, t[j].hash);
             if (!filter_has(cls->lex_filter, lex_filter_bit(key)))
                 continue;
         }
@@ -854,42 +770,29 @@ static void match_phrases_at(nf_classifier_t *cls, size_t i, size_t n)
             continue;
         for (int32_t k = slot->head - 1; k >= 0; k = cls->phrases[k].next) {
             const lex_phrase_t *ph = &cls->phrases[k];
-            if ((pass == 0) != (ph->ntok == 1) || i + ph->ntok > n)
+            if ((pass == 0) != (ph->ntok == 1))
                 continue;
-            bool same = true;
-            for (int j = 0; j < ph->ntok && same; j++)
-                same = t[i + (size_t)j].hash == ph->tok[j];
-            if (same)
-                add_match(cls, ph->rule, t[i].start, t[i + ph->ntok - 1].end, 0, 0);
+            size_t at = i, last = i;
+            int j = 0;
+            for (; j < ph->ntok && at < n && t[at].hash == ph->tok[j]; j++) {
+                last = at;
+                at = next_term(t, at + 1, n);
+            }
+            if (j == ph->ntok)
+                add_match(cls, ph->rule, t[i].start, (uint64_t)t[last].start + t[last].len, 0, 0);
         }
     }
 }
 
-/*
- * Matches every words() phrase in text: one tokenizing pass, one or two hash lookups per
- * token. Tokens are buffered TOK_CAP at a time; the last LEX_MAX_TOKENS - 1 of a full
- * buffer are carried over, so a phrase across the seam is still found. Sets cls->wide:
- * whether the text has a non-ASCII byte (true, not knowing, when there are no phrases).
- */
-static void scan_words(nf_classifier_t *cls, const char *text, size_t len)
+/* Matches every words() phrase in a field: one or two hash lookups per term. */
+static void scan_words(nf_classifier_t *cls, const nf_toks_t *toks)
 {
-    size_t n = 0, pos = 0;
-    cls->wide = !cls->nphrases;
+    const nf_tok_t *t = toks->v;
     if (!cls->nphrases)
         return;
-    for (;;) {
-        bool more = next_token(text, len, &pos, &cls->toks[n], &cls->wide);
-        n += more;
-        if (more && n < TOK_CAP)
-            continue;
-        size_t upto = more ? n - (LEX_MAX_TOKENS - 1) : n;
-        for (size_t i = 0; i < upto; i++)
-            match_phrases_at(cls, i, n);
-        if (!more)
-            break;
-        memmove(cls->toks, cls->toks + upto, (n - upto) * sizeof(*cls->toks));
-        n -= upto;
-    }
+    for (size_t i = 0; i < toks->n; i++)
+        if (nf_tok_is_term(&t[i]))
+            match_phrases_at(cls, t, i, toks->n);
 }
 
 /* ---- builtin(): numbers, money, amounts, power and percentages ---- */
@@ -1161,6 +1064,8 @@ void nf_classifier_destroy(nf_classifier_t *cls)
     free(cls->phrases);
     free(cls->slots);
     free(cls->fv.v);
+    for (int f = 0; f < NF_FIELD__CNT; f++)
+        nf_toks_free(&cls->own[f]);
     free(cls);
 }
 
@@ -1457,6 +1362,21 @@ static size_t next_touched(const nf_classifier_t *cls, size_t id)
 int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classification_t *out)
 {
     const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
+    for (int f = 0; f < NF_FIELD__CNT; f++) {
+        cls->own[f].n = 0;
+        if (fields[f] && nf_tokenise(fields[f], strlen(fields[f]), NULL, &cls->own[f]) != 0) {
+            memset(out, 0, sizeof(*out));
+            out->primary = -1;
+            return NF_ENOMEM;
+        }
+    }
+    return nf_classify_tokens(cls, article, cls->own, out);
+}
+
+int nf_classify_tokens(nf_classifier_t *cls, const nf_article_t *article,
+                       const nf_toks_t toks[NF_FIELD__CNT], nf_classification_t *out)
+{
+    const char *fields[NF_FIELD__CNT] = {article->title, article->body, article->summary};
     float score[NF_CAT__CNT][FIELD_GROUPS] = {{0}};
     float *sub_score = cls->sub_score;
     int rc = NF_OK;
@@ -1493,7 +1413,8 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
         hs_error_t err = HS_SUCCESS;
         if (cls->db)
             err = hs_scan(cls->db, fields[f], (unsigned)len, 0, cls->scratch, on_match, cls);
-        scan_words(cls, fields[f], len);
+        cls->wide = toks[f].wide;
+        scan_words(cls, &toks[f]);
         if (cls->any_builtin)
             scan_numbers(cls, fields[f], len);
         match_near(cls, first, fields[f]);
@@ -1580,14 +1501,14 @@ int nf_classify(nf_classifier_t *cls, const nf_article_t *article, nf_classifica
     }
 
     /* word features: the title, then the body (or the summary when there is no body) */
-    if (fields[NF_FIELD_TITLE])
-        nf_features_text(&cls->fv, cls->hash_bits, fields[NF_FIELD_TITLE], flen[NF_FIELD_TITLE],
-                         fflags | NF_FEAT_TITLE, NF_TITLE_MAX_TOKENS);
-    int bf = fields[NF_FIELD_BODY] && *fields[NF_FIELD_BODY] ? NF_FIELD_BODY : NF_FIELD_SUMMARY;
-    const char *body = fields[bf];
-    bool has_body = body && *body;
+    if (flen[NF_FIELD_TITLE])
+        nf_features_tokens(&cls->fv, cls->hash_bits, fields[NF_FIELD_TITLE], toks[NF_FIELD_TITLE].v,
+                           toks[NF_FIELD_TITLE].n, fflags | NF_FEAT_TITLE, NF_TITLE_MAX_TOKENS);
+    int bf = flen[NF_FIELD_BODY] ? NF_FIELD_BODY : NF_FIELD_SUMMARY;
+    bool has_body = flen[bf] > 0;
     if (has_body)
-        nf_features_text(&cls->fv, cls->hash_bits, body, flen[bf], fflags, NF_BODY_MAX_TOKENS);
+        nf_features_tokens(&cls->fv, cls->hash_bits, fields[bf], toks[bf].v, toks[bf].n, fflags,
+                           NF_BODY_MAX_TOKENS);
     for (int c = 0; c < NF_CAT__CNT; c++) {
         cls->fv.dense[2 * c] = clampf(score[c][0] / 4.0f, -3.0f, 3.0f);
         cls->fv.dense[2 * c + 1] = clampf(score[c][1] / 4.0f, -3.0f, 3.0f);

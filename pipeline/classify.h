@@ -5,18 +5,20 @@
  * Two layers work together. The rule layer is data: the taxonomy and the weighted,
  * negative and hedge patterns in <rules_dir>/classifier/ (format in the README there).
  * Every regular expression of every rule is compiled into one Hyperscan database, and
- * each field of an article is scanned once by it, once by a tokenizer that matches the
- * words() phrase lists, and once by a number scanner (builtin()), whatever the number
- * of rules. Its hits give evidence spans, a subtype per
- * category, and features. The learned layer is a linear model (model.h) over hashed
- * word n-grams plus those rule features, loaded from <rules_dir>/model.bin; a category's
+ * each field of an article is scanned once by it and once by a number scanner
+ * (builtin()), whatever the number of rules; the words() phrase lists are matched on the
+ * field's tokens (pipeline/tokens.h), the same tokens the model's n-grams and the
+ * extractors read. Its hits give evidence spans, a subtype per category, and features.
+ * The learned layer is a linear model (model.h) over hashed word n-grams plus those rule
+ * features, loaded from <rules_dir>/model.bin; a category's
  * score is the model's probability, and the category is assigned when the score reaches
  * its threshold (chosen at training time, adjustable with
  * nf_classifier_set_threshold()). Without a model the classifier runs on rules alone
  * (documented in the README), which is meant for tests and for bootstrapping training.
  *
  * A classifier is for one thread at a time: it owns one Hyperscan scratch and the
- * per-article working memory, so nf_classify() allocates nothing. Use one per thread.
+ * per-article working memory, so nf_classify_tokens() allocates nothing (nf_classify()
+ * only grows its token buffers to the longest field seen). Use one per thread.
  */
 #ifndef NF_CLASSIFY_H
 #define NF_CLASSIFY_H
@@ -27,6 +29,7 @@
 
 #include "article.h"
 #include "model.h"
+#include "tokens.h"
 #include "util.h"
 
 typedef enum { NF_CAT_DEAL = 0, NF_CAT_FUNDING = 1, NF_CAT_INFRA = 2, NF_CAT__CNT } nf_category_t;
@@ -107,8 +110,19 @@ bool nf_classifier_has_model(const nf_classifier_t *classifier);
 size_t nf_classifier_pattern_count(const nf_classifier_t *classifier);
 
 /*
- * Classifies article into *out (overwritten). Scans each present field once. Returns 0,
- * or NF_EINVAL if Hyperscan fails (logged, out cleared to "other").
+ * Classifies article into *out (overwritten), its fields already tokenised: toks[f] is
+ * nf_tokenise() of field f (NF_FIELD_* order; with or without a lexicon, whose cues the
+ * classifier does not read; an absent field's entry is not read). The caller keeps
+ * toks. Scans each present field once. Returns 0, or NF_EINVAL if Hyperscan fails
+ * (logged, out cleared to "other").
+ */
+int nf_classify_tokens(nf_classifier_t *classifier, const nf_article_t *article,
+                       const nf_toks_t toks[NF_FIELD__CNT], nf_classification_t *out);
+
+/*
+ * nf_classify_tokens() of the article tokenised here, into the classifier's own buffers:
+ * for callers that do not share the tokens (training, tests). Same result. Returns as
+ * nf_classify_tokens(), or NF_ENOMEM.
  */
 int nf_classify(nf_classifier_t *classifier, const nf_article_t *article, nf_classification_t *out);
 

@@ -2615,6 +2615,12 @@ static void fix_pointers(scratch_t *s, nf_extraction_t *out)
 int nf_extract(const nf_extractor_t *x, const nf_article_t *article, unsigned mask,
                nf_extraction_t *out)
 {
+    return nf_extract_tokens(x, article, NULL, mask, out);
+}
+
+int nf_extract_tokens(const nf_extractor_t *x, const nf_article_t *article, nf_toks_t *toks,
+                      unsigned mask, nf_extraction_t *out)
+{
     if (!x || !article || !out)
         return NF_EINVAL;
     if (!out->scratch) {
@@ -2636,8 +2642,13 @@ int nf_extract(const nf_extractor_t *x, const nf_article_t *article, unsigned ma
         s->span_lo[f] = s->span_hi[f] = s->spans.n;
         if (!text || !*text)
             continue;
-        if (nf_tokenise(text, strlen(text), x->lex, &s->toks[f]) != 0)
+        if (toks) { /* the caller's tokens, taken in exchange for ours: no copy */
+            nf_toks_t mine = s->toks[f];
+            s->toks[f] = toks[f];
+            toks[f] = mine;
+        } else if (nf_tokenise(text, strlen(text), x->lex, &s->toks[f]) != 0) {
             goto oom;
+        }
         s->headline[f] = nf_entities_title_case(text, &s->toks[f]);
         if (nf_entities_scan(x->gz, (nf_text_field_t)f, text, &s->toks[f], &s->ents, &s->spans) !=
             0)

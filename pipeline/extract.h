@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "article.h"
+#include "tokens.h"
 #include "util.h"
 
 /*
@@ -207,6 +208,16 @@ size_t nf_extractor_names(const nf_extractor_t *extractor);
  */
 int nf_extract(const nf_extractor_t *extractor, const nf_article_t *article, unsigned category_mask,
                nf_extraction_t *out);
+
+/*
+ * nf_extract() over fields already tokenised, as nf_pipeline_process() shares them with
+ * the classifier: toks[f] is nf_tokenise() of field f with a lexicon from
+ * nf_lexicon_new() (NF_TEXT_* order). The tokens of the fields read are taken, not
+ * copied: toks[f] is exchanged with out's own buffer, whose contents are stale (reset n
+ * before reusing it). toks NULL: tokenised here.
+ */
+int nf_extract_tokens(const nf_extractor_t *extractor, const nf_article_t *article,
+                      nf_toks_t *toks, unsigned category_mask, nf_extraction_t *out);
 
 /* Empties out but keeps its buffers for the next article. */
 void nf_extraction_clear(nf_extraction_t *out);

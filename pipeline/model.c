@@ -2,14 +2,13 @@
  * model: hashed features, the per-category logistic regressions, their training and
  * their file format.
  *
- * The tokenizer is deliberately plain and byte-oriented so that it is fast and
- * predictable: ASCII letters are lowercased, every run of digits (with inner '.' or ',')
- * folds to one "0", so "$50B" and "$3.9M" share the shape "$ 0b"/"$ 0m"; currency signs
- * ($, €, £, ¥) become one token; bytes of other non-ASCII letters stay part of their word;
- * Unicode punctuation (curly quotes, dashes, NBSP) separates words like ASCII
- * punctuation does. A token is never materialised: its FNV-1a hash is built as the bytes
- * go by, and unigram and bigram hashes are mixed with a per-namespace salt before they
- * are cut to a bucket.
+ * The features' tokens are the pipeline's own (pipeline/tokens.h): the terms (words and
+ * numbers) of nf_tokenise(), by the hash it already computed, so a field is split and
+ * hashed once for the classifier, the model and extraction alike. On top of that view
+ * the model folds number shapes (every run of digits, with inner '.' or ',', is one "0",
+ * so "$50B" and "$3.9M" share "$ 0b"/"$ 0m") and makes every currency sign ($, €, £, ¥)
+ * one token; other punctuation is not a token. Unigram and bigram hashes are salted per
+ * namespace before they are cut to a bucket.
  */
 #include "model.h"
 
@@ -24,13 +23,13 @@
 
 #define MODEL_MAGIC   "NFCM"
 #define MODEL_VERSION 1u
-#define FNV_PRIME     0x100000001b3ULL
 
 /* Salts that keep namespaces (and unigrams from bigrams) apart in the hashed space. */
 static const uint64_t ns_salt[5] = {0, 0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL,
                                     0x94d049bb133111ebULL, 0x2545f4914f6cdd1dULL};
-#define BIGRAM_SALT 0x6a09e667f3bcc909ULL
-#define WIRE_SALT   0xbb67ae8584caa73bULL
+#define BIGRAM_SALT   0x6a09e667f3bcc909ULL
+#define WIRE_SALT     0xbb67ae8584caa73bULL
+#define CURRENCY_HASH 0x3c6ef372fe94f82bULL /* the one token of every currency sign */
 
 /* The finaliser of SplitMix64/MurmurHash3: spreads FNV's weak low bits. */
 static inline uint64_t mix64(uint64_t x)
@@ -67,58 +66,53 @@ void nf_featvec_reset(nf_featvec_t *fv)
 }
 
 /*
- * Classifies the non-ASCII sequence at s (avail bytes): returns its length and sets
- * *kind to 0 (a letter, part of a word), 1 (a separator) or 2 (a currency sign). Input
- * is valid UTF-8 (the decoder checks it); a stray byte is treated as a letter.
+ * The model's hash of a number token: its digit runs (with the '.' and ',' inside them)
+ * fold to one "0" and its letters are lower-cased, so "$50B" and "$3.9B" share the
+ * n-gram "$ 0b" and every year is the same "0". Numbers are a few tokens in twenty,
+ * so hashing them a second time, for their shape, costs little.
  */
-static size_t nonascii(const unsigned char *s, size_t avail, int *kind)
+static uint64_t number_shape(const char *text, const nf_tok_t *tok)
 {
-    unsigned char c = s[0];
-    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (n > avail)
-        n = avail;
-    *kind = 0;
-    if (c == 0xC2 && n == 2) {
-        /* U+0080..U+00BF: NBSP, £, ¥, «, », ... symbols and punctuation */
-        *kind = (s[1] == 0xA3 || s[1] == 0xA5) ? 2 : 1;
-    } else if (c == 0xE2 && n == 3 && (s[1] == 0x80 || s[1] == 0x81)) {
-        *kind = 1; /* general punctuation: dashes, curly quotes, ellipsis */
-    } else if (c == 0xE2 && n == 3 && s[1] == 0x82) {
-        *kind = 2; /* currency symbols block: € and friends */
+    char buf[32];
+    size_t n = 0;
+    bool digits = false;
+    for (uint32_t i = 0; i < tok->len && n < sizeof(buf); i++) {
+        unsigned char c = (unsigned char)text[tok->start + i];
+        if (c >= '0' && c <= '9') {
+            if (!digits)
+                buf[n++] = '0';
+            digits = true;
+        } else if ((c == '.' || c == ',') && digits) {
+            continue;
+        } else {
+            buf[n++] = (char)c;
+            digits = false;
+        }
     }
-    return n;
+    return nf_tok_hash(buf, n);
 }
 
-/* Byte classes of the feature tokenizer (see the top of the file). */
-enum { FB_SEP = 0, FB_ALPHA, FB_DIGIT, FB_DOLLAR, FB_HIGH };
-
-/* clang-format off */
-static const uint8_t FEAT_BYTE[256] = {
-#define F16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    F16(0), F16(0),                                       /* 0x00..0x1f */
-    0, 0, 0, 0, FB_DOLLAR, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20..0x2f */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,       /* 0x30..0x3f */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x40..0x4f */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,       /* 0x50..0x5f */
-    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,       /* 0x60..0x6f */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,       /* 0x70..0x7f */
-    F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), /* 0x80..0xbf */
-    F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), F16(FB_HIGH), /* 0xc0..0xff */
-#undef F16
-};
-/* clang-format on */
+/* Whether a punctuation token is a currency sign: $, £, ¥, or U+20A0..U+20CF (€, ₹, ...). */
+static bool is_currency(const char *text, const nf_tok_t *tok)
+{
+    const unsigned char *p = (const unsigned char *)text + tok->start;
+    return p[0] == '$' || (tok->len == 2 && p[0] == 0xC2 && (p[1] == 0xA3 || p[1] == 0xA5)) ||
+           (tok->len == 3 && p[0] == 0xE2 && p[1] == 0x82);
+}
 
 /*
- * The tokenizer runs over every title and the lead of every body, so its inner loops are
- * table driven: a run of ASCII letters (most of any text) costs a load, a compare and the
- * FNV step per byte. Tokens, hashes and the order of the features are exactly those of
- * the byte-by-byte rules above.
+ * A bucket of an n-gram hash in a namespace. Token hashes come out of nf_tokenise fully
+ * mixed, so one multiply-shift of the salted hash spreads them; no finaliser per feature.
  */
-size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, size_t len,
-                        unsigned flags, size_t max_tokens)
+static inline uint32_t ngram_bucket(uint64_t h, uint64_t salt, uint32_t bits)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0, ntok = 0, first = fv->n;
+    return (uint32_t)(((h ^ salt) * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
+size_t nf_features_tokens(nf_featvec_t *fv, uint32_t hash_bits, const char *text,
+                          const nf_tok_t *tok, size_t ntok_in, unsigned flags, size_t max_tokens)
+{
+    size_t ntok = 0, first = fv->n;
     uint64_t prev = 0, salts[4];
     bool have_prev = false, title = flags & NF_FEAT_TITLE;
     int nsalts = 0;
@@ -132,74 +126,23 @@ size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, 
             salts[nsalts++] = ns_salt[NF_FEATURE_NS_TITLE] ^ WIRE_SALT;
     }
 
-    while (i < len && ntok < max_tokens) {
-        unsigned char c = s[i];
-        uint8_t b = FEAT_BYTE[c];
-        uint64_t h = NF_FNV_SEED;
-        int kind = 0;
-        if (b == FB_SEP) {
-            i++;
-            continue;
-        }
-        if (b == FB_HIGH) {
-            size_t n = nonascii(s + i, len - i, &kind);
-            if (kind == 1) {
-                i += n;
+    for (size_t i = 0; i < ntok_in && ntok < max_tokens; i++) {
+        const nf_tok_t *t = &tok[i];
+        uint64_t h;
+        if (t->flags & NF_TOK_PUNCT) {
+            if (!is_currency(text, t))
                 continue;
-            }
-            if (kind == 2) {
-                h = (h ^ '$') * FNV_PRIME;
-                i += n;
-            }
-        } else if (b == FB_DOLLAR) {
-            h = (h ^ '$') * FNV_PRIME;
-            i++;
-            kind = 2;
-        }
-        if (kind != 2) {
-            bool digits = false;
-            while (i < len) {
-                c = s[i];
-                b = FEAT_BYTE[c];
-                if (b == FB_ALPHA) {
-                    h = (h ^ (unsigned char)(c | 0x20)) * FNV_PRIME;
-                    i++;
-                    while (i < len && FEAT_BYTE[s[i]] == FB_ALPHA) {
-                        h = (h ^ (unsigned char)(s[i] | 0x20)) * FNV_PRIME;
-                        i++;
-                    }
-                    digits = false;
-                } else if (b == FB_DIGIT) {
-                    if (!digits)
-                        h = (h ^ '0') * FNV_PRIME;
-                    digits = true;
-                    i++;
-                    while (i < len && FEAT_BYTE[s[i]] == FB_DIGIT)
-                        i++;
-                } else if ((c == '.' || c == ',') && digits && i + 1 < len &&
-                           FEAT_BYTE[s[i + 1]] == FB_DIGIT) {
-                    i++;
-                } else if (b == FB_HIGH) {
-                    int k;
-                    size_t n = nonascii(s + i, len - i, &k);
-                    if (k != 0)
-                        break;
-                    for (size_t j = 0; j < n; j++)
-                        h = (h ^ s[i + j]) * FNV_PRIME;
-                    digits = false;
-                    i += n;
-                } else {
-                    break;
-                }
-            }
+            h = CURRENCY_HASH;
+        } else {
+            h = t->flags & NF_TOK_NUM ? number_shape(text, t) : t->hash;
         }
         ntok++;
         for (int k = 0; k < nsalts; k++)
-            push(fv, bucket_of(h ^ salts[k], hash_bits), NF_TEXT_SCALE);
+            push(fv, ngram_bucket(h, salts[k], hash_bits), NF_TEXT_SCALE);
         if (have_prev) {
-            uint64_t bg = (prev * FNV_PRIME + h) ^ BIGRAM_SALT;
+            uint64_t bg = nf_tok_chain(prev, h) ^ BIGRAM_SALT;
             for (int k = 0; k < nsalts; k++)
-                push(fv, bucket_of(bg ^ salts[k], hash_bits), NF_TEXT_SCALE);
+                push(fv, ngram_bucket(bg, salts[k], hash_bits), NF_TEXT_SCALE);
         }
         prev = h;
         have_prev = true;

@@ -4,11 +4,10 @@
  *
  * Features are sparse (index, value) pairs in a fixed hashed space of 2^hash_bits
  * buckets (word unigrams and bigrams of the title and body, and rule hits), plus a few
- * dense features (the rule layer's per-category scores). nf_features_text() turns text
- * into features without allocating: it writes into a caller-owned nf_featvec_t of fixed
- * capacity and drops what does not fit. The model stores, per bucket, one weight per
- * category side by side, so one feature costs one cache line whatever the category
- * count.
+ * dense features (the rule layer's per-category scores). nf_features_tokens() turns a
+ * tokenised text into features without allocating: it writes into a caller-owned nf_featvec_t of
+ * fixed capacity and drops what does not fit. The model stores, per bucket, one weight per category
+ * side by side, so one feature costs one cache line whatever the category count.
  *
  * Training (nf_model_fit) is deterministic: AdaGrad-scaled SGD on the logistic loss with
  * L2 shrinkage of the touched weights, a fixed number of epochs, and an example order
@@ -26,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tokens.h"
 
 #define NF_MODEL_CATS  3 /* deal, funding, infrastructure (nf_category_t order) */
 #define NF_MODEL_DENSE 8 /* rule scores per category x {title, body}, has_body, wire */
@@ -45,7 +46,7 @@
 #define NF_FEATURE_NS_ANY    2    /* namespace: n-grams of title and body alike */
 #define NF_FEATURE_NS_RULE_T 3    /* namespace: rule hits in the title */
 #define NF_FEATURE_NS_RULE_B 4    /* namespace: rule hits in the body or summary */
-#define NF_FEAT_TITLE        1u   /* nf_features_text: the text is a title */
+#define NF_FEAT_TITLE        1u   /* nf_features_tokens: the text is a title */
 #define NF_FEAT_WIRE         2u   /* also emit the wire-style copy of each feature */
 
 typedef struct nf_feat {
@@ -87,16 +88,17 @@ typedef struct nf_model {
 void nf_featvec_reset(nf_featvec_t *fv);
 
 /*
- * Appends the features of <text, len> to fv: lowercased ASCII word tokens (digits folded
- * to one shape, currency signs to one token), as unigrams and bigrams, in the
- * NF_FEATURE_NS_ANY namespace and, with NF_FEAT_TITLE, also in NF_FEATURE_NS_TITLE. With
- * NF_FEAT_WIRE every feature is emitted once more under a wire-style salt (see
- * classify.c for why). At most max_tokens tokens are read. Title features weigh a fixed
- * amount; other fields' weigh in proportion to 1/sqrt(tokens), so that a long body does
- * not drown its title. Returns the tokens read.
+ * Appends the features of a tokenised text (tok[0..ntok): nf_tokenise() of text) to fv:
+ * its terms (nf_tok_is_term: words by their token hash, numbers by their shape, digit
+ * runs folded to one "0") and its currency signs (one token), as unigrams and bigrams,
+ * in the NF_FEATURE_NS_ANY namespace and, with NF_FEAT_TITLE, also in
+ * NF_FEATURE_NS_TITLE. With NF_FEAT_WIRE every feature is emitted once more under a
+ * wire-style salt (see classify.c for why). At most max_tokens of these are read. Title
+ * features weigh a fixed amount; other fields' weigh in proportion to 1/sqrt(tokens), so
+ * that a long body does not drown its title. Returns the tokens read.
  */
-size_t nf_features_text(nf_featvec_t *fv, uint32_t hash_bits, const char *text, size_t len,
-                        unsigned flags, size_t max_tokens);
+size_t nf_features_tokens(nf_featvec_t *fv, uint32_t hash_bits, const char *text,
+                          const nf_tok_t *tok, size_t ntok, unsigned flags, size_t max_tokens);
 
 /*
  * Appends the feature of a rule (by the hash of its id) in namespace ns with value val,

@@ -1,6 +1,11 @@
 /*
  * pipeline: the per-message stage chain (see pipeline.h). It owns no I/O: callers hand
  * it bytes and a source position and get back an encoded event or a rejection.
+ *
+ * Each text field is tokenised once per article, here, with the extractors' lexicon
+ * (pipeline/tokens.h), and the same tokens go to the classifier (words() phrases, the
+ * model's n-grams) and to extraction: one definition of a word for the whole pipeline,
+ * and one pass over the text instead of three.
  */
 #include "pipeline.h"
 #include "encode.h"
@@ -45,6 +50,8 @@ struct nf_pipeline {
     int64_t window_ms;
     alert_seen_t *seen;
     nf_story_t *story;
+    nf_lexicon_t *lexicon;         /* the lexicon cues of the shared tokens */
+    nf_toks_t toks[NF_FIELD__CNT]; /* the article's fields, tokenised once */
     nf_stage_t stages[STAGES_MAX];
     int stages_n;
     bool replay;
@@ -208,6 +215,11 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
     }
     p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
     char err[512];
+    p->lexicon = nf_lexicon_new();
+    if (!p->lexicon) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto err;
+    }
     nf_ruleset_t *rs = nf_ruleset_load(conf, errstr, errstr_size);
     if (!rs)
         goto err;
@@ -244,6 +256,9 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
             p->stages[i].destroy(p->stages[i].state);
     nf_ruleset_destroy(p->set);
     nf_story_destroy(p->story);
+    for (int f = 0; f < NF_FIELD__CNT; f++)
+        nf_toks_free(&p->toks[f]);
+    nf_lexicon_destroy(p->lexicon);
     free(p->seen);
     free(p);
 }
@@ -389,7 +404,18 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
         res->deleted = true;
         return NF_OK;
     }
-    if (nf_classify(p->classifier, &res->article, &res->classification)) {
+    const char *fields[NF_FIELD__CNT] = {res->article.title, res->article.body,
+                                         res->article.summary};
+    for (int f = 0; f < NF_FIELD__CNT; f++) {
+        p->toks[f].n = 0;
+        if (fields[f] && nf_tokenise(fields[f], strlen(fields[f]), p->lexicon, &p->toks[f])) {
+            snprintf(res->error, sizeof(res->error), "tokenising failed (out of memory)");
+            res->reject = NF_REJECT__CNT;
+            res->reason = "stage_failed";
+            return NF_EDECODE;
+        }
+    }
+    if (nf_classify_tokens(p->classifier, &res->article, p->toks, &res->classification)) {
         snprintf(res->error, sizeof(res->error), "classification failed");
         res->reject = NF_REJECT__CNT;
         res->reason = "stage_failed";
@@ -400,7 +426,8 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
         if (res->classification.assigned[i])
             res->categories |= 1u << i;
     }
-    if (nf_extract(p->extractor, &res->article, res->categories, &res->extraction)) {
+    if (nf_extract_tokens(p->extractor, &res->article, p->toks, res->categories,
+                          &res->extraction)) {
         snprintf(res->error, sizeof(res->error), "extraction failed (out of memory)");
         res->reject = NF_REJECT__CNT;
         res->reason = "stage_failed";

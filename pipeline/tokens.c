@@ -579,7 +579,7 @@ static inline const unsigned char *alnum_run(const unsigned char *p, const unsig
  * counts its upper- and lower-case letters, all in one pass. Returns the end.
  */
 static const unsigned char *scan_word(const unsigned char *w, const unsigned char *end, bool num,
-                                      uint64_t *hash, size_t *upper, size_t *lower)
+                                      uint64_t *hash, size_t *upper, size_t *lower, bool *wide)
 {
     const unsigned char *p = w;
     hasher_t hs;
@@ -605,8 +605,10 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
             if ((p[n] == 's' || p[n] == 'S') && (p + n + 1 == end || !is_word_byte(p[n + 1])))
                 break;
             hs_put(&hs, '\'');
+            *wide |= n > 1;
             p += n;
         } else if (c >= 0xc2 && (n = utf8_letter(p, end)) > 0) {
+            *wide = true;
             if (c == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e && p[1] != 0x97) {
                 hs_put(&hs, c);
                 hs_put(&hs, (unsigned char)(p[1] + 0x20));
@@ -641,7 +643,7 @@ static inline bool wants_lexicon(const char *text, const nf_tok_t *t)
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
 {
     const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
-    bool space = true, sent = true;
+    bool space = true, sent = true, wide = false;
     size_t first = toks->n;
     while (p < end) {
         unsigned char c = *p;
@@ -650,6 +652,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
             p++;
             continue;
         }
+        wide |= c >= 0x80;
         if (c == 0xc2 && end - p >= 2 && p[1] == 0xa0) { /* NBSP */
             space = true;
             p += 2;
@@ -663,7 +666,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         if (is_word_byte(c) || (c >= 0xc2 && utf8_letter(p, end) > 0)) {
             bool num = c >= '0' && c <= '9';
             size_t upper, lower;
-            p = scan_word(w, end, num, &hash, &upper, &lower);
+            p = scan_word(w, end, num, &hash, &upper, &lower, &wide);
             f = num ? NF_TOK_NUM : NF_TOK_WORD;
             if (!num) {
                 bool first_upper = (BYTE_CLASS[c] & B_UPPER) ||
@@ -702,6 +705,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
                 sent = true;
         }
     }
+    toks->wide = wide;
     /*
      * The lexicon is asked once the text is split: its table does not stay in the
      * nearest cache between articles, so each probe is fetched a few tokens ahead.

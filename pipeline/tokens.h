@@ -1,8 +1,10 @@
 /*
  * tokens: splits a normalised text field into word, number and punctuation tokens in
  * one pass, and tags each word with its lexical cues from a fixed English lexicon
- * (acquisition verbs, funding words, infrastructure nouns, status words, ...). The
- * extractors work on these tokens and never re-scan the text.
+ * (acquisition verbs, funding words, infrastructure nouns, status words, ...). It is the
+ * one definition of a word in the pipeline: nf_pipeline_process() tokenises each field
+ * once and hands the same tokens to the classifier (words() phrases, the model's
+ * n-grams: see nf_tok_is_term) and to the extractors, which never re-scan the text.
  *
  * A token's hash is over its lower-cased bytes with '.' left out, so "U.S." and
  * "US", "Amazon.com" and "amazoncom" hash alike; the gazetteer hashes its names through
@@ -36,10 +38,15 @@ typedef struct nf_tok {
     uint16_t word; /* NF_W_* id of a word the extractors test for, NF_W_NONE */
 } nf_tok_t;
 
-/* A growable token array; zero-initialise, reuse across texts, free with nf_toks_free. */
+/*
+ * A growable token array; zero-initialise, reuse across texts, free with nf_toks_free.
+ * wide: whether the text of the last nf_tokenise() call has a byte above 0x7f (in ASCII
+ * text every byte offset is a character boundary, which the classifier uses).
+ */
 typedef struct nf_toks {
     nf_tok_t *v;
     size_t n, cap;
+    bool wide;
 } nf_toks_t;
 
 /* Lexical cue classes (bits of nf_tok_t.cues). */
@@ -333,6 +340,16 @@ uint64_t nf_lexicon_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t 
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks);
 
 void nf_toks_free(nf_toks_t *toks);
+
+/*
+ * Whether a token is a term: a word or a number, not punctuation. The classifier's
+ * words() phrases and the model's n-grams read the terms of the token stream only, so
+ * "co-founder" is the terms "co" "founder" and "deal, agreement" matches "deal agreement".
+ */
+static inline bool nf_tok_is_term(const nf_tok_t *tok)
+{
+    return !(tok->flags & NF_TOK_PUNCT);
+}
 
 /* Hash of one token's bytes as nf_tokenise computes it. */
 uint64_t nf_tok_hash(const char *ptr, size_t len);

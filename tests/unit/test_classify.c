@@ -351,9 +351,10 @@ static void test_custom_rules(void)
 }
 
 /*
- * words() phrases of one, two and three tokens that share their first token, at every
- * token position around the seam of the tokenizer's 512-token buffer: each is found,
- * with its span (the longer ones pass a second filter keyed on their first token).
+ * words() phrases of one, two and three tokens that share their first token, at many
+ * token positions, early and deep into a body (where a buffer of 512 tokens used to have
+ * its seam), with punctuation between their words: each is found, with its span (the
+ * longer ones pass a second filter keyed on their first token).
  */
 static void test_words_positions(void)
 {
@@ -368,8 +369,9 @@ static void test_words_positions(void)
         fprintf(stderr, "  %s\n", err);
         return;
     }
-    char *json = malloc(8192);
-    for (int before = 0; before < 520; before += before < 8 || before > 500 ? 1 : 61) {
+    char *json = malloc(16384);
+    for (int before = 0; before < 1100;
+         before += before < 8 || (before > 500 && before < 520) ? 1 : 61) {
         size_t len = (size_t)sprintf(json, "{\"id\":\"p\",\"title\":\"t\",\"body\":\"");
         for (int i = 0; i < before; i++)
             len += (size_t)sprintf(json + len, "%s ", i % 2 ? "x" : "y.");
@@ -561,10 +563,30 @@ static void test_model_and_thresholds(void)
     CHECK(fp != NULL);
     nf_classifier_destroy(c); /* a fresh one, with the model's thresholds */
     c = nf_classifier_new(RULES, NULL, err, sizeof(err));
+    nf_lexicon_t *lex = nf_lexicon_new();
+    nf_toks_t shared[NF_FIELD__CNT] = {{0}};
+    CHECK(lex != NULL);
     while (c && fp && fgets(line, sizeof(line), fp)) {
         uint8_t gold = 0;
         CHECK_INT(nf_labels_parse(line, strlen(line), &gold, err, sizeof(err)), NF_OK);
         CHECK(classify_json(c, line, &a, &r));
+        /* the pipeline's way, on tokens shared with extraction (with the lexicon's
+           cues), classifies exactly as nf_classify's own tokenisation does */
+        const char *fields[NF_FIELD__CNT] = {a.title, a.body, a.summary};
+        for (int f = 0; f < NF_FIELD__CNT; f++) {
+            shared[f].n = 0;
+            if (fields[f])
+                CHECK_INT(nf_tokenise(fields[f], strlen(fields[f]), lex, &shared[f]), 0);
+        }
+        nf_classification_t rs;
+        CHECK_INT(nf_classify_tokens(c, &a, shared, &rs), NF_OK);
+        for (int k = 0; k < NF_CAT__CNT; k++) {
+            CHECK(rs.score[k] == r.score[k]);
+            CHECK_INT(rs.evidence_n[k], r.evidence_n[k]);
+            for (int e = 0; e < rs.evidence_n[k] && e < r.evidence_n[k]; e++)
+                CHECK(rs.evidence[k][e].start == r.evidence[k][e].start &&
+                      rs.evidence[k][e].end == r.evidence[k][e].end);
+        }
         uint8_t pred = 0;
         for (int k = 0; k < NF_CAT__CNT; k++)
             pred |= (uint8_t)(r.assigned[k] << k);
@@ -575,6 +597,9 @@ static void test_model_and_thresholds(void)
     }
     if (fp)
         fclose(fp);
+    for (int f = 0; f < NF_FIELD__CNT; f++)
+        nf_toks_free(&shared[f]);
+    nf_lexicon_destroy(lex);
     nf_classifier_destroy(c);
 }
 
