@@ -5,9 +5,10 @@
  * Features are sparse (index, value) pairs in a fixed hashed space of 2^hash_bits
  * buckets (word unigrams and bigrams of the title and body, and rule hits), plus a few
  * dense features (the rule layer's per-category scores). nf_features_tokens() turns a
- * tokenised text into features without allocating: it writes into a caller-owned nf_featvec_t of
- * fixed capacity and drops what does not fit. The model stores, per bucket, one weight per category
- * side by side, so one feature costs one cache line whatever the category count.
+ * tokenised text into features without allocating: it writes into a caller-owned
+ * nf_featvec_t of fixed capacity and drops what does not fit. The model stores, per
+ * bucket, one weight per category side by side, so one feature costs one cache line
+ * whatever the category count.
  *
  * Training (nf_model_fit) is deterministic: AdaGrad-scaled SGD on the logistic loss with
  * L2 shrinkage of the touched weights, a fixed number of epochs, and an example order

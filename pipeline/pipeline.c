@@ -2,10 +2,11 @@
  * pipeline: the per-message stage chain (see pipeline.h). It owns no I/O: callers hand
  * it bytes and a source position and get back an encoded event or a rejection.
  *
- * Each text field is tokenised once per article, here, with the extractors' lexicon
- * (pipeline/tokens.h), and the same tokens go to the classifier (words() phrases, the
- * model's n-grams) and to extraction: one definition of a word for the whole pipeline,
- * and one pass over the text instead of three.
+ * Each text field is tokenised once per article, here (pipeline/tokens.h, with a lexicon
+ * of its own, built as the extractors' is), and the same tokens go to the classifier
+ * (words() phrases, the model's n-grams) and then to extraction, which takes them over:
+ * one definition of a word for the whole pipeline, and one pass over the text instead of
+ * three.
  */
 #include "pipeline.h"
 #include "encode.h"
