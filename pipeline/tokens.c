@@ -593,6 +593,8 @@ static const unsigned char *scan_word(const unsigned char *w, const unsigned cha
             const unsigned char *r = alnum_run(p, end, &up, &lo);
             hs_put_alnum(&hs, p, (size_t)(r - p), end);
             p = r;
+            if (p == end || *p == ' ')
+                break; /* how most words end: none of the tests below can pass */
         } else if (c == '.' && p + 1 < end && is_word_byte(p[1]) && p > w && is_word_byte(p[-1])) {
             p++; /* inside "3.9", "Amazon.com", "U.S": not hashed */
         } else if (c == ',' && num && p + 3 < end && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
