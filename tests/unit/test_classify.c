@@ -171,6 +171,75 @@ static void test_rules(nf_classifier_t *rules)
 }
 
 /* A rules directory of our own, for the loader's errors and special cases. */
+/* The deal error classes of the rules' last round (rules/classifier/README.md), on
+ * headlines written for this test: each case names the rule that must or must not fire
+ * and whether the rules alone call the headline a deal. */
+static void test_deal_classes(nf_classifier_t *rules)
+{
+    static const struct {
+        const char *json;
+        const char *rule; /* a deal rule that must fire (fires) or must not (!fires) */
+        bool fires;
+        bool deal;
+    } cases[] = {
+        /* an owner running a sale is a deal (LABELING.md: "weighing a sale") */
+        {"{\"id\":\"d1\",\"title\":\"Owner weighs selling its bottling business\"}",
+         "deal.acquisition.sale_process", true, true},
+        {"{\"id\":\"d2\",\"title\":\"Brenmoor kicks off sale process for its tile unit\"}",
+         "deal.acquisition.sale_process", true, true},
+        {"{\"id\":\"d3\",\"title\":\"HALWOOD SAYS CHEMICALS STAKE IS FOR SALE\"}",
+         "deal.acquisition.sale_process", true, true},
+        {"{\"id\":\"d3b\",\"title\":\"Corvid is considering options for its dental-supplies unit, "
+         "including a sale\"}",
+         "deal.acquisition.sale_process", true, true},
+        /* an abandoned deal is a deal; a figurative takeover of a market is not */
+        {"{\"id\":\"d3c\",\"title\":\"The Halden-Marrick merger is off\"}",
+         "deal.acquisition.deal_off", true, true},
+        {"{\"id\":\"d3d\",\"title\":\"How Maris aims to take over the accounting-app market\"}",
+         "deal.acquisition.takes_over", false, false},
+        /* wire copy: the verb after the stake, tender mechanics, "takes over" */
+        {"{\"id\":\"d4\",\"title\":\"HALWOOD STAKE IN BRENTEX RAISED TO 12 PCT\"}",
+         "deal.stake.stake_changed", true, true},
+        {"{\"id\":\"d5\",\"title\":\"ORMOND SAYS 82 PCT OF SHARES TENDERED, PRORATION LIKELY\"}",
+         "deal.acquisition.tender_terms", true, true},
+        {"{\"id\":\"d6\",\"title\":\"BRAYCO TAKES OVER KELLAND MILLS\"}",
+         "deal.acquisition.takes_over", true, false},
+        {"{\"id\":\"d7\",\"title\":\"New chief takes over as CEO of Kelland\"}",
+         "deal.acquisition.takes_over", false, false},
+        /* a strategic investment round is funding, not a deal, until a corporate is named */
+        {"{\"id\":\"d8\",\"title\":\"Quillo completes strategic investment round led by Marrow "
+         "Ventures\"}",
+         "deal.stake.strategic", false, false},
+        {"{\"id\":\"d9\",\"title\":\"Solenne raises $45 million\",\"body\":\"Intel and Samsung "
+         "are among the investors.\"}",
+         "deal.stake.corporate_among", true, false},
+        /* loans from banks and own-share buybacks are not deals */
+        {"{\"id\":\"d10\",\"title\":\"Velda agrees $2 billion credit agreement with its banks\"}",
+         "deal.contract.agreement_word", false, false},
+        {"{\"id\":\"d11\",\"title\":\"Pollux to buy up to 2 million of its own shares\"}",
+         "deal.acquisition.buy", false, false},
+        /* a bid for a company is a deal, a bid for office is not */
+        {"{\"id\":\"d12\",\"title\":\"Delmont raises bid for Harlow\"}", "deal.acquisition.bid_for",
+         true, true},
+        {"{\"id\":\"d13\",\"title\":\"Governor launches bid for re-election\"}",
+         "deal.acquisition.bid_for", false, false},
+    };
+    nf_article_t a;
+    nf_classification_t r;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        CHECK(classify_json(rules, cases[i].json, &a, &r));
+        bool fired = find_evidence(&r, NF_CAT_DEAL, cases[i].rule) != NULL;
+        if (fired != cases[i].fires || r.assigned[NF_CAT_DEAL] != cases[i].deal)
+            fprintf(stderr, "  case %s: %s %s, deal %d\n", a.id, cases[i].rule,
+                    fired ? "fired" : "did not fire", r.assigned[NF_CAT_DEAL]);
+        CHECK(fired == cases[i].fires);
+        CHECK(r.assigned[NF_CAT_DEAL] == cases[i].deal);
+        CHECK(spans_valid(&a, &r));
+        nf_article_clear(&a);
+    }
+}
+
 static bool write_rules(const char *name, const char *taxonomy, const char *patterns)
 {
     char path[512];
@@ -802,6 +871,7 @@ int main(void)
         TEST_DONE();
     }
     test_rules(rules);
+    test_deal_classes(rules);
     test_loader_errors();
     test_custom_rules();
     test_words_positions();
