@@ -145,7 +145,17 @@
     X(TAKEN, "taken")                                                                              \
     X(TAKING, "taking")                                                                            \
     X(SAID, "said")                                                                                \
-    X(SAYS, "says")
+    X(SAYS, "says")                                                                                \
+    X(TERMINATES, "terminates")                                                                    \
+    X(COMPLETE, "complete")                                                                        \
+    X(OFFERS, "offers")                                                                            \
+    X(ITSELF, "itself")                                                                            \
+    X(SUITORS, "suitors")                                                                          \
+    X(SUITOR, "suitor")                                                                            \
+    X(BIDDERS, "bidders")                                                                          \
+    X(RIVAL, "rival")                                                                              \
+    X(RIVALS, "rivals")                                                                            \
+    X(COMPETITOR, "competitor")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1785,7 +1795,8 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
                     is_word(s, f, i, NF_W_TERMINATED) || is_word(s, f, i, NF_W_SCRAPPED) ||
                     is_word(s, f, i, NF_W_TERMINATE) || is_word(s, f, i, NF_W_ABANDONS) ||
                     is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
-                    is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED);
+                    is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED) ||
+                    is_xw(x, s, f, i, XW_TERMINATES);
         walk_away |= walk;
         /* "preparing to abandon", "attempt to walk away", "threatens to terminate" */
         for (size_t k = i > a + 3 ? i - 3 : a; walk && k < i; k++)
@@ -1796,11 +1807,13 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
                       ((cues(s, f, i + 1) & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST) |
                                              C(BUILD) | C(CONTRACT) | C(PARTNER))) ||
                        is_word(s, f, i + 1, NF_W_PAY));
-        /* "makes a $55B takeover offer for Y": one side's offer */
+        /* "makes a $55B takeover offer for Y", "X offers to buy Y": one side's offer */
         for (size_t k = i > a + 6 ? i - 6 : a;
              (is_word(s, f, i, NF_W_OFFER) || is_word(s, f, i, NF_W_BID)) && k < i; k++)
             offer |= is_xw(x, s, f, k, XW_MAKES) || is_xw(x, s, f, k, XW_LAUNCHES) ||
                      is_xw(x, s, f, k, XW_SUBMITS);
+        offer |= is_xw(x, s, f, i, XW_OFFERS) && is_word(s, f, i + 1, NF_W_TO) &&
+                 (cues(s, f, i + 2) & (C(ACQUIRE) | C(MERGE)));
     }
     if (walk_away)
         return intent ? NF_STATUS_NONE : NF_STATUS_TERMINATED;
@@ -1812,15 +1825,21 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
         return NF_STATUS_RUMORED;
     if (all & C(PENDING))
         return NF_STATUS_PENDING;
-    for (size_t i = a; i < b; i++)
+    for (size_t i = a; i < b; i++) {
+        /* "agrees to be acquired", "will be bought": agreed, not done */
+        bool future = i > a && (is_word(s, f, i - 1, NF_W_BE) || is_word(s, f, i - 1, NF_W_BEING));
         if (is_word(s, f, i, NF_W_COMPLETES) || is_word(s, f, i, NF_W_COMPLETED) ||
             is_word(s, f, i, NF_W_CLOSES) || is_word(s, f, i, NF_W_CLOSED) ||
-            is_word(s, f, i, NF_W_ACQUIRED) || is_word(s, f, i, NF_W_BOUGHT))
+            ((is_word(s, f, i, NF_W_ACQUIRED) || is_word(s, f, i, NF_W_BOUGHT)) && !future))
             return NF_STATUS_COMPLETED;
+        /* "X and Y complete business combination": a plural subject's present tense */
+        if (is_xw(x, s, f, i, XW_COMPLETE) && i > a && span_at(s, f, i - 1) >= 0)
+            return NF_STATUS_COMPLETED;
+    }
     if (offer && !(all & C(ANNOUNCE)))
         return NF_STATUS_NONE;
-    if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(CONTRACT) | C(PARTNER) | C(INVEST) |
-                             C(SELL) | C(RAISE)))
+    if (to_acquire || all & (C(ANNOUNCE) | C(ACQUIRE) | C(MERGE) | C(CONTRACT) | C(PARTNER) |
+                             C(INVEST) | C(SELL) | C(RAISE)))
         return NF_STATUS_ANNOUNCED;
     return NF_STATUS_NONE;
 }
