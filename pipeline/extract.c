@@ -588,6 +588,14 @@ static void add_party(nf_extraction_t *out, int e, nf_role_t role)
     add_role(out, e, role);
 }
 
+/* Adds the names listed after sp ("to A, B and C": B and C) in role. */
+static void add_rest(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, long sp,
+                     nf_role_t role)
+{
+    for (sp = sp >= 0 ? next_in_list(s, s->f, sp) : -1; sp >= 0; sp = next_in_list(s, s->f, sp))
+        add_party(out, party_entity(x, s, sp), role);
+}
+
 static void set_deal_kind(scratch_t *s, nf_extraction_t *out, nf_deal_kind_t kind, int rank)
 {
     if (rank > s->deal_rank) {
@@ -1380,9 +1388,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                             if (subj >= 0 && obj < 0)
                                 obj = opening_name(s, f, v);
                             /* "by affiliates of Y and Z": each one buys */
-                            for (long sp = subj >= 0 ? next_in_list(s, f, subj) : -1; sp >= 0;
-                                 sp = next_in_list(s, f, sp))
-                                add_party(out, party_entity(x, s, sp), NF_ROLE_ACQUIRER);
+                            add_rest(x, s, out, subj, NF_ROLE_ACQUIRER);
                             break;
                         }
                 }
@@ -1435,12 +1441,10 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 subj = past_affiliates(x, s, f, after_word(s, f, v + 1, 3));
                 /* "acquired by a consortium led by Y and Z": each leader buys */
                 for (size_t k = v + 2; subj < 0 && k + 1 < s->se && k < v + 7; k++)
-                    if (is_word(s, f, k, NF_W_LED) && is_word(s, f, k + 1, NF_W_BY)) {
+                    if (is_word(s, f, k, NF_W_LED) && is_word(s, f, k + 1, NF_W_BY))
                         subj = after_word(s, f, k + 1, 2);
-                        for (long sp = subj >= 0 ? next_in_list(s, f, subj) : -1; sp >= 0;
-                             sp = next_in_list(s, f, sp))
-                            add_party(out, party_entity(x, s, sp), NF_ROLE_ACQUIRER);
-                    }
+                /* "acquired by Y and Z": each one buys */
+                add_rest(x, s, out, subj, NF_ROLE_ACQUIRER);
             } else {
                 size_t w = v;
                 if (is_word(s, f, v + 1, NF_W_UP) || is_word(s, f, v + 1, NF_W_OVER) ||
@@ -1572,6 +1576,7 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
+                add_rest(x, s, out, eb >= 0 ? buyer : -1, NF_ROLE_ACQUIRER);
                 /* a company sold whole by its holders is acquired */
                 set_deal_kind(s, out,
                               h >= 0 || (target == named && es < 0) ? NF_DEAL_ACQUISITION
@@ -1632,19 +1637,25 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             if (obj == buyer)
                 obj = -1;
             bool passive = is_xw(x, s, f, v, XW_SOLD) && be_before(x, s, f, v);
-            if (passive) { /* "Y is to be sold to Z": Y is what is sold */
+            /* "Y agrees to sell itself to Z": Y is what is sold, whole */
+            bool itself = is_xw(x, s, f, v + 1, XW_ITSELF);
+            if (passive || itself) { /* "Y is to be sold to Z": Y is what is sold */
                 obj = subj;
                 subj = -1;
             }
             int es = party_entity(x, s, subj), eo = party_entity(x, s, obj),
                 eb = party_entity(x, s, buyer);
-            if (es >= 0 || eb >= 0 || (eo >= 0 && passive)) {
+            if (es >= 0 || eb >= 0 || (eo >= 0 && (passive || itself))) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, eo, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
+                add_rest(x, s, out, eb >= 0 ? buyer : -1, NF_ROLE_ACQUIRER);
                 /* "X sells its 15% stake in Y to Z" sells a stake */
                 set_deal_kind(s, out,
-                              stake_object(x, s, f, v) ? NF_DEAL_STAKE : NF_DEAL_DIVESTITURE, 4);
+                              itself                     ? NF_DEAL_ACQUISITION
+                              : stake_object(x, s, f, v) ? NF_DEAL_STAKE
+                                                         : NF_DEAL_DIVESTITURE,
+                              4);
             }
             continue;
         }
@@ -1757,6 +1768,10 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     s, out, (c & C(PARTNER)) && !roles_set ? NF_DEAL_PARTNERSHIP : NF_DEAL_CONTRACT,
                     2);
             }
+            /* "signs deals with A, B and C": each one in the same role */
+            for (size_t i = 0; i < out->deal.parties_n; i++)
+                if (out->deal.parties[i].entity == eo && other > subj)
+                    add_rest(x, s, out, other, out->deal.parties[i].role);
             continue;
         }
         if (is_word(s, f, v, NF_W_PAY) || is_word(s, f, v, NF_W_PAYS) ||
@@ -2457,6 +2472,7 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
         }
         add_party(out, a, NF_ROLE_PARTNER);
         add_party(out, b, NF_ROLE_PARTNER);
+        add_rest(x, s, out, other, NF_ROLE_PARTNER); /* "A, B, C and D to build ..." */
         set_deal_kind(s, out, NF_DEAL_PARTNERSHIP, 1);
     }
 }
