@@ -1486,6 +1486,23 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 size_t k = s->spans.v[obj].last + 1;
                 if (is_p(s, f, k, ',') && k + 2 < s->se && (tok(s, f, k + 2)->flags & NF_TOK_POSS))
                     seller = span_at(s, f, k + 1);
+                /* "buy Google's Chrome browser", "bought Facebook's satellite team": the owner
+                 * sells what it owns, the name right after the possessive is what is bought; not
+                 * "Y's shares" or "Y's stake" (a stake in Y) nor "Y's rival Z" */
+                if (seller < 0 && s->spans.v[obj].first > v && poss_at(s, f, k) && k + 1 < s->se &&
+                    !(cues(s, f, k + 1) & C(STAKE)) && !is_xw(x, s, f, k + 1, XW_RIVAL) &&
+                    !is_xw(x, s, f, k + 1, XW_RIVALS) && !is_xw(x, s, f, k + 1, XW_COMPETITOR)) {
+                    long unit = span_at(s, f, k + 1);
+                    seller = obj;
+                    /* "Yahoo's Internet business": a capitalised lexicon word is no name */
+                    bool name = false;
+                    for (size_t q = k + 1; unit >= 0 && q <= s->spans.v[unit].last; q++)
+                        name |= !cues(s, f, q);
+                    obj = name && s->spans.v[unit].first == k + 1 &&
+                                  s->spans.v[unit].type != NF_SPAN_PLACE
+                              ? unit
+                              : -1;
+                }
                 /* "235 AT&T towers", "Fox unit", "Yahoo's Internet business": the named
                  * company owns what is bought, so it sells */
                 size_t an = poss_at(s, f, k) ? k + 1 : k;
