@@ -394,9 +394,13 @@ static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
     if (g && g->kind >= NF_GAZ_COUNTRY)
         return -1;
     /* the press reports deals, it is not a party: "the Wall Street Journal reported" */
+    /* ... unless it is itself the subject of one: "The New York Times acquires Y" */
     const nf_tok_t *last = tok(s, span->field, span->last);
-    if (!g && (last->word == NF_W_JOURNAL || last->word == NF_W_TIMES || last->word == NF_W_POST ||
-               last->word == NF_W_NEWS))
+    if (!g &&
+        (last->word == NF_W_JOURNAL || last->word == NF_W_TIMES || last->word == NF_W_POST ||
+         last->word == NF_W_NEWS) &&
+        !(cues(s, span->field, span->last + 1) &
+          (C(ACQUIRE) | C(SELL) | C(MERGE) | C(PARTNER) | C(INVEST) | C(CONTRACT))))
         return -1;
     return e;
 }
@@ -560,6 +564,25 @@ static long prev_in_list(const scratch_t *s, int f, long sp)
         return -1;
     long prev = span_at(s, f, i - 1);
     return prev >= 0 && s->spans.v[prev].last == i - 1 ? prev : -1;
+}
+
+/*
+ * The span joined to sp by a dash or slash with no space ("Microsoft–OpenAI partnership",
+ * "X-Y merger", "X/Y deal"), before it; or -1.
+ */
+static long compound_before(const scratch_t *s, int f, long sp)
+{
+    size_t i = s->spans.v[sp].first;
+    if (i < s->ss + 2 || (tok(s, f, i)->flags & NF_TOK_SPACE))
+        return -1;
+    const nf_tok_t *d = tok(s, f, i - 1);
+    const char *p = s->text[f] + d->start;
+    bool dash = is_p(s, f, i - 1, '-') || is_p(s, f, i - 1, '/') ||
+                (d->len == 3 && (!memcmp(p, "\xE2\x80\x93", 3) || !memcmp(p, "\xE2\x80\x94", 3)));
+    if (!dash || (d->flags & NF_TOK_SPACE))
+        return -1;
+    long prev = span_at(s, f, i - 2);
+    return prev >= 0 && s->spans.v[prev].last == i - 2 ? prev : -1;
 }
 
 /* Roles ------------------------------------------------------------------------------ */
@@ -1313,9 +1336,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 long a = subject_of(s, f, v, 3), b = -1;
                 if (a >= 0)
                     b = prev_in_list(s, f, a);
-                if (b < 0 && a >= 0 && s->spans.v[a].first > 1 &&
-                    is_p(s, f, s->spans.v[a].first - 1, '-'))
-                    b = span_at(s, f, s->spans.v[a].first - 2);
+                if (b < 0 && a >= 0)
+                    b = compound_before(s, f, a);
                 if (b < 0) {
                     size_t w = v + 1;
                     /* "merger agreement with Y", "merger talks with Y" */
@@ -1752,9 +1774,15 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 other = object_of(s, f, v, 4);
             if (subj >= 0 && other < 0)
                 other = prev_in_list(s, f, subj); /* "X and Y partner" */
+            if (subj >= 0 && other < 0)
+                other = compound_before(s, f, subj); /* "the X–Y partnership" */
             int es = party_entity(x, s, subj), eo = party_entity(x, s, other);
+            /* "X wins a contract", not "X wins bid for expedited trial" */
+            bool won = false;
+            for (size_t k = v + 1; wins && k < s->se && k < v + 6; k++)
+                won |= contract_noun(x, s, f, k);
             if (es < 0 || eo < 0 || es == eo) {
-                if (es >= 0 && (c & C(CONTRACT)) && !(c & C(PARTNER)) && wins) {
+                if (es >= 0 && (c & C(CONTRACT)) && !(c & C(PARTNER)) && won) {
                     add_party(out, es, NF_ROLE_SUPPLIER);
                     set_deal_kind(s, out, NF_DEAL_CONTRACT, 1);
                 }
