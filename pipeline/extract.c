@@ -155,7 +155,11 @@
     X(BIDDERS, "bidders")                                                                          \
     X(RIVAL, "rival")                                                                              \
     X(RIVALS, "rivals")                                                                            \
-    X(COMPETITOR, "competitor")
+    X(COMPETITOR, "competitor")                                                                    \
+    X(ACCEPT, "accept")                                                                            \
+    X(REJECT, "reject")                                                                            \
+    X(WHICH, "which")                                                                              \
+    X(WHO, "who")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -174,6 +178,7 @@ struct nf_extract_scratch {
     nf_toks_t toks[NF_TEXT__CNT];
     const char *text[NF_TEXT__CNT];
     bool headline[NF_TEXT__CNT];
+    bool caps_title; /* reading deal roles under a headline in capitals */
     nf_spans_t spans;
     size_t span_lo[NF_TEXT__CNT], span_hi[NF_TEXT__CNT];
     nf_money_t money[NF_TEXT__CNT][NF_EXTRACT_MAX_AMOUNTS];
@@ -379,6 +384,47 @@ static long span_at(const scratch_t *s, int f, size_t i)
     return -1;
 }
 
+/*
+ * Whether an unknown name in a headline in capitals is a name: capitals cannot tell a name
+ * from the words around it ("TMOC TELLS", "HIKES CHEMLAWN", "BOTTLED WATER"), so it must
+ * open a name the body writes ("TALBOT SYSTEMS": "Talbot Systems Inc") or stand before a
+ * wire ticker ("TRIANGLE MICROWAVE <TRMW>"). With no body to check, a name holds no word
+ * the lexicon knows ("CHEMLAWN", not "MLN DLRS").
+ */
+static bool caps_name_confirmed(const scratch_t *s, const nf_span_t *span)
+{
+    const nf_toks_t *tt = &s->toks[NF_TEXT_TITLE];
+    if (is_p(s, NF_TEXT_TITLE, span->last + 1, '<'))
+        return true;
+    if (!s->toks[NF_TEXT_BODY].n) {
+        for (size_t i = span->first; i <= span->last; i++)
+            if (tt->v[i].cues)
+                return false;
+        return true;
+    }
+    for (size_t k = s->span_lo[NF_TEXT_BODY]; k < s->span_hi[NF_TEXT_BODY]; k++) {
+        const nf_span_t *b = &s->spans.v[k];
+        size_t i = span->first, j = b->first;
+        while (i <= span->last && j <= b->last) {
+            if (tt->v[i].flags & NF_TOK_PUNCT) {
+                i++;
+                continue;
+            }
+            if (tok(s, NF_TEXT_BODY, j)->flags & NF_TOK_PUNCT) {
+                j++;
+                continue;
+            }
+            if (tt->v[i].hash != tok(s, NF_TEXT_BODY, j)->hash)
+                break;
+            i++;
+            j++;
+        }
+        if (i > span->last && b->type != NF_SPAN_PLACE)
+            return true;
+    }
+    return false;
+}
+
 /* Entity of a span usable as a party (organisation or person), creating it if needed. */
 static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
 {
@@ -386,6 +432,9 @@ static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
         return -1;
     nf_span_t *span = &s->spans.v[sp];
     if (span->type == NF_SPAN_PLACE)
+        return -1;
+    if (s->caps_title && span->field == NF_TEXT_TITLE && span->type == NF_SPAN_CANDIDATE &&
+        span->gaz < 0 && !caps_name_confirmed(s, span))
         return -1;
     int e = nf_entities_of_span(x->gz, s->text[span->field], &s->toks[span->field], &s->ents, span);
     if (e < 0)
@@ -730,11 +779,19 @@ static bool poss_at(const scratch_t *s, int f, size_t i)
 
 static long possessor_before(const scratch_t *s, int f, size_t i)
 {
-    while (i > s->ss + 2 &&
-           ((tok(s, f, i - 1)->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') ||
-            is_word(s, f, i - 1, NF_W_BILLION) || is_word(s, f, i - 1, NF_W_MILLION) ||
-            (tok(s, f, i - 1)->flags & NF_TOK_PUNCT && tok(s, f, i - 1)->len > 1)))
-        i--;
+    /* past the price: "$2.1bn", "4.00 dlr a share", a wire ticker "<STOS.S>" */
+    while (i > s->ss + 2) {
+        const nf_tok_t *t = tok(s, f, i - 1);
+        if ((t->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') || (t->cues & C(CURRENCY)) ||
+            is_word(s, f, i - 1, NF_W_SHARE) || is_word(s, f, i - 1, NF_W_PER) ||
+            ((t->flags & NF_TOK_PUNCT) && t->len > 1)) {
+            i--;
+        } else if (is_p(s, f, i - 1, '>') && i > s->ss + 4 && is_p(s, f, i - 3, '<')) {
+            i -= 3;
+        } else {
+            break;
+        }
+    }
     if (i < 2 || !poss_at(s, f, i - 1))
         return -1;
     return span_at(s, f, i - 2);
@@ -1155,6 +1212,17 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
             long sp = span_at(s, f, k - 1);
             return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
         }
+        /* past a relative clause: "Santos, which is 15 pct owned by Elders, said its bid" */
+        if (is_p(s, f, k, ',')) {
+            size_t j = k - 1;
+            while (j > s->ss && j + 20 > k && !is_p(s, f, j, ','))
+                j--;
+            if (is_p(s, f, j, ',') &&
+                (is_xw(x, s, f, j + 1, XW_WHICH) || is_xw(x, s, f, j + 1, XW_WHO))) {
+                k = j;
+                continue;
+            }
+        }
         long sp = span_at(s, f, k - 1); /* "advises X in its sale": the nearest name */
         if (sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE && !is_p(s, f, k, ','))
             return sp;
@@ -1257,6 +1325,8 @@ static long opening_name(const scratch_t *s, int f, size_t v)
     size_t i = s->ss;
     if (is_p(s, f, i, '$') && i + 2 < v && (is_p(s, f, i + 2, ':') || is_p(s, f, i + 2, '-')))
         i += 3;
+    if (is_p(s, f, i, '<')) /* a wire company marker: "<TMOC Resources Ltd> told ..." */
+        i++;
     long sp = span_at(s, f, i);
     if (sp < 0 && i + 1 < v && (cues(s, f, i) & C(FUNC)))
         sp = span_at(s, f, i + 1);
@@ -1435,13 +1505,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         (tok(s, f, of)->flags & NF_TOK_UPPER) && s->spans.v[obj].last == of)
                         obj = -1;
                 }
-                /* "Y accepts X's buyout deal", "Y rejects X's offer": Y is bought */
+                /* "Y accepts X's buyout deal", "Y rejects X's offer", "Y told holders not to
+                 * accept X's bid": Y is bought */
                 if (obj < 0 && subj >= 0 && s->spans.v[subj].first > s->ss) {
                     size_t p = s->spans.v[subj].first - 1;
                     if (is_xw(x, s, f, p, XW_ACCEPTS) || is_xw(x, s, f, p, XW_ACCEPTED) ||
                         is_xw(x, s, f, p, XW_REJECTS) || is_xw(x, s, f, p, XW_REBUFFS) ||
                         is_xw(x, s, f, p, XW_SPURNS) || is_xw(x, s, f, p, XW_WELCOMES))
                         obj = subject_of(s, f, p, 4);
+                    if ((is_xw(x, s, f, p, XW_ACCEPT) || is_xw(x, s, f, p, XW_REJECT)) &&
+                        is_word(s, f, p - 1, NF_W_TO))
+                        obj = opening_name(s, f, p);
                 }
                 /* "X agrees takeover" says not who buys whom: a subject alone is no buyer */
                 if (subj < 0 && obj >= 0)
@@ -2541,9 +2615,10 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
 {
     s->deal_rank = 0;
     out->deal.kind = NF_DEAL_OTHER;
+    s->caps_title = all_caps_title(s);
     /* under a headline in capitals, the body's lead sentence names the parties first */
     size_t n = s->toks[NF_TEXT_BODY].n;
-    if (n && all_caps_title(s)) {
+    if (n && s->caps_title) {
         s->f = NF_TEXT_BODY;
         s->ss = 0;
         for (s->se = 1; s->se < n && s->se < MAX_SENTENCE &&
@@ -2555,7 +2630,7 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
     /* when it names any party, the capitals add none: they would repeat the names ("DIAGNOSTIC"
      * for Diagnostic Retrieval Systems Inc) or read a verb as one ("TO MAKE ACQUISITION") */
     size_t title_n = s->toks[NF_TEXT_TITLE].n;
-    if (n && out->deal.parties_n && all_caps_title(s))
+    if (n && out->deal.parties_n && s->caps_title)
         s->toks[NF_TEXT_TITLE].n = 0;
     if (!deal_done(out))
         each_sentence(x, s, out, NF_EXTRACT_DEAL, deal_fn, 3, deal_done);
@@ -2580,6 +2655,7 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
     if (out->deal.parties_n && s->deal_rank == 0)
         out->deal.kind = NF_DEAL_OTHER;
     out->deal.present = out->deal.parties_n > 0 || a >= 0;
+    s->caps_title = false;
 }
 
 static void funding_fn(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, unsigned mask)
