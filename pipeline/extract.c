@@ -159,7 +159,8 @@
     X(ACCEPT, "accept")                                                                            \
     X(REJECT, "reject")                                                                            \
     X(WHICH, "which")                                                                              \
-    X(WHO, "who")
+    X(WHO, "who")                                                                                  \
+    X(NOT, "not")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -389,7 +390,7 @@ static long span_at(const scratch_t *s, int f, size_t i)
  * from the words around it ("TMOC TELLS", "HIKES CHEMLAWN", "BOTTLED WATER"), so it must
  * open a name the body writes ("TALBOT SYSTEMS": "Talbot Systems Inc") or stand before a
  * wire ticker ("TRIANGLE MICROWAVE <TRMW>"). With no body to check, a name holds no word
- * the lexicon knows ("CHEMLAWN", not "MLN DLRS").
+ * the lexicon knows but a nationality ("CHEMLAWN", "BAKER INTERNATIONAL", not "MLN DLRS").
  */
 static bool caps_name_confirmed(const scratch_t *s, const nf_span_t *span)
 {
@@ -398,7 +399,7 @@ static bool caps_name_confirmed(const scratch_t *s, const nf_span_t *span)
         return true;
     if (!s->toks[NF_TEXT_BODY].n) {
         for (size_t i = span->first; i <= span->last; i++)
-            if (tt->v[i].cues)
+            if (tt->v[i].cues & ~C(NATION)) /* "BAKER INTERNATIONAL" is a name */
                 return false;
         return true;
     }
@@ -1931,6 +1932,7 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
                     is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
                     is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED) ||
                     is_xw(x, s, f, i, XW_TERMINATES);
+        walk &= !(i > a && is_xw(x, s, f, i - 1, XW_NOT)); /* "merger plan not terminated" */
         walk_away |= walk;
         /* "preparing to abandon", "attempt to walk away", "threatens to terminate" */
         for (size_t k = i > a + 3 ? i - 3 : a; walk && k < i; k++)
