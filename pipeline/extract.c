@@ -1830,10 +1830,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         is_word(s, f, v, NF_W_AWARDED);
             bool taps = is_word(s, f, v, NF_W_TAPS) || is_word(s, f, v, NF_W_SELECTS) ||
                         is_word(s, f, v, NF_W_CHOOSES) || is_word(s, f, v, NF_W_PICKS);
-            bool deal_for = false, via_from = false;
+            bool deal_for = false, via_from = false, to_buy = false;
             for (size_t k = v + 1; k < s->se && k < v + 10; k++)
-                if (is_word(s, f, k, NF_W_WITH) || is_word(s, f, k, NF_W_FROM) ||
-                    (wins && is_word(s, f, k, NF_W_FOR))) {
+                if (is_word(s, f, k - 1, NF_W_TO) && span_at(s, f, k) < 0 &&
+                    (cues(s, f, k) & (C(ACQUIRE) | C(SELL) | C(MERGE))) &&
+                    !((cues(s, f, k + 1) | cues(s, f, k + 2)) & (C(POWER) | C(SUPPLY)))) {
+                    /* "signed an agreement to acquire Y from Z": the acquisition frame reads
+                     * it (Z sells), not a supply deal */
+                    to_buy = true;
+                    break;
+                } else if (is_word(s, f, k, NF_W_WITH) || is_word(s, f, k, NF_W_FROM) ||
+                           (wins && is_word(s, f, k, NF_W_FOR))) {
                     other = after_word(s, f, k, 4);
                     /* "X signs an agreement to buy power from Y": Y supplies */
                     via_from = other >= 0 && is_word(s, f, k, NF_W_FROM) && !wins;
@@ -1845,6 +1852,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     deal_for = other >= 0;
                     break;
                 }
+            if (to_buy)
+                continue;
             if (other < 0 && (taps || wins))
                 other = object_of(s, f, v, 4);
             if (subj >= 0 && other < 0)
