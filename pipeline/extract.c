@@ -1773,6 +1773,29 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
+        if (is_word(s, f, v, NF_W_INVESTMENT)) {
+            /* "Y announces strategic investment from X", "an investment of $5M from X": X
+             * invests in the company the sentence opens with */
+            long from = -1;
+            for (size_t k = v + 1; k < s->se && k < v + 6; k++) {
+                if (is_word(s, f, k, NF_W_FROM)) {
+                    from = after_word(s, f, k, 3);
+                    break;
+                }
+                if (!(tok(s, f, k)->flags & NF_TOK_NUM) && !is_p(s, f, k, '$') &&
+                    !is_word(s, f, k, NF_W_OF) && !(cues(s, f, k) & C(CURRENCY)))
+                    break;
+            }
+            long target = from >= 0 ? opening_name(s, f, v) : -1;
+            int et = party_entity(x, s, target), ei = party_entity(x, s, from);
+            if (et >= 0 && ei >= 0 && et != ei) {
+                add_party(out, et, NF_ROLE_TARGET);
+                add_party(out, ei, NF_ROLE_INVESTOR);
+                add_rest(x, s, out, from, NF_ROLE_INVESTOR);
+                set_deal_kind(s, out, NF_DEAL_INVESTMENT, 3);
+            }
+            continue;
+        }
         bool takes_stake = (is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_TAKE)) &&
                            ((cues(s, f, v + 2) | cues(s, f, v + 3) | cues(s, f, v + 4)) & C(STAKE));
         if ((c & (C(INVEST) | C(LEAD)) && !(c & C(RAISE)) && !is_word(s, f, v, NF_W_INVESTMENT) &&
