@@ -1321,6 +1321,25 @@ static long holders_of(const nf_extractor_t *x, const scratch_t *s, int f, size_
     return -1;
 }
 
+/*
+ * The sentence's first name when a verb follows it, past any descriptor words before it:
+ * "E-cigarette company NJOY has hired bankers ..." gives NJOY; -1 if none before v.
+ */
+static long first_subject(const scratch_t *s, int f, size_t v)
+{
+    for (size_t i = s->ss; i < v && i < s->ss + 8; i++) {
+        long sp = span_at(s, f, i);
+        if (sp < 0)
+            continue;
+        size_t e = s->spans.v[sp].last + 1;
+        return s->spans.v[sp].type != NF_SPAN_PLACE && e < v &&
+                       (cues(s, f, e) & (C(VERB) | C(TO) | C(ANNOUNCE) | C(RUMOR)))
+                   ? sp
+                   : -1;
+    }
+    return -1;
+}
+
 static long opening_name(const scratch_t *s, int f, size_t v)
 {
     size_t i = s->ss;
@@ -1653,10 +1672,17 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
              (cues(s, f, v + 1) & C(AND)) ||
              is_p(s, f, v + 1, '-'))) /* "sale and leaseback" */
             named = -1;
-        if (is_word(s, f, v, NF_W_SALE) &&
-            (is_word(s, f, v + 1, NF_W_OF) || is_word(s, f, v + 1, NF_W_TO) || named >= 0)) {
-            /* "completes sale of Y to Z", "advises Y in its sale to Z", "considering a sale of
-             * its Y": the owner sells; "X shareholders approve sale to Z": X is sold */
+        /* "X has hired bankers to advise on a possible sale": X itself is for sale */
+        size_t pv = v > s->ss && (is_word(s, f, v - 1, NF_W_A) || is_word(s, f, v - 1, NF_W_ITS))
+                        ? v - 1
+                        : v;
+        bool bare = is_word(s, f, v, NF_W_SALE) && named < 0 && pv > s->ss &&
+                    (cues(s, f, pv - 1) & C(RUMOR)) && !is_word(s, f, v + 1, NF_W_OF) &&
+                    !is_word(s, f, v + 1, NF_W_TO);
+        if (is_word(s, f, v, NF_W_SALE) && (is_word(s, f, v + 1, NF_W_OF) ||
+                                            is_word(s, f, v + 1, NF_W_TO) || named >= 0 || bare)) {
+            /* "completes sale of Y to Z", "considering a sale of its Y": the owner sells; "X
+             * shareholders approve sale to Z", "advises Y on its sale to Z": Y is sold */
             long target = named, buyer = -1,
                  seller = possessor_before(s, f, named >= 0 ? s->spans.v[named].first : v);
             if (is_word(s, f, v + 1, NF_W_OF)) {
@@ -1672,8 +1698,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 }
             if (seller < 0)
                 seller = pronoun_owner(x, s, f, v);
-            if (seller < 0)
+            /* the sale of a possessor with nothing named as sold is the sale of itself */
+            bool whole = bare || (!is_word(s, f, v + 1, NF_W_OF) && named < 0 && seller >= 0);
+            if (whole) {
+                target = seller >= 0 ? seller : first_subject(s, f, v);
+                seller = -1;
+            } else if (seller < 0) {
                 seller = subject_of(s, f, named >= 0 ? s->spans.v[named].first : v, 10);
+            }
             long h = target < 0 ? holders_of(x, s, f, v) : -1;
             if (h >= 0) {
                 target = h;
@@ -1686,15 +1718,15 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             if (es == et)
                 es = -1;
             /* "X sale may be hurt by the asking price": X alone is what is sold */
-            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2 || (et >= 0 && target == named)) {
+            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2 || (et >= 0 && (target == named || whole))) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
                 add_rest(x, s, out, eb >= 0 ? buyer : -1, NF_ROLE_ACQUIRER);
-                /* a company sold whole by its holders is acquired */
+                /* a company sold whole (by its holders) is acquired */
                 set_deal_kind(s, out,
-                              h >= 0 || (target == named && es < 0) ? NF_DEAL_ACQUISITION
-                                                                    : NF_DEAL_DIVESTITURE,
+                              h >= 0 || whole || (target == named && es < 0) ? NF_DEAL_ACQUISITION
+                                                                             : NF_DEAL_DIVESTITURE,
                               4);
             }
             continue;
