@@ -1573,6 +1573,15 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     long x0 = subject_of(s, f, s->spans.v[subj].first - 1, 8);
                     subj = x0 >= 0 ? x0 : subj;
                 }
+                /* "backing out of his deal to buy Y", "X's offer to buy Y": the owner of
+                 * the deal buys */
+                if (subj < 0 && to_verb && v > s->ss + 2 &&
+                    (contract_noun(x, s, f, v - 2) || is_word(s, f, v - 2, NF_W_OFFER) ||
+                     is_word(s, f, v - 2, NF_W_BID))) {
+                    subj = possessor_before(s, f, v - 2);
+                    if (subj < 0)
+                        subj = pronoun_owner(x, s, f, v - 2);
+                }
                 /* "X said it has reached an agreement in principle to buy Y": X buys */
                 long o = subj < 0 && to_verb ? opening_name(s, f, v) : -1;
                 if (o >= 0 && (is_xw(x, s, f, s->spans.v[o].last + 1, XW_SAID) ||
