@@ -160,7 +160,8 @@
     X(REJECT, "reject")                                                                            \
     X(WHICH, "which")                                                                              \
     X(WHO, "who")                                                                                  \
-    X(NOT, "not")
+    X(NOT, "not")                                                                                  \
+    X(APPROVALS, "approvals")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1537,6 +1538,16 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                         is_word(s, f, p - 1, NF_W_TO))
                         obj = opening_name(s, f, p);
                 }
+                /* "X receives regulatory approvals for the acquisition of Y": who is approved
+                 * buys */
+                size_t p4 = is_word(s, f, v - 1, NF_W_THE) || is_word(s, f, v - 1, NF_W_ITS)
+                                ? v - 2
+                                : v - 1;
+                for (size_t k = p4; subj < 0 && obj >= 0 && p4 > s->ss + 1 &&
+                                    is_word(s, f, p4, NF_W_FOR) && k > s->ss && k + 3 > p4;
+                     k--)
+                    if ((cues(s, f, k - 1) & C(PENDING)) || is_xw(x, s, f, k - 1, XW_APPROVALS))
+                        subj = subject_of(s, f, k - 1, 6);
                 /* "X agrees takeover" says not who buys whom: a subject alone is no buyer */
                 if (subj < 0 && obj >= 0)
                     subj = subject_of(s, f, v, 10);
