@@ -41,6 +41,9 @@ bool nf_entities_title_case(const char *text, const nf_toks_t *toks)
             depth += is_punct(text, t, '(') ? 1 : (depth > 0 ? -1 : 0);
             continue;
         }
+        /* a hashtag is no headline word: "... With VMware Acquisition. #markets #finance" */
+        if (is_punct(text, &toks->v[i - 1], '#') && !(t->flags & NF_TOK_SPACE))
+            continue;
         /* a capitalised three-letter word counts ("to Acquire Fin"), a lower-case one
          * ("for", "and") or an acronym does not */
         bool short_cap = t->len == 3 && (t->flags & NF_TOK_CAP) && !(t->flags & NF_TOK_UPPER);

@@ -1487,8 +1487,9 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 while (w < s->se && (is_word(s, f, w, NF_W_OFFER) || is_word(s, f, w, NF_W_BID) ||
                                      is_word(s, f, w, NF_W_DEAL) || is_word(s, f, w, NF_W_TALKS)))
                     w++;
+                /* "offer to Y" names Y; "Acquisition To Drive Growth" names nothing */
                 if (is_word(s, f, w, NF_W_OF) || is_word(s, f, w, NF_W_FOR) ||
-                    is_word(s, f, w, NF_W_TO))
+                    (is_word(s, f, w, NF_W_TO) && w > v + 1))
                     obj = after_word(s, f, w, 3);
                 subj = possessor_before(s, f, v);
                 if (subj < 0)
