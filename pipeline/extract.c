@@ -1333,6 +1333,10 @@ static long first_subject(const scratch_t *s, int f, size_t v)
         if (sp < 0)
             continue;
         size_t e = s->spans.v[sp].last + 1;
+        if (cues(s, f, e) & C(DESC)) { /* "Snack maker X has ...": the descriptor's name */
+            i = e;
+            continue;
+        }
         return s->spans.v[sp].type != NF_SPAN_PLACE && e < v &&
                        (cues(s, f, e) & (C(VERB) | C(TO) | C(ANNOUNCE) | C(RUMOR)))
                    ? sp
