@@ -161,7 +161,9 @@
     X(WHICH, "which")                                                                              \
     X(WHO, "who")                                                                                  \
     X(NOT, "not")                                                                                  \
-    X(APPROVALS, "approvals")
+    X(APPROVALS, "approvals")                                                                      \
+    X(REJECTED, "rejected")                                                                        \
+    X(REJECTING, "rejecting")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1491,9 +1493,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 while (w < s->se && (is_word(s, f, w, NF_W_OFFER) || is_word(s, f, w, NF_W_BID) ||
                                      is_word(s, f, w, NF_W_DEAL) || is_word(s, f, w, NF_W_TALKS)))
                     w++;
-                /* "offer to Y" names Y; "Acquisition To Drive Growth" names nothing */
+                /* "offer to Y", "bid to seek control of Y" name Y; "Acquisition To Drive
+                 * Growth" names nothing */
                 if (is_word(s, f, w, NF_W_OF) || is_word(s, f, w, NF_W_FOR) ||
-                    (is_word(s, f, w, NF_W_TO) && w > v + 1))
+                    (is_word(s, f, w, NF_W_TO) &&
+                     (w > v + 1 || is_word(s, f, v, NF_W_BID) || is_word(s, f, v, NF_W_OFFER))))
                     obj = after_word(s, f, w, 3);
                 subj = possessor_before(s, f, v);
                 if (subj < 0)
@@ -1542,6 +1546,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     if ((is_xw(x, s, f, p, XW_ACCEPT) || is_xw(x, s, f, p, XW_REJECT)) &&
                         is_word(s, f, p - 1, NF_W_TO))
                         obj = opening_name(s, f, p);
+                }
+                /* "Y board rejects $1bn bid from rival X", "takeover bid from X": X bids
+                 * for the company the sentence is about */
+                if (subj < 0 && obj < 0 && is_word(s, f, w, NF_W_FROM)) {
+                    subj = appositive(s, f, w, after_word(s, f, w, 6));
+                    obj = subj >= 0 ? subject_of(s, f, v, 10) : -1;
+                    if (subj >= 0 && obj < 0) /* "Y said its board rejected ... bid from X" */
+                        obj = opening_name(s, f, v);
                 }
                 /* "X receives regulatory approvals for the acquisition of Y": who is approved
                  * buys */
@@ -1934,6 +1946,21 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 }
             if (to_buy)
                 continue;
+            /* "Merck deal for Seagen", "X's deal for Y": the named side's deal for a company
+             * is a takeover */
+            if (deal_for && v > s->ss + 1 &&
+                ((span_at(s, f, v - 1) >= 0 && !(tok(s, f, v - 1)->flags & NF_TOK_POSS)) ||
+                 poss_at(s, f, v - 1))) {
+                long buyer =
+                    span_at(s, f, v - 1) >= 0 ? span_at(s, f, v - 1) : span_at(s, f, v - 2);
+                int eb = party_entity(x, s, buyer), et = party_entity(x, s, other);
+                if (eb >= 0 && et >= 0 && eb != et) {
+                    add_party(out, eb, NF_ROLE_ACQUIRER);
+                    add_party(out, et, NF_ROLE_TARGET);
+                    set_deal_kind(s, out, NF_DEAL_ACQUISITION, 4);
+                }
+                continue;
+            }
             if (other < 0 && (taps || wins))
                 other = object_of(s, f, v, 4);
             if (subj >= 0 && other < 0)
@@ -2042,8 +2069,16 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
     }
     if (walk_away)
         return intent ? NF_STATUS_NONE : NF_STATUS_TERMINATED;
-    if (all & C(BLOCK))
-        return NF_STATUS_BLOCKED;
+    /* a deal blocked is terminated (EXTRACTION.md); "sues to block" is not yet (pending); a
+     * bid the target rejects is one side's offer: no status */
+    for (size_t i = a; i < b && (all & C(BLOCK)); i++) {
+        if (!(cues(s, f, i) & C(BLOCK)) || (i > a && is_word(s, f, i - 1, NF_W_TO)))
+            continue;
+        if (is_xw(x, s, f, i, XW_REJECTS) || is_xw(x, s, f, i, XW_REJECT) ||
+            is_xw(x, s, f, i, XW_REJECTED) || is_xw(x, s, f, i, XW_REJECTING))
+            return NF_STATUS_NONE;
+        return NF_STATUS_TERMINATED;
+    }
     if (all & C(TALKS))
         return NF_STATUS_IN_TALKS;
     if (all & C(RUMOR) && (all & (C(ACQUIRE) | C(MERGE) | C(SELL) | C(INVEST))))

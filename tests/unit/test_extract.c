@@ -1257,6 +1257,14 @@ static void test_general_frames(void)
          "Tenby Ltd", NF_ROLE_TARGET},
     };
     check_roles(roles, sizeof(roles) / sizeof(roles[0]));
+    run("Tenby Foods board rejects $1bn bid from smaller rival Carver Holdings", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Carver Holdings", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Tenby Foods", NF_ROLE_TARGET));
+    run("Granite Soft deal for Orbis unlikely by earnings, people familiar say", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Granite Soft", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Orbis", NF_ROLE_TARGET));
     run("Tenby Foods agrees to sell itself to Carver Holdings", NULL, NF_EXTRACT_DEAL);
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
     /* "wins" names a supplier only with a contract noun */
@@ -1296,6 +1304,9 @@ static void test_general_frames(void)
         {"CARVER SAYS TENBY MERGER PLAN NOT TERMINATED", NF_STATUS_ANNOUNCED},
         {"Granite Soft offers to buy Orbis for $34.5B", NF_STATUS_NONE},
         {"Fivetran and Quillo Labs to merge in all-stock deal", NF_STATUS_ANNOUNCED},
+        {"Regulators block Granite Soft's takeover of Orbis", NF_STATUS_TERMINATED},
+        {"Regulator sues to block Granite Soft's takeover of Orbis", NF_STATUS_PENDING},
+        {"Tenby Foods board rejects $1bn bid from rival Carver Holdings", NF_STATUS_NONE},
     };
     for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
         run(st[i].title, NULL, NF_EXTRACT_DEAL);
