@@ -364,6 +364,37 @@ static bool common_abbreviation(const char *text, const nf_tok_t *t)
     return false;
 }
 
+/*
+ * The '>' closing a wire company marker opened at i ("<Business Aviation Inc>"): two to
+ * eight capitalised words (a legal suffix, "&", "." and "," allowed) with no space after
+ * '<', that the gazetteer does not name whole. 0 when there is none.
+ */
+static size_t marker_end(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                         size_t i)
+{
+    if (!is_punct(text, &toks->v[i], '<') || i + 3 >= toks->n ||
+        (toks->v[i + 1].flags & NF_TOK_SPACE))
+        return 0;
+    size_t words = 0, k = i + 1;
+    for (; k < toks->n && k < i + 12 && !is_punct(text, &toks->v[k], '>'); k++) {
+        const nf_tok_t *w = &toks->v[k];
+        if (w->flags & NF_TOK_WORD) {
+            if (!(w->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && !legal_suffix(w))
+                return 0;
+            words++;
+        } else if (!is_punct(text, w, '.') && !is_punct(text, w, '&') && !is_punct(text, w, ',') &&
+                   !is_punct(text, w, '-')) {
+            return 0;
+        }
+    }
+    if (k >= toks->n || !is_punct(text, &toks->v[k], '>') || words < 2)
+        return 0;
+    int32_t entry = -1;
+    bool weak = false;
+    long last = gaz_match(gz, text, toks, i + 1, &entry, &weak);
+    return last >= 0 && (size_t)last + 1 >= k ? 0 : k;
+}
+
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
                      const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
 {
@@ -393,6 +424,16 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 i++;
                 continue;
             }
+        }
+        /* a wire company marker: "<Business Aviation Inc>", "<Edward J. DeBartolo Corp>" names
+         * a company whole, descriptors and all, unless the gazetteer knows the name */
+        size_t close = marker_end(gz, text, toks, i);
+        if (close) {
+            if (add_span(gz, text, toks, ents, spans, (uint32_t)i + 1, (uint32_t)close - 1,
+                         NF_SPAN_ORG, field, -1) != 0)
+                return NF_ENOMEM;
+            i = close;
+            continue;
         }
         if ((t->flags & NF_TOK_PUNCT) && i + 3 < n && is_punct(text, t, '(') &&
             toks->v[i + 1].flags & NF_TOK_UPPER && is_punct(text, &toks->v[i + 2], ':') &&

@@ -1192,6 +1192,8 @@ static long lead_subject(const scratch_t *s, int f, size_t v)
  * ...": a possessive pronoun before the noun at v (past an amount) refers back to the
  * nearest earlier possessor or, failing one, to the sentence's opening subject.
  */
+static long opening_name(const scratch_t *s, int f, size_t v);
+
 static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
 {
     size_t i = v;
@@ -1201,6 +1203,19 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
     if (i == s->ss || !(is_word(s, f, i - 1, NF_W_ITS) || is_xw(x, s, f, i - 1, XW_HIS) ||
                         is_xw(x, s, f, i - 1, XW_HER) || is_xw(x, s, f, i - 1, XW_THEIR)))
         return -1;
+    /* reported speech: in "X said it sent a letter to the Y board, saying it will raise its
+     * bid", the deal is the speaker's (not so what a deal buys: "X said it agreed with Y to
+     * buy its unit") */
+    long o = cues(s, f, v) & (C(ACQUIRE) | C(SELL) | C(MERGE) | C(CONTRACT))
+                 ? opening_name(s, f, i - 1)
+                 : -1;
+    if (o >= 0) {
+        size_t e = s->spans.v[o].last + 1;
+        if (is_p(s, f, e, '>')) /* "<Acme Corp> said" */
+            e++;
+        if (is_xw(x, s, f, e, XW_SAID) || is_xw(x, s, f, e, XW_SAYS))
+            return o;
+    }
     for (size_t k = i - 1; k > s->ss; k--) {
         /* past a wire ticker: "Harrow Industries Inc <HRWI.O> to buy its unit" */
         if (is_p(s, f, k - 1, '>')) {
@@ -1627,9 +1642,13 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     obj =
                         next >= 0 && s->spans.v[next].first == s->spans.v[obj].last + 3 ? next : -1;
                 }
-                /* "acquire the well business and assets of Y": Y sells them */
-                if (obj < 0 && seller < 0)
-                    seller = owner_of_assets(s, f, w);
+                /* "acquire the well business and assets of Y", "acquired all the assets of
+                 * <Y Inc>": Y sells them */
+                long owner = seller < 0 ? owner_of_assets(s, f, w) : -1;
+                if (owner >= 0 && (obj < 0 || obj == owner)) {
+                    seller = owner;
+                    obj = -1;
+                }
                 /* "buys majority share in Y" */
                 if (obj >= 0 && obj == subj)
                     obj = -1;

@@ -1255,6 +1255,14 @@ static void test_general_frames(void)
          "Carver Ltd", NF_ROLE_ACQUIRER},
         {"Tenby Ltd told shareholders not to accept Carver Ltd's 4.00 dlr a share takeover bid",
          "Tenby Ltd", NF_ROLE_TARGET},
+        /* a wire marker names a company whole, descriptors and all; assets of Y: Y sells */
+        {"<Marrow Inc> said it acquired all the assets of <Business Aviation Inc> of Sioux "
+         "Falls",
+         "Business Aviation Inc", NF_ROLE_SELLER},
+        /* reported speech: the speaker's bid, though another name came between */
+        {"Carver Inc said it sent a letter to the Tenby Corp board, saying it is prepared to "
+         "increase its bid for Tenby to 33 dlrs a share",
+         "Carver Inc", NF_ROLE_ACQUIRER},
     };
     check_roles(roles, sizeof(roles) / sizeof(roles[0]));
     run("Tenby Foods board rejects $1bn bid from smaller rival Carver Holdings", NULL,
