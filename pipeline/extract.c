@@ -163,7 +163,11 @@
     X(NOT, "not")                                                                                  \
     X(APPROVALS, "approvals")                                                                      \
     X(REJECTED, "rejected")                                                                        \
-    X(REJECTING, "rejecting")
+    X(REJECTING, "rejecting")                                                                      \
+    X(OWNS, "owns")                                                                                \
+    X(HOLDS, "holds")                                                                              \
+    X(CONTROLS, "controls")                                                                        \
+    X(AMASSED, "amassed")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1249,11 +1253,35 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
     return lead_subject(s, f, i - 1);
 }
 
+/*
+ * A share of a company stated as a percentage after the verb at v: "owns 100 pct of", "has
+ * 5.9 pct of", "acquires 9.9 PCT OF". Returns the percentage and sets *of to the "of" token,
+ * or returns -1.
+ */
+static double pct_of(const nf_extractor_t *x, const scratch_t *s, int f, size_t v, size_t *of)
+{
+    for (size_t k = v + 1; k + 2 < s->se && k < v + 5; k++) {
+        if (!(tok(s, f, k)->flags & NF_TOK_NUM))
+            continue;
+        size_t u = k + 1;
+        if (!is_xw(x, s, f, u, XW_PCT) && !is_word(s, f, u, NF_W_PERCENT) && !is_p(s, f, u, '%'))
+            return -1;
+        if (!is_word(s, f, u + 1, NF_W_OF))
+            return -1;
+        *of = u + 1;
+        return strtod(s->text[f] + tok(s, f, k)->start, NULL);
+    }
+    return -1;
+}
+
 /* A stake noun as the object of the verb at v: "sells its 15% stake in", "buys majority
  * share in", "takes a holding in"; not "for $5B in cash and shares". */
 static bool stake_object(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
 {
-    (void)x;
+    size_t of;
+    double pct = pct_of(x, s, f, v, &of); /* "acquires 9.9 pct of Y"; all of it is Y */
+    if (pct >= 0)
+        return pct < 100;
     for (size_t k = v + 1; k < s->se && k < v + 7; k++) {
         if (is_word(s, f, k, NF_W_STAKE) || is_word(s, f, k, NF_W_SHARE) ||
             ((cues(s, f, k) & C(STAKE)) && (tok(s, f, k)->flags & NF_TOK_WORD) &&
@@ -1415,6 +1443,24 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, es, NF_ROLE_ACQUIRER);
                 add_party(out, eo, NF_ROLE_TARGET);
                 set_deal_kind(s, out, NF_DEAL_ACQUISITION, 6);
+            }
+            continue;
+        }
+        size_t pof;
+        double pct = is_xw(x, s, f, v, XW_OWNS) || is_xw(x, s, f, v, XW_HOLDS) ||
+                             is_xw(x, s, f, v, XW_CONTROLS) || is_xw(x, s, f, v, XW_HAS) ||
+                             is_xw(x, s, f, v, XW_AMASSED)
+                         ? pct_of(x, s, f, v, &pof)
+                         : -1;
+        if (pct >= 0) {
+            /* "X now owns 100 pct of Y", "X has 5.9 pct of Y": X holds that part of Y (a
+             * majority holder acquires) */
+            int ei = party_entity(x, s, subject_of(s, f, v, 8)),
+                et = party_entity(x, s, after_word(s, f, pof, 3));
+            if (ei >= 0 && et >= 0 && ei != et) {
+                add_party(out, ei, pct >= 50 ? NF_ROLE_ACQUIRER : NF_ROLE_INVESTOR);
+                add_party(out, et, NF_ROLE_TARGET);
+                set_deal_kind(s, out, pct >= 100 ? NF_DEAL_ACQUISITION : NF_DEAL_STAKE, 3);
             }
             continue;
         }
@@ -1701,7 +1747,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                  * $5B in cash and shares") */
                 bool stake = stake_object(x, s, f, v) && !is_word(s, f, v, NF_W_ACQUISITION) &&
                              !is_word(s, f, v, NF_W_TAKEOVER);
-                bool majority = false;
+                size_t mof;
+                bool majority = pct_of(x, s, f, v, &mof) >= 50;
                 for (size_t q = v; q < s->se && q < v + 6; q++)
                     majority |=
                         is_word(s, f, q, NF_W_MAJORITY) || is_word(s, f, q, NF_W_CONTROLLING);

@@ -1275,6 +1275,17 @@ static void test_general_frames(void)
     CHECK(has_party("Orbis", NF_ROLE_TARGET));
     run("Tenby Foods agrees to sell itself to Carver Holdings", NULL, NF_EXTRACT_DEAL);
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    /* a share stated as a percentage: a minority holder invests, a majority one acquires */
+    run("Orbit Fund said it now holds 12.5 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Orbit Fund", NF_ROLE_INVESTOR));
+    CHECK(has_party("Tenby Foods", NF_ROLE_TARGET));
+    CHECK_INT(ex.deal.kind, NF_DEAL_STAKE);
+    run("Orbit Fund now owns 100 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Orbit Fund", NF_ROLE_ACQUIRER));
+    CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    run("Carver Holdings acquires 9.9 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Carver Holdings", NF_ROLE_INVESTOR));
+    CHECK_INT(ex.deal.kind, NF_DEAL_STAKE);
     /* "wins" names a supplier only with a contract noun */
     run("Orbis wins bid for expedited trial to force Rowan Tate to close the deal", NULL,
         NF_EXTRACT_DEAL);
