@@ -1446,6 +1446,22 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
             }
             continue;
         }
+        if ((is_xw(x, s, f, v, XW_SUITORS) || is_xw(x, s, f, v, XW_SUITOR) ||
+             is_xw(x, s, f, v, XW_BIDDERS)) &&
+            is_word(s, f, v + 1, NF_W_FOR)) {
+            /* "X and Y are among suitors for Z's unit": each bids; the owner sells */
+            long bidder = subject_of(s, f, v, 8),
+                 obj = appositive(s, f, v + 1, after_word(s, f, v + 1, 4));
+            size_t k = obj >= 0 ? s->spans.v[obj].last + 1 : 0;
+            bool owner = obj >= 0 && poss_at(s, f, k);
+            int et = party_entity(x, s, obj);
+            for (long sp = bidder; sp >= 0; sp = prev_in_list(s, f, sp))
+                add_party(out, party_entity(x, s, sp), NF_ROLE_ACQUIRER);
+            add_party(out, et, owner ? NF_ROLE_SELLER : NF_ROLE_TARGET);
+            if (bidder >= 0 || et >= 0)
+                set_deal_kind(s, out, owner ? NF_DEAL_DIVESTITURE : NF_DEAL_ACQUISITION, 4);
+            continue;
+        }
         size_t pof;
         double pct = is_xw(x, s, f, v, XW_OWNS) || is_xw(x, s, f, v, XW_HOLDS) ||
                              is_xw(x, s, f, v, XW_CONTROLS) || is_xw(x, s, f, v, XW_HAS) ||
@@ -2107,6 +2123,8 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
     bool walk_away = false, intent = false, to_acquire = false, offer = false;
     for (size_t i = a; i < b; i++) {
         all |= cues(s, f, i);
+        if (is_xw(x, s, f, i, XW_SUITORS) || is_xw(x, s, f, i, XW_BIDDERS)) /* bids for */
+            all |= C(ACQUIRE);
         bool walk = is_word(s, f, i, NF_W_WALK) || is_word(s, f, i, NF_W_WALKING) ||
                     is_word(s, f, i, NF_W_WALKS) || is_word(s, f, i, NF_W_ABANDON) ||
                     is_word(s, f, i, NF_W_TERMINATED) || is_word(s, f, i, NF_W_SCRAPPED) ||

@@ -1259,6 +1259,13 @@ static void test_general_frames(void)
         {"<Marrow Inc> said it acquired all the assets of <Business Aviation Inc> of Sioux "
          "Falls",
          "Business Aviation Inc", NF_ROLE_SELLER},
+        /* suitors bid; the owner of what they bid for sells */
+        {"Carver Group and Orbit Industries are among suitors for retailer Tenby's wholesale "
+         "operations, sources say",
+         "Orbit Industries", NF_ROLE_ACQUIRER},
+        {"Carver Group and Orbit Industries are among suitors for retailer Tenby's wholesale "
+         "operations, sources say",
+         "Tenby", NF_ROLE_SELLER},
         /* reported speech: the speaker's bid, though another name came between */
         {"Carver Inc said it sent a letter to the Tenby Corp board, saying it is prepared to "
          "increase its bid for Tenby to 33 dlrs a share",
