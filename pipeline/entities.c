@@ -533,6 +533,16 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
         }
+        /* a lower-case brand that a company suffix follows: "dbt Labs", "eToro Group" */
+        if (!capital(t) && (t->flags & NF_TOK_WORD) && !t->cues && t->len >= 2 && i + 1 < n &&
+            capital(&toks->v[i + 1]) && nf_gazetteer_suffix(gz, toks->v[i + 1].hash) &&
+            !(toks->v[i + 1].cues & PLACE_NOUNS)) {
+            if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)i + 1, NF_SPAN_ORG,
+                         field, -1) != 0)
+                return NF_ENOMEM;
+            i++;
+            continue;
+        }
         /* a lower-case brand opening a sentence before a deal verb: "aptihealth raises" */
         if (!capital(t) && (t->flags & NF_TOK_SENT) && (t->flags & NF_TOK_WORD) && !t->cues &&
             t->len >= 3 && i + 1 < n &&
@@ -632,8 +642,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         if (i == j && common_abbreviation(text, &toks->v[i])) {
             continue;
         }
-        /* "TV", "End-to-end": a two-letter capital word or the head of a compound */
-        if (i == j && ((toks->v[i].flags & NF_TOK_UPPER) && toks->v[i].len <= 2)) {
+        /* "TV", "End-to-end": a two-letter capital word or the head of a compound; but the
+         * subject of a deal verb is a name ("HP Sells Network Security Business") */
+        if (i == j && ((toks->v[i].flags & NF_TOK_UPPER) && toks->v[i].len <= 2) &&
+            !(i + 1 < n && (toks->v[i + 1].cues & C(VERB)) &&
+              (toks->v[i + 1].cues & (C(ACQUIRE) | C(SELL) | C(MERGE) | C(PARTNER) | C(INVEST))))) {
             continue;
         }
         /* ... but "Tribune-owned", "Orbit-backed" name their owner or backer */

@@ -1259,6 +1259,10 @@ static void test_general_frames(void)
         {"<Marrow Inc> said it acquired all the assets of <Business Aviation Inc> of Sioux "
          "Falls",
          "Business Aviation Inc", NF_ROLE_SELLER},
+        /* a two-letter subject of a deal verb and a lower-case brand with a suffix are names */
+        {"GE Sells Power Conversion Business Quillo To Orbis For $300M", "GE", NF_ROLE_SELLER},
+        {"A16Z-backed data firms Quillo, dbt Labs to merge in all-stock deal", "dbt Labs",
+         NF_ROLE_PARTNER},
         /* suitors bid; the owner of what they bid for sells */
         {"Carver Group and Orbit Industries are among suitors for retailer Tenby's wholesale "
          "operations, sources say",
