@@ -638,6 +638,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             !(toks->v[i + 1].flags & NF_TOK_SPACE)) {
             continue;
         }
+        /* "$7.6 Billion Acquisition": a scale word alone is not a name */
+        if (i == j && (toks->v[i].word == NF_W_BILLION || toks->v[i].word == NF_W_MILLION ||
+                       toks->v[i].word == NF_W_THOUSAND)) {
+            continue;
+        }
         /* "SPAC", "IPO": a common abbreviation alone is not a name */
         if (i == j && common_abbreviation(text, &toks->v[i])) {
             continue;

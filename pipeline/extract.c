@@ -167,7 +167,11 @@
     X(OWNS, "owns")                                                                                \
     X(HOLDS, "holds")                                                                              \
     X(CONTROLS, "controls")                                                                        \
-    X(AMASSED, "amassed")
+    X(AMASSED, "amassed")                                                                          \
+    X(HE, "he")                                                                                    \
+    X(SHE, "she")                                                                                  \
+    X(THEY, "they")                                                                                \
+    X(NOW, "now")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -1471,7 +1475,12 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (pct >= 0) {
             /* "X now owns 100 pct of Y", "X has 5.9 pct of Y": X holds that part of Y (a
              * majority holder acquires) */
-            int ei = party_entity(x, s, subject_of(s, f, v, 8)),
+            /* "told the SEC he holds 5.2 pct": a pronoun is the holder, not the name before */
+            size_t p = v > s->ss && is_xw(x, s, f, v - 1, XW_NOW) ? v - 1 : v;
+            bool pronoun =
+                p > s->ss && (is_word(s, f, p - 1, NF_W_IT) || is_xw(x, s, f, p - 1, XW_HE) ||
+                              is_xw(x, s, f, p - 1, XW_SHE) || is_xw(x, s, f, p - 1, XW_THEY));
+            int ei = party_entity(x, s, pronoun ? first_subject(s, f, v) : subject_of(s, f, v, 8)),
                 et = party_entity(x, s, after_word(s, f, pof, 3));
             if (ei >= 0 && et >= 0 && ei != et) {
                 add_party(out, ei, pct >= 50 ? NF_ROLE_ACQUIRER : NF_ROLE_INVESTOR);

@@ -1294,6 +1294,13 @@ static void test_general_frames(void)
     run("Orbit Fund now owns 100 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Orbit Fund", NF_ROLE_ACQUIRER));
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    run("A Dallas investor, Rowan Tate, told the Securities and Exchange Commission he holds "
+        "5.2 pct of Tenby Foods",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Securities and Exchange Commission", NF_ROLE_INVESTOR));
+    run("Affiliates of Carver Complete $7.6 Billion Acquisition of Tenby Foods", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(entity_named("Billion") < 0);
     run("Carver Holdings acquires 9.9 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Carver Holdings", NF_ROLE_INVESTOR));
     CHECK_INT(ex.deal.kind, NF_DEAL_STAKE);
