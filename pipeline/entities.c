@@ -496,6 +496,18 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                            !(toks->v[l + 1].cues & PLACE_NOUNS))
                         l++;
                 }
+                /* "Columbia Care", "Arizona Solar Partners": in a headline a city or state
+                 * that a plain capitalised word follows starts a company's name */
+                if (type == NF_SPAN_PLACE && headline && !weak && l + 1 < n &&
+                    e->kind > NF_GAZ_COUNTRY && capital(&toks->v[l + 1]) && !toks->v[l + 1].cues &&
+                    !(toks->v[l + 1].flags & NF_TOK_UPPER)) {
+                    int32_t e2 = -1;
+                    bool w2 = false;
+                    if (gaz_match(gz, text, toks, l + 1, &e2, &w2) < 0) {
+                        l++;
+                        entry = -1;
+                    }
+                }
                 /* "the U.S. government", "Germany's government": a country's government
                  * is a party, not a place */
                 if (e->kind == NF_GAZ_COUNTRY && l + 1 < n &&

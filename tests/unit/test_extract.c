@@ -1263,6 +1263,9 @@ static void test_general_frames(void)
         {"GE Sells Power Conversion Business Quillo To Orbis For $300M", "GE", NF_ROLE_SELLER},
         {"A16Z-backed data firms Quillo, dbt Labs to merge in all-stock deal", "dbt Labs",
          NF_ROLE_PARTNER},
+        /* in a headline a city that a plain capitalised word follows names a company */
+        {"Cannabis Company Quillo Labs To Acquire Columbia Care For $2 Billion", "Columbia Care",
+         NF_ROLE_TARGET},
         /* suitors bid; the owner of what they bid for sells */
         {"Carver Group and Orbit Industries are among suitors for retailer Tenby's wholesale "
          "operations, sources say",
