@@ -2787,6 +2787,13 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     s->f = f;
     s->ss = 0;
     s->se = s->toks[f].n;
+    /* a headline about buying or selling that no frame read names no partners */
+    uint64_t all = 0;
+    for (size_t i = 0; i < s->se; i++)
+        if (span_at(s, f, i) < 0)
+            all |= cues(s, f, i);
+    if ((all & (C(ACQUIRE) | C(SELL))) && !(all & (C(PARTNER) | C(JV) | C(CONTRACT) | C(MERGE))))
+        return;
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++)
         if (party_entity(x, s, (long)k) >= 0) {
             first = (long)k;
