@@ -62,6 +62,7 @@
     X(CLINCHES, "clinches")                                                                        \
     X(NABS, "nabs")                                                                                \
     X(SCORES, "scores")                                                                            \
+    X(SCORED, "scored")                                                                            \
     X(SNAGS, "snags")                                                                              \
     X(GOT, "got")                                                                                  \
     X(RECEIVED, "received")                                                                        \
@@ -844,9 +845,9 @@ static bool win_verb(const nf_extractor_t *x, const scratch_t *s, int f, size_t 
            is_word(s, f, i, NF_W_LANDS) || is_xw(x, s, f, i, XW_LANDED) ||
            is_xw(x, s, f, i, XW_BAGS) || is_xw(x, s, f, i, XW_CLINCHES) ||
            is_xw(x, s, f, i, XW_NABS) || is_xw(x, s, f, i, XW_SCORES) ||
-           is_xw(x, s, f, i, XW_SNAGS) || is_word(s, f, i, NF_W_GETS) ||
-           is_xw(x, s, f, i, XW_GOT) || is_word(s, f, i, NF_W_RECEIVES) ||
-           is_xw(x, s, f, i, XW_RECEIVED);
+           is_xw(x, s, f, i, XW_SCORED) || is_xw(x, s, f, i, XW_SNAGS) ||
+           is_word(s, f, i, NF_W_GETS) || is_xw(x, s, f, i, XW_GOT) ||
+           is_word(s, f, i, NF_W_RECEIVES) || is_xw(x, s, f, i, XW_RECEIVED);
 }
 
 /* A form of "be" right before token v: the verb at v is passive ("was awarded"). */
@@ -1204,10 +1205,27 @@ static long opening_name(const scratch_t *s, int f, size_t v);
 
 static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
 {
-    size_t i = v;
-    while (i > s->ss + 1 && ((tok(s, f, i - 1)->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') ||
-                             (cues(s, f, i - 1) & C(CURRENCY))))
-        i--;
+    size_t i = v, adjectives = 0;
+    /* past an amount and up to two adjectives: "its $44bn", "its pending sale", "his
+     * proposed takeover", "its possible purchase" (not nouns: "its preferred stock purchase
+     * rights", "his cash offer") */
+    while (i > s->ss + 1) {
+        const nf_tok_t *t = tok(s, f, i - 1);
+        const char *w = s->text[f] + t->start;
+        bool participle = t->len > 4 && !memcmp(w + t->len - 2, "ed", 2) && !t->cues;
+        if ((t->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') || (t->cues & C(CURRENCY)))
+            i--;
+        else if (adjectives < 2 && (t->flags & NF_TOK_WORD) && span_at(s, f, i - 1) < 0 &&
+                 (participle || (t->cues & (C(PENDING) | C(RUMOR)))) && !(t->cues & C(FUNC)))
+            i--, adjectives++;
+        else
+            break;
+    }
+    /* "The company said it ...", "It said its ...": an unnamed subject; the pronoun is not
+     * the nearest name's */
+    if ((is_word(s, f, s->ss, NF_W_THE) && (cues(s, f, s->ss + 1) & C(DESC))) ||
+        is_word(s, f, s->ss, NF_W_IT))
+        return -1;
     if (i == s->ss || !(is_word(s, f, i - 1, NF_W_ITS) || is_xw(x, s, f, i - 1, XW_HIS) ||
                         is_xw(x, s, f, i - 1, XW_HER) || is_xw(x, s, f, i - 1, XW_THEIR)))
         return -1;
@@ -1588,6 +1606,14 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 subj = possessor_before(s, f, v);
                 if (subj < 0)
                     subj = pronoun_owner(x, s, f, v);
+                /* "its proposed buyout by X", "Y's acquisition by X": the owner of a passive
+                 * deal noun is what is bought, even when the buyer is unnamed ("its possible
+                 * purchase by a U.S. company") */
+                if (subj >= 0 && obj < 0 && is_word(s, f, w, NF_W_BY)) {
+                    obj = subj;
+                    subj = past_affiliates(x, s, f, after_word(s, f, w, 3));
+                    add_rest(x, s, out, subj, NF_ROLE_ACQUIRER);
+                }
                 if (subj < 0) {
                     for (size_t k = v + 1; k < s->se && k < v + 10; k++)
                         if (is_word(s, f, k, NF_W_BY)) {

@@ -1263,6 +1263,16 @@ static void test_general_frames(void)
         {"GE Sells Power Conversion Business Quillo To Orbis For $300M", "GE", NF_ROLE_SELLER},
         {"A16Z-backed data firms Quillo, dbt Labs to merge in all-stock deal", "dbt Labs",
          NF_ROLE_PARTNER},
+        /* a pronoun past adjectives; a passive deal noun's owner is what is bought */
+        {"Ledger Advisors advises Tenby Foods on its pending sale to Carver Holdings",
+         "Tenby Foods", NF_ROLE_TARGET},
+        {"Tenby Corp said it is preparing to negotiate all terms of its proposed acquisition of "
+         "Quillo Inc",
+         "Tenby Corp", NF_ROLE_ACQUIRER},
+        {"Tenby Inc said it is in talks on its possible purchase by a large U.S. company",
+         "Tenby Inc", NF_ROLE_TARGET},
+        {"Tenby Inc said its leveraged buyout by Carver Corp has been completed", "Carver Corp",
+         NF_ROLE_ACQUIRER},
         /* in a headline a city that a plain capitalised word follows names a company */
         {"Cannabis Company Quillo Labs To Acquire Columbia Care For $2 Billion", "Columbia Care",
          NF_ROLE_TARGET},
@@ -1289,6 +1299,15 @@ static void test_general_frames(void)
     CHECK(has_party("Orbis", NF_ROLE_TARGET));
     run("Tenby Foods agrees to sell itself to Carver Holdings", NULL, NF_EXTRACT_DEAL);
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    /* a noun between the pronoun and the deal noun stops it; an unnamed subject resolves
+     * nothing */
+    run("Tenby Inc said it will redeem all of its preferred stock purchase rights", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(!has_party("Tenby Inc", NF_ROLE_ACQUIRER));
+    run("The company said it now owns part of Quillo Corp and expects to complete its proposed "
+        "acquisition of Quillo",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Quillo Corp", NF_ROLE_ACQUIRER));
     /* a share stated as a percentage: a minority holder invests, a majority one acquires */
     run("Orbit Fund said it now holds 12.5 pct of Tenby Foods", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Orbit Fund", NF_ROLE_INVESTOR));
