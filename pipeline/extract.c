@@ -1688,11 +1688,20 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                     obj = h;
                     subj = subj == h ? -1 : subj;
                 }
-            } else if (v > s->ss + 1 && is_word(s, f, v + 1, NF_W_BY) &&
+            } else if (v > s->ss &&
+                       (is_word(s, f, v, NF_W_ACQUIRED) || is_word(s, f, v, NF_W_BOUGHT)) &&
+                       span_at(s, f, v - 1) >= 0 && is_word(s, f, v + 1, NF_W_FOR) &&
+                       ((tok(s, f, v + 2)->flags & NF_TOK_NUM) || is_p(s, f, v + 2, '$'))) {
+                /* a headline's passive with "is" left out: "Marketo Bought For $1.8 Billion" */
+                obj = span_at(s, f, v - 1);
+            } else if (v > s->ss && is_word(s, f, v + 1, NF_W_BY) &&
                        (is_word(s, f, v - 1, NF_W_BE) || is_word(s, f, v - 1, NF_W_BEEN) ||
                         is_word(s, f, v - 1, NF_W_BEING) || is_word(s, f, v - 1, NF_W_WAS) ||
-                        is_word(s, f, v - 1, NF_W_IS))) {
-                /* passive: "Halvorsen has agreed to be acquired by Brightwater" */
+                        is_word(s, f, v - 1, NF_W_IS) ||
+                        ((is_word(s, f, v, NF_W_ACQUIRED) || is_word(s, f, v, NF_W_BOUGHT)) &&
+                         span_at(s, f, v - 1) >= 0 && !(tok(s, f, v - 1)->flags & NF_TOK_POSS)))) {
+                /* passive: "Halvorsen has agreed to be acquired by Brightwater", and in a
+                 * headline without "is": "Marketo acquired by Adobe" */
                 obj = subject_of(s, f, v, 8);
                 subj = past_affiliates(x, s, f, after_word(s, f, v + 1, 3));
                 /* "acquired by a consortium led by Y and Z": each leader buys */

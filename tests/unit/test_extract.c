@@ -1263,6 +1263,10 @@ static void test_general_frames(void)
         {"GE Sells Power Conversion Business Quillo To Orbis For $300M", "GE", NF_ROLE_SELLER},
         {"A16Z-backed data firms Quillo, dbt Labs to merge in all-stock deal", "dbt Labs",
          NF_ROLE_PARTNER},
+        /* a headline's passive without "is" */
+        {"Quillo acquired by Granite Soft for $4.75B", "Quillo", NF_ROLE_TARGET},
+        {"Quillo acquired by Granite Soft for $4.75B", "Granite Soft", NF_ROLE_ACQUIRER},
+        {"Crunch Report | Quillo Bought For $1.8 Billion", "Quillo", NF_ROLE_TARGET},
         /* a pronoun past adjectives; a passive deal noun's owner is what is bought */
         {"Ledger Advisors advises Tenby Foods on its pending sale to Carver Holdings",
          "Tenby Foods", NF_ROLE_TARGET},
