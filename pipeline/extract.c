@@ -1971,23 +1971,44 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
         if (is_word(s, f, v, NF_W_INVESTMENT)) {
             /* "Y announces strategic investment from X", "an investment of $5M from X": X
              * invests in the company the sentence opens with */
-            long from = -1;
+            long from = -1, in = -1;
             for (size_t k = v + 1; k < s->se && k < v + 6; k++) {
                 if (is_word(s, f, k, NF_W_FROM)) {
                     from = after_word(s, f, k, 3);
+                    break;
+                }
+                /* "X's $4B investment in Y", "X announces growth investment in Y" */
+                if (is_word(s, f, k, NF_W_IN)) {
+                    in = appositive(s, f, k, after_word(s, f, k, 3));
                     break;
                 }
                 if (!(tok(s, f, k)->flags & NF_TOK_NUM) && !is_p(s, f, k, '$') &&
                     !is_word(s, f, k, NF_W_OF) && !(cues(s, f, k) & C(CURRENCY)))
                     break;
             }
-            long target = from >= 0 ? opening_name(s, f, v) : -1;
+            /* "shareholders' ... their investment in Y" is no deal */
+            for (size_t k = v > s->ss + 3 ? v - 3 : s->ss; k < v && in >= 0; k++)
+                if (is_xw(x, s, f, k, XW_THEIR))
+                    in = -1;
+            if (in >= 0) {
+                from = possessor_before(s, f, v);
+                if (from < 0)
+                    from = pronoun_owner(x, s, f, v);
+                if (from < 0)
+                    from = opening_name(s, f, v);
+            }
+            long target = in >= 0 ? in : from >= 0 ? opening_name(s, f, v) : -1;
+            /* "made a 30 pct investment in Y" is a stake */
+            bool part = false;
+            for (size_t k = v > s->ss + 3 ? v - 3 : s->ss; k < v; k++)
+                part |= is_xw(x, s, f, k, XW_PCT) || is_word(s, f, k, NF_W_PERCENT) ||
+                        is_p(s, f, k, '%');
             int et = party_entity(x, s, target), ei = party_entity(x, s, from);
             if (et >= 0 && ei >= 0 && et != ei) {
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, ei, NF_ROLE_INVESTOR);
-                add_rest(x, s, out, from, NF_ROLE_INVESTOR);
-                set_deal_kind(s, out, NF_DEAL_INVESTMENT, 3);
+                add_rest(x, s, out, in < 0 ? from : -1, NF_ROLE_INVESTOR);
+                set_deal_kind(s, out, part ? NF_DEAL_STAKE : NF_DEAL_INVESTMENT, 3);
             }
             continue;
         }

@@ -1263,6 +1263,12 @@ static void test_general_frames(void)
         {"GE Sells Power Conversion Business Quillo To Orbis For $300M", "GE", NF_ROLE_SELLER},
         {"A16Z-backed data firms Quillo, dbt Labs to merge in all-stock deal", "dbt Labs",
          NF_ROLE_PARTNER},
+        /* an investment in Y: the possessor, the subject or the opening name invests */
+        {"Orbit Capital Announces Strategic Growth Investment in Tenby Partners", "Tenby Partners",
+         NF_ROLE_TARGET},
+        {"Orbit Capital Announces Strategic Growth Investment in Tenby Partners", "Orbit Capital",
+         NF_ROLE_INVESTOR},
+        {"Granite Soft's $4B investment in Quillo pays off", "Granite Soft", NF_ROLE_INVESTOR},
         /* a headline's passive without "is" */
         {"Quillo acquired by Granite Soft for $4.75B", "Quillo", NF_ROLE_TARGET},
         {"Quillo acquired by Granite Soft for $4.75B", "Granite Soft", NF_ROLE_ACQUIRER},
@@ -1303,6 +1309,13 @@ static void test_general_frames(void)
     CHECK(has_party("Orbis", NF_ROLE_TARGET));
     run("Tenby Foods agrees to sell itself to Carver Holdings", NULL, NF_EXTRACT_DEAL);
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    run("Tenby Inc's chairman said the offer denies shareholders the value of their investment "
+        "in Tenby Inc",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(ex.deal.parties_n == 0 || !has_party("Tenby Inc", NF_ROLE_TARGET));
+    run("Carver Savings said it made a 30 pct investment in Tenby Mortgage Co", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.kind, NF_DEAL_STAKE);
     /* a noun between the pronoun and the deal noun stops it; an unnamed subject resolves
      * nothing */
     run("Tenby Inc said it will redeem all of its preferred stock purchase rights", NULL,
