@@ -63,6 +63,9 @@
     X(NABS, "nabs")                                                                                \
     X(SCORES, "scores")                                                                            \
     X(SCORED, "scored")                                                                            \
+    X(OFF, "off")                                                                                  \
+    X(CALLS, "calls")                                                                              \
+    X(CALLED, "called")                                                                            \
     X(SNAGS, "snags")                                                                              \
     X(GOT, "got")                                                                                  \
     X(RECEIVED, "received")                                                                        \
@@ -926,10 +929,25 @@ static void add_contract(scratch_t *s, nf_extraction_t *out, int supplier, int c
  *   "Y orders ... from X"
  * Returns true when the verb was read as one of them.
  */
+/* "X has acquired a $935 million contract from Y": a contract won, not a company bought */
+static bool acquires_contract(const nf_extractor_t *x, const scratch_t *s, int f, size_t v)
+{
+    if (!(cues(s, f, v) & C(ACQUIRE)) || (cues(s, f, v) & C(MERGE)) ||
+        is_word(s, f, v, NF_W_ACQUISITION))
+        return false;
+    for (size_t k = v + 1; k < s->se && k < v + 8; k++) {
+        if (span_at(s, f, k) >= 0 || (cues(s, f, k) & (C(FROM) | C(WITH) | C(BY) | C(TO))))
+            return false;
+        if (is_word(s, f, k, NF_W_CONTRACT) || is_xw(x, s, f, k, XW_CONTRACTS))
+            return is_word(s, f, k + 1, NF_W_FROM);
+    }
+    return false;
+}
+
 static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out, size_t v)
 {
     int f = s->f;
-    if (win_verb(x, s, f, v)) {
+    if (win_verb(x, s, f, v) || acquires_contract(x, s, f, v)) {
         size_t k = v + 1;
         bool money_word = false;
         for (; k < s->se && k < v + 12; k++) {
@@ -2197,6 +2215,10 @@ static nf_deal_status_t status_of(const nf_extractor_t *x, const scratch_t *s, i
                     is_word(s, f, i, NF_W_ABANDONED) || is_word(s, f, i, NF_W_CANCELS) ||
                     is_word(s, f, i, NF_W_CANCELLED) || is_word(s, f, i, NF_W_CANCELED) ||
                     is_xw(x, s, f, i, XW_TERMINATES);
+        /* "the deal is off", "calls off the merger" */
+        walk |= is_xw(x, s, f, i, XW_OFF) && i > a &&
+                (is_word(s, f, i - 1, NF_W_IS) || is_word(s, f, i - 1, NF_W_WAS) ||
+                 is_xw(x, s, f, i - 1, XW_CALLS) || is_xw(x, s, f, i - 1, XW_CALLED));
         walk &= !(i > a && is_xw(x, s, f, i - 1, XW_NOT)); /* "merger plan not terminated" */
         walk_away |= walk;
         /* "preparing to abandon", "attempt to walk away", "threatens to terminate" */

@@ -1309,6 +1309,11 @@ static void test_general_frames(void)
     CHECK(has_party("Orbis", NF_ROLE_TARGET));
     run("Tenby Foods agrees to sell itself to Carver Holdings", NULL, NF_EXTRACT_DEAL);
     CHECK_INT(ex.deal.kind, NF_DEAL_ACQUISITION);
+    /* a contract acquired from a customer is won, not a company bought */
+    run("Carver Systems has acquired a $935 million contract from the Navy Quillo Command", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Carver Systems", NF_ROLE_SUPPLIER));
+    CHECK(!has_party("Carver Systems", NF_ROLE_ACQUIRER));
     run("Tenby Inc's chairman said the offer denies shareholders the value of their investment "
         "in Tenby Inc",
         NULL, NF_EXTRACT_DEAL);
@@ -1381,6 +1386,8 @@ static void test_general_frames(void)
         {"Granite Soft offers to buy Orbis for $34.5B", NF_STATUS_NONE},
         {"Fivetran and Quillo Labs to merge in all-stock deal", NF_STATUS_ANNOUNCED},
         {"Regulators block Granite Soft's takeover of Orbis", NF_STATUS_TERMINATED},
+        {"Granite Soft's deal to buy Quillo is off", NF_STATUS_TERMINATED},
+        {"Granite Soft calls off its takeover of Quillo", NF_STATUS_TERMINATED},
         {"Regulator sues to block Granite Soft's takeover of Orbis", NF_STATUS_PENDING},
         {"Tenby Foods board rejects $1bn bid from rival Carver Holdings", NF_STATUS_NONE},
     };
