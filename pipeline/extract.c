@@ -459,13 +459,21 @@ static int party_entity(const nf_extractor_t *x, scratch_t *s, long sp)
     if (g && g->kind >= NF_GAZ_COUNTRY)
         return -1;
     /* the press reports deals, it is not a party: "the Wall Street Journal reported" */
-    /* ... unless it is itself the subject of one: "The New York Times acquires Y" */
+    /* ... unless it is itself the subject of one, alone or listed: "The New York Times
+     * acquires Y", "The Times and Amazon announce a licensing deal" */
     const nf_tok_t *last = tok(s, span->field, span->last);
+    const uint64_t deal_verb =
+        C(ACQUIRE) | C(SELL) | C(MERGE) | C(PARTNER) | C(INVEST) | C(CONTRACT);
+    size_t after = span->last + 1;
+    if (cues(s, span->field, after) & C(AND)) {
+        long other = span_at(s, span->field, after + 1);
+        if (other >= 0 && s->spans.v[other].first == after + 1)
+            after = s->spans.v[other].last + 1;
+    }
     if (!g &&
         (last->word == NF_W_JOURNAL || last->word == NF_W_TIMES || last->word == NF_W_POST ||
          last->word == NF_W_NEWS) &&
-        !(cues(s, span->field, span->last + 1) &
-          (C(ACQUIRE) | C(SELL) | C(MERGE) | C(PARTNER) | C(INVEST) | C(CONTRACT))))
+        !(cues(s, span->field, after) & (deal_verb | C(ANNOUNCE))))
         return -1;
     return e;
 }
@@ -991,6 +999,10 @@ static bool contract_frame(const nf_extractor_t *x, scratch_t *s, nf_extraction_
         if (deal && (customer < 0 || customer == supplier))
             return false;
         add_contract(s, out, supplier, customer);
+        /* "X and Y scored a contract": each one supplies */
+        for (long sp = prev_in_list(s, f, sup); sp >= 0; sp = prev_in_list(s, f, sp))
+            if (party_entity(x, s, sp) != customer)
+                add_party(out, party_entity(x, s, sp), NF_ROLE_SUPPLIER);
         return true;
     }
     if (is_xw(x, s, f, v, XW_AWARD) || is_xw(x, s, f, v, XW_AWARDS) ||
@@ -1439,7 +1451,7 @@ static long opening_name(const scratch_t *s, int f, size_t v)
         i++;
     long sp = span_at(s, f, i);
     if (sp < 0 && i + 1 < v && (cues(s, f, i) & C(FUNC)))
-        sp = span_at(s, f, i + 1);
+        sp = span_at(s, f, is_p(s, f, i + 1, '<') ? i + 2 : i + 1); /* "The <Acme Ltd> board" */
     if (sp < 0 || s->spans.v[sp].last + 1 >= v || s->spans.v[sp].type == NF_SPAN_PLACE ||
         (tok(s, f, s->spans.v[sp].last + 1)->flags & NF_TOK_POSS))
         return -1;

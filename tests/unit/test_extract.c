@@ -1269,6 +1269,15 @@ static void test_general_frames(void)
         {"Orbit Capital Announces Strategic Growth Investment in Tenby Partners", "Orbit Capital",
          NF_ROLE_INVESTOR},
         {"Granite Soft's $4B investment in Quillo pays off", "Granite Soft", NF_ROLE_INVESTOR},
+        /* listed subjects of a win all supply; a listed press name is a party */
+        {"Carver and Orbis just scored a huge federal transportation contract", "Carver",
+         NF_ROLE_SUPPLIER},
+        {"The Halden Times and Quillo Announce an A.I. Licensing Deal", "Halden Times",
+         NF_ROLE_PARTNER},
+        /* "The <Acme Ltd> board ... recommended the takeover bid by X": Acme is bought */
+        {"The <Tenby Press Ltd> (TPL) board said it unanimously recommended the one billion dlr "
+         "takeover bid by <Carver Investments Pty Ltd>",
+         "Tenby Press Ltd", NF_ROLE_TARGET},
         /* a headline's passive without "is" */
         {"Quillo acquired by Granite Soft for $4.75B", "Quillo", NF_ROLE_TARGET},
         {"Quillo acquired by Granite Soft for $4.75B", "Granite Soft", NF_ROLE_ACQUIRER},
