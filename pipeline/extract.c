@@ -64,6 +64,7 @@
     X(SCORES, "scores")                                                                            \
     X(SCORED, "scored")                                                                            \
     X(OFF, "off")                                                                                  \
+    X(PRIVATE, "private")                                                                          \
     X(CALLS, "calls")                                                                              \
     X(CALLED, "called")                                                                            \
     X(SNAGS, "snags")                                                                              \
@@ -1243,8 +1244,10 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
         const nf_tok_t *t = tok(s, f, i - 1);
         const char *w = s->text[f] + t->start;
         bool participle = t->len > 4 && !memcmp(w + t->len - 2, "ed", 2) && !t->cues;
-        if ((t->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') || (t->cues & C(CURRENCY)))
-            i--;
+        if ((t->flags & NF_TOK_NUM) || is_p(s, f, i - 1, '$') || (t->cues & C(CURRENCY)) ||
+            is_word(s, f, i - 1, NF_W_PER) || is_word(s, f, i - 1, NF_W_SHARE) ||
+            (is_p(s, f, i - 1, '-') && !(t->flags & NF_TOK_SPACE)))
+            i--; /* "its 15.75 dlr per share offer", "its previously-announced offer" */
         else if (adjectives < 2 && (t->flags & NF_TOK_WORD) && span_at(s, f, i - 1) < 0 &&
                  (participle || (t->cues & (C(PENDING) | C(RUMOR)))) && !(t->cues & C(FUNC)))
             i--, adjectives++;
@@ -1259,6 +1262,7 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
     if (i == s->ss || !(is_word(s, f, i - 1, NF_W_ITS) || is_xw(x, s, f, i - 1, XW_HIS) ||
                         is_xw(x, s, f, i - 1, XW_HER) || is_xw(x, s, f, i - 1, XW_THEIR)))
         return -1;
+    bool person = is_xw(x, s, f, i - 1, XW_HIS) || is_xw(x, s, f, i - 1, XW_HER);
     /* reported speech: in "X said it sent a letter to the Y board, saying it will raise its
      * bid", the deal is the speaker's (not so what a deal buys: "X said it agreed with Y to
      * buy its unit") */
@@ -1283,6 +1287,11 @@ static long pronoun_owner(const nf_extractor_t *x, const scratch_t *s, int f, si
                 continue;
             }
         }
+        /* "his"/"her" name a person, never a company ("disappointed in Caesars World Inc's
+         * response to his offer") */
+        long near = span_at(s, f, k - 1);
+        if (person && near >= 0 && s->spans.v[near].type == NF_SPAN_ORG)
+            continue;
         if (tok(s, f, k)->flags & NF_TOK_POSS) {
             long sp = span_at(s, f, k - 1);
             return sp >= 0 && s->spans.v[sp].type != NF_SPAN_PLACE ? sp : -1;
@@ -1910,8 +1919,16 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 et = -1;
             if (es == et)
                 es = -1;
+            /* "X eyes sale of Russian assets": the owner alone, selling what it names, when
+             * it opens the sentence (not the nearest name: "talks with Y about the sale of
+             * some energy assets") */
+            bool assets = false;
+            for (size_t k = v + 2; is_word(s, f, v + 1, NF_W_OF) && k < s->se && k < v + 6; k++)
+                assets |= asset_noun(s, f, k);
+            assets &= seller >= 0 && seller == opening_name(s, f, v);
             /* "X sale may be hurt by the asking price": X alone is what is sold */
-            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2 || (et >= 0 && (target == named || whole))) {
+            if ((es >= 0) + (et >= 0) + (eb >= 0) >= 2 || (et >= 0 && (target == named || whole)) ||
+                (es >= 0 && et < 0 && assets)) {
                 add_party(out, es, NF_ROLE_SELLER);
                 add_party(out, et, NF_ROLE_TARGET);
                 add_party(out, eb, NF_ROLE_ACQUIRER);
@@ -2039,6 +2056,39 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 add_party(out, ei, NF_ROLE_INVESTOR);
                 add_rest(x, s, out, in < 0 ? from : -1, NF_ROLE_INVESTOR);
                 set_deal_kind(s, out, part ? NF_DEAL_STAKE : NF_DEAL_INVESTMENT, 3);
+            }
+            continue;
+        }
+        if ((is_word(s, f, v, NF_W_TAKES) || is_word(s, f, v, NF_W_TAKE) ||
+             is_word(s, f, v, NF_W_TOOK) || is_xw(x, s, f, v, XW_TAKING)) &&
+            span_at(s, f, v + 1) >= 0) {
+            /* "X to take Y private": X buys Y out */
+            long y = span_at(s, f, v + 1);
+            size_t e = s->spans.v[y].last + 1;
+            bool priv = false;
+            for (size_t k = e; k < s->se && k < e + 4 && !priv; k++)
+                priv = is_xw(x, s, f, k, XW_PRIVATE);
+            int eb = priv ? party_entity(x, s, subject_of(s, f, v, 10)) : -1,
+                et = priv ? party_entity(x, s, y) : -1;
+            if (eb >= 0 && et >= 0 && eb != et) {
+                add_party(out, eb, NF_ROLE_ACQUIRER);
+                add_party(out, et, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_ACQUISITION, 5);
+                continue;
+            }
+        }
+        if (is_word(s, f, v, NF_W_STAKE) && v > s->ss + 1 && span_at(s, f, v - 1) >= 0 &&
+            s->spans.v[span_at(s, f, v - 1)].last == v - 1 &&
+            poss_at(s, f, s->spans.v[span_at(s, f, v - 1)].first - 1)) {
+            /* "Amazon's Grubhub stake": the possessor holds part of the named company */
+            long y = span_at(s, f, v - 1);
+            size_t b = s->spans.v[y].first;
+            int ei = party_entity(x, s, b >= s->ss + 2 ? span_at(s, f, b - 2) : -1),
+                et = party_entity(x, s, y);
+            if (ei >= 0 && et >= 0 && ei != et) {
+                add_party(out, ei, NF_ROLE_INVESTOR);
+                add_party(out, et, NF_ROLE_TARGET);
+                set_deal_kind(s, out, NF_DEAL_STAKE, 3);
             }
             continue;
         }

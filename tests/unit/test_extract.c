@@ -1278,6 +1278,18 @@ static void test_general_frames(void)
         {"The <Tenby Press Ltd> (TPL) board said it unanimously recommended the one billion dlr "
          "takeover bid by <Carver Investments Pty Ltd>",
          "Tenby Press Ltd", NF_ROLE_TARGET},
+        /* taking private; a possessor's stake in a named company; an owner selling assets */
+        {"The German government to pay $9.8 billion to take Tenby Power private",
+         "German government", NF_ROLE_ACQUIRER},
+        {"The German government to pay $9.8 billion to take Tenby Power private", "Tenby Power",
+         NF_ROLE_TARGET},
+        {"What Granite Soft's Quillo stake means for investors", "Granite Soft", NF_ROLE_INVESTOR},
+        {"Tenby Mining eyes sale of Russian assets to avoid sanctions", "Tenby Mining",
+         NF_ROLE_SELLER},
+        /* "his" names a person, not the company before it */
+        {"Investor Rowan Tate said he was disappointed in Tenby World Inc's response to his 28 "
+         "dlrs a share offer to buy the company",
+         "Rowan Tate", NF_ROLE_ACQUIRER},
         /* a headline's passive without "is" */
         {"Quillo acquired by Granite Soft for $4.75B", "Quillo", NF_ROLE_TARGET},
         {"Quillo acquired by Granite Soft for $4.75B", "Granite Soft", NF_ROLE_ACQUIRER},
@@ -1323,6 +1335,10 @@ static void test_general_frames(void)
         NF_EXTRACT_DEAL);
     CHECK(has_party("Carver Systems", NF_ROLE_SUPPLIER));
     CHECK(!has_party("Carver Systems", NF_ROLE_ACQUIRER));
+    run("Tenby Corp chairman said it ended talks with Orbis Plc about the possible sale of some "
+        "energy assets",
+        NULL, NF_EXTRACT_DEAL);
+    CHECK(!has_party("Orbis Plc", NF_ROLE_SELLER));
     run("Tenby Inc's chairman said the offer denies shareholders the value of their investment "
         "in Tenby Inc",
         NULL, NF_EXTRACT_DEAL);
