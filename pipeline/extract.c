@@ -1793,6 +1793,18 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 if (owner >= 0 && (obj < 0 || obj == owner)) {
                     seller = owner;
                     obj = -1;
+                    /* "the business and assets of Y Service from Y Corp": the owner named
+                     * after "from" sells, the named business is bought */
+                    for (size_t q = s->spans.v[owner].last + 1;
+                         q < s->se && q < s->spans.v[owner].last + 4; q++)
+                        if (is_word(s, f, q, NF_W_FROM)) {
+                            long from = after_word(s, f, q, 3);
+                            if (from >= 0 && from != owner) {
+                                obj = owner;
+                                seller = from;
+                            }
+                            break;
+                        }
                 }
                 /* "buys majority share in Y" */
                 if (obj >= 0 && obj == subj)

@@ -1290,6 +1290,13 @@ static void test_general_frames(void)
         {"Investor Rowan Tate said he was disappointed in Tenby World Inc's response to his 28 "
          "dlrs a share offer to buy the company",
          "Rowan Tate", NF_ROLE_ACQUIRER},
+        /* the business and assets of a named unit bought from its owner */
+        {"Carver Services Inc said it agreed in principle to buy the business and assets of "
+         "Tenby Repair Service from Tenby Corp",
+         "Tenby Corp", NF_ROLE_SELLER},
+        {"Carver Services Inc said it agreed in principle to buy the business and assets of "
+         "Tenby Repair Service from Tenby Corp",
+         "Tenby Repair Service", NF_ROLE_TARGET},
         /* a headline's passive without "is" */
         {"Quillo acquired by Granite Soft for $4.75B", "Quillo", NF_ROLE_TARGET},
         {"Quillo acquired by Granite Soft for $4.75B", "Granite Soft", NF_ROLE_ACQUIRER},
