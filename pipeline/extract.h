@@ -216,8 +216,8 @@ int nf_extract(const nf_extractor_t *extractor, const nf_article_t *article, uns
  * copied: toks[f] is exchanged with out's own buffer, whose contents are stale (reset n
  * before reusing it). toks NULL: tokenised here.
  */
-int nf_extract_tokens(const nf_extractor_t *extractor, const nf_article_t *article,
-                      nf_toks_t *toks, unsigned category_mask, nf_extraction_t *out);
+int nf_extract_tokens(const nf_extractor_t *extractor, const nf_article_t *article, nf_toks_t *toks,
+                      unsigned category_mask, nf_extraction_t *out);
 
 /* Empties out but keeps its buffers for the next article. */
 void nf_extraction_clear(nf_extraction_t *out);
