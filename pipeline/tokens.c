@@ -642,6 +642,60 @@ static inline bool wants_lexicon(const char *text, const nf_tok_t *t)
                                      : text[t->start] == '&';
 }
 
+#if defined(__SSE2__)
+/*
+ * The common token, a run of fewer than sixteen ASCII letters and digits at p (p[0] is
+ * one and sixteen bytes can be read) that ends at an ASCII byte other than '.', ',' and
+ * an apostrophe: for those, scan_word's separator tests cannot pass and there is no final
+ * period, so one 16-byte load gives the word's end, its capitals and (two loads of 8,
+ * hashed as hs_put_alnum does) its hash. Returns the word's length, or 0 when the word is
+ * not of that kind and the general path must scan it.
+ */
+static inline size_t plain_word(const unsigned char *p, uint64_t *hash, uint16_t *flags)
+{
+    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    /* x - base <= span, unsigned: min(d, span) == d */
+    __m128i du = _mm_sub_epi8(x, _mm_set1_epi8('A')), dl = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+    __m128i dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+    __m128i s25 = _mm_set1_epi8(25);
+    unsigned mu = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(du, s25), du));
+    unsigned ml = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dl, s25), dl));
+    unsigned md =
+        (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd));
+    unsigned run = ~(mu | ml | md) & 0xffffu;
+    if (!run)
+        return 0;
+    unsigned n = (unsigned)__builtin_ctz(run);
+    unsigned char e = p[n];
+    if (e >= 0x80 || e == '.' || e == ',' || e == '\'')
+        return 0;
+    uint64_t h = 0x9ae16a3b2f90404full, v = load_le64(p) | 0x2020202020202020ull;
+    if (n >= 8) {
+        h = (h ^ v) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+        v = load_le64(p + 8) | 0x2020202020202020ull;
+    }
+    v &= (1ull << ((n & 7) * 8)) - 1;
+    h = (h ^ v ^ ((uint64_t)(n & 7) << 59)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    *hash = h ? h : 1;
+    if (md & 1) {
+        *flags = NF_TOK_NUM;
+    } else {
+        unsigned in = (1u << n) - 1, u = mu & in;
+        uint16_t f = NF_TOK_WORD;
+        if ((mu & 1) || (u && (ml & 1)))
+            f |= NF_TOK_CAP;
+        if ((u & (u - 1)) && !(ml & in))
+            f |= NF_TOK_UPPER;
+        *flags = f;
+    }
+    return n;
+}
+#endif
+
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
 {
     const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
@@ -665,6 +719,18 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         uint16_t f;
         hasher_t hs1;
         size_t k;
+#if defined(__SSE2__)
+        if (end - p >= 16 && is_word_byte(c) && (k = plain_word(p, &hash, &f)) > 0) {
+            f |= (space ? NF_TOK_SPACE : 0) | (sent ? NF_TOK_SENT : 0);
+            if (push(toks, (uint32_t)(w - s), (uint32_t)k, f, hash) != 0)
+                return NF_ENOMEM;
+            sent = false;
+            p += k;
+            space = *p == ' '; /* the space that ends most words, skipped here */
+            p += space;
+            continue;
+        }
+#endif
         if (is_word_byte(c) || (c >= 0xc2 && utf8_letter(p, end) > 0)) {
             bool num = c >= '0' && c <= '9';
             size_t upper, lower;

@@ -143,12 +143,79 @@ static void test_long(void)
     free(t);
 }
 
+/*
+ * The tokeniser takes a word of fewer than sixteen ASCII letters and digits from one
+ * 16-byte load and leaves every other word to the general scan. Each kind of word is
+ * checked here at every offset around the 16-byte block edges, and near the end of the
+ * text (where sixteen bytes cannot be read): its bytes, its hash (against nf_tok_hash)
+ * and its flags must not depend on where it falls.
+ */
+static void test_block_edges(void)
+{
+    static const struct {
+        const char *text;
+        uint16_t flags;
+    } want[] = {
+        {"Amazon.com", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"bought", NF_TOK_WORD | NF_TOK_SPACE},
+        {"1,052.86", NF_TOK_NUM | NF_TOK_SPACE},
+        {"U.S.", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_UPPER | NF_TOK_SPACE},
+        {"caf\xc3\xa9s", NF_TOK_WORD | NF_TOK_SPACE},
+        {"OpenAI", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE}, /* after an NBSP */
+        {"'s", NF_TOK_WORD | NF_TOK_POSS},
+        {"ABCDEFGHIJKLMNOP", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_UPPER | NF_TOK_SPACE},
+        {"eBay", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"123456789012345", NF_TOK_NUM | NF_TOK_SPACE},
+        {",", NF_TOK_PUNCT},
+        {"Widget", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"-", NF_TOK_PUNCT},
+        {"maker", NF_TOK_WORD},
+        {"\xc3\x89tat", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"AB", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_UPPER | NF_TOK_SPACE},
+        {"aB", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"IBM'sx", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE}, /* not a possessive */
+        {"Abcdefghijklmno", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"A", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"X1", NF_TOK_WORD | NF_TOK_CAP | NF_TOK_SPACE},
+        {"x", NF_TOK_WORD | NF_TOK_SPACE},
+        {".", NF_TOK_PUNCT},
+    };
+    const char *tail =
+        "Amazon.com bought 1,052.86 U.S. caf\xc3\xa9s\xc2\xa0OpenAI's ABCDEFGHIJKLMNOP "
+        "eBay 123456789012345, Widget-maker \xc3\x89tat AB aB IBM'sx Abcdefghijklmno A X1 x.";
+    size_t nwant = sizeof(want) / sizeof(want[0]);
+    char buf[256];
+    for (size_t pad = 0; pad < 40 * 18; pad++) {
+        /* a long word ("yyy...") or, when 0, nothing before the tail; spaces after it */
+        size_t pre = pad / 18, post = pad % 18;
+        memset(buf, 'y', pre);
+        buf[pre] = ' ';
+        strcpy(buf + pre + (pre > 0), tail);
+        memset(buf + strlen(buf), ' ', post);
+        buf[pre + (pre > 0) + strlen(tail) + post] = '\0';
+        size_t skip = pre > 0, n = tok(buf);
+        CHECK_INT(n, nwant + skip);
+        if (pre > 0)
+            CHECK(toks.v[0].len == pre && toks.v[0].hash == nf_tok_hash(buf, pre) &&
+                  toks.v[0].flags == (NF_TOK_WORD | NF_TOK_SPACE | NF_TOK_SENT));
+        for (size_t i = 0; i < nwant && i + skip < n; i++) {
+            const nf_tok_t *t = &toks.v[i + skip];
+            uint16_t flags = want[i].flags | (i == 0 && !skip ? NF_TOK_SENT : 0);
+            CHECK(text_is(buf, i + skip, want[i].text));
+            CHECK(t->hash == h(want[i].text));
+            CHECK_INT(t->flags, flags);
+        }
+        CHECK(toks.wide);
+    }
+}
+
 int main(void)
 {
     test_words();
     test_utf8();
     test_lexicon();
     test_long();
+    test_block_edges();
     nf_toks_free(&toks);
     TEST_DONE();
 }
