@@ -285,17 +285,23 @@ static const lex_list_t LEX[] = {
     {NF_CUE_NATION, W_NATION},
 };
 
-/* Byte classes: 1 ASCII letter or digit, 2 upper case, 4 lower case, 8 digit. */
-enum { B_ALNUM = 1, B_UPPER = 2, B_LOWER = 4, B_DIGIT = 8 };
+/*
+ * Byte classes: 1 ASCII letter or digit, 2 upper case, 4 lower case, 8 digit; 16 an
+ * ASCII byte that always ends a word (not a letter, digit, '.', ',' or apostrophe).
+ */
+enum { B_ALNUM = 1, B_UPPER = 2, B_LOWER = 4, B_DIGIT = 8, B_STOP = 16 };
 static const uint8_t BYTE_CLASS[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0,
-    0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
-    0, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 0,  16, 16, 16, 16, 0,  16, 0,  16,
+    9,  9,  9,  9,  9,  9,  9,  9,  9,  9,  16, 16, 16, 16, 16, 16, 16, 3,  3,  3,  3,  3,  3,  3,
+    3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  3,  16, 16, 16, 16, 16,
+    16, 5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,  5,
+    5,  5,  5,  16, 16, 16, 16, 16, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,
 };
 
 /* ASCII lower-casing; every other byte maps to itself. */
@@ -667,7 +673,7 @@ static inline size_t plain_word(const unsigned char *p, uint64_t *hash, uint16_t
         return 0;
     unsigned n = (unsigned)__builtin_ctz(run);
     unsigned char e = p[n];
-    if (e >= 0x80 || e == '.' || e == ',' || e == '\'')
+    if (!(BYTE_CLASS[e] & B_STOP))
         return 0;
     uint64_t h = 0x9ae16a3b2f90404full, v = load_le64(p) | 0x2020202020202020ull;
     if (n >= 8) {
@@ -699,38 +705,45 @@ static inline size_t plain_word(const unsigned char *p, uint64_t *hash, uint16_t
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
 {
     const unsigned char *s = (const unsigned char *)text, *end = s + len, *p = s;
-    bool space = true, sent = true, wide = false;
-    size_t first = toks->n;
+    /*
+     * ctx: the NF_TOK_SPACE and NF_TOK_SENT bits of the next token. tk: the array in a
+     * local copy, so that writing a token does not make the compiler reload its count,
+     * capacity and base (a token's uint64_t fields may alias them).
+     */
+    unsigned ctx = NF_TOK_SPACE | NF_TOK_SENT;
+    bool wide = false;
+    nf_toks_t tk = *toks;
+    size_t first = tk.n;
     while (p < end) {
         unsigned char c = *p;
+        uint64_t hash;
+        uint16_t f;
+        size_t k;
+#if defined(__SSE2__)
+        /* the common token first: none of the tests below applies to a plain word */
+        if (is_word_byte(c) && end - p >= 16 && (k = plain_word(p, &hash, &f)) > 0) {
+            if (push(&tk, (uint32_t)(p - s), (uint32_t)k, (uint16_t)(f | ctx), hash) != 0)
+                goto nomem;
+            p += k;
+            /* the space that ends most words, skipped here */
+            ctx = *p == ' ' ? NF_TOK_SPACE : 0;
+            p += ctx != 0;
+            continue;
+        }
+#endif
         if (c <= ' ' || c == 0x7f) {
-            space = true;
+            ctx |= NF_TOK_SPACE;
             p++;
             continue;
         }
         wide |= c >= 0x80;
         if (c == 0xc2 && end - p >= 2 && p[1] == 0xa0) { /* NBSP */
-            space = true;
+            ctx |= NF_TOK_SPACE;
             p += 2;
             continue;
         }
         const unsigned char *w = p;
-        uint64_t hash;
-        uint16_t f;
         hasher_t hs1;
-        size_t k;
-#if defined(__SSE2__)
-        if (end - p >= 16 && is_word_byte(c) && (k = plain_word(p, &hash, &f)) > 0) {
-            f |= (space ? NF_TOK_SPACE : 0) | (sent ? NF_TOK_SENT : 0);
-            if (push(toks, (uint32_t)(w - s), (uint32_t)k, f, hash) != 0)
-                return NF_ENOMEM;
-            sent = false;
-            p += k;
-            space = *p == ' '; /* the space that ends most words, skipped here */
-            p += space;
-            continue;
-        }
-#endif
         if (is_word_byte(c) || (c >= 0xc2 && utf8_letter(p, end) > 0)) {
             bool num = c >= '0' && c <= '9';
             size_t upper, lower;
@@ -745,7 +758,7 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
                     f |= NF_TOK_UPPER;
             }
         } else if (is_apostrophe(p, end, &k) && p + k < end && (p[k] == 's' || p[k] == 'S') &&
-                   (p + k + 1 == end || !is_word_byte(p[k + 1])) && toks->n && !space) {
+                   (p + k + 1 == end || !is_word_byte(p[k + 1])) && tk.n && !(ctx & NF_TOK_SPACE)) {
             p += k + 1;
             f = NF_TOK_WORD | NF_TOK_POSS;
             hash = nf_tok_hash((const char *)w, (size_t)(p - w));
@@ -760,34 +773,41 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
                 hash = nf_tok_hash((const char *)w, (size_t)(p - w));
             }
         }
-        f |= (space ? NF_TOK_SPACE : 0) | (sent ? NF_TOK_SENT : 0);
-        if (push(toks, (uint32_t)(w - s), (uint32_t)(p - w), f, hash) != 0)
-            return NF_ENOMEM;
-        nf_tok_t *t = &toks->v[toks->n - 1];
-        sent = false;
-        space = false;
+        f |= (uint16_t)ctx;
+        if (push(&tk, (uint32_t)(w - s), (uint32_t)(p - w), f, hash) != 0)
+            goto nomem;
+        nf_tok_t *t = &tk.v[tk.n - 1];
+        ctx = 0;
         if (f & NF_TOK_PUNCT) {
             char ch = text[t->start];
-            if ((ch == '.' && toks->n >= 2 && ends_sentence(text, t - 1)) || ch == '!' ||
-                ch == '?' || ch == ';')
-                sent = true;
+            if ((ch == '.' && tk.n >= 2 && ends_sentence(text, t - 1)) || ch == '!' || ch == '?' ||
+                ch == ';')
+                ctx = NF_TOK_SENT;
         }
     }
+    toks->v = tk.v;
+    toks->n = tk.n;
+    toks->cap = tk.cap;
     toks->wide = wide;
     /*
      * The lexicon is asked once the text is split: its table does not stay in the
      * nearest cache between articles, so each probe is fetched a few tokens ahead.
      */
     if (lexicon) {
-        for (size_t i = first; i < toks->n; i++) {
-            if (i + 8 < toks->n)
-                __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, toks->v[i + 8].hash)]);
-            nf_tok_t *t = &toks->v[i];
+        for (size_t i = first; i < tk.n; i++) {
+            if (i + 8 < tk.n)
+                __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, tk.v[i + 8].hash)]);
+            nf_tok_t *t = &tk.v[i];
             if (wants_lexicon(text, t))
                 t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
         }
     }
     return 0;
+nomem:
+    toks->v = tk.v; /* what was written so far, as before the local copy */
+    toks->n = tk.n;
+    toks->cap = tk.cap;
+    return NF_ENOMEM;
 }
 
 void nf_toks_free(nf_toks_t *toks)
