@@ -534,8 +534,9 @@ static bool ends_sentence(const char *text, const nf_tok_t *prev)
         return false;
     if (prev->len > 4 || !(prev->flags & NF_TOK_WORD))
         return true;
+    unsigned char c0 = fold((unsigned char)text[prev->start]);
     for (size_t i = 0; abbrev[i]; i++)
-        if (nf_tok_is(text, prev, abbrev[i]))
+        if ((unsigned char)abbrev[i][0] == c0 && nf_tok_is(text, prev, abbrev[i]))
             return false;
     return true;
 }
@@ -794,9 +795,14 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
      * nearest cache between articles, so each probe is fetched a few tokens ahead.
      */
     if (lexicon) {
-        for (size_t i = first; i < tk.n; i++) {
-            if (i + 8 < tk.n)
-                __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, tk.v[i + 8].hash)]);
+        size_t i = first;
+        for (; i + 8 < tk.n; i++) {
+            __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, tk.v[i + 8].hash)]);
+            nf_tok_t *t = &tk.v[i];
+            if (wants_lexicon(text, t))
+                t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
+        }
+        for (; i < tk.n; i++) { /* the last 8: nothing further to fetch */
             nf_tok_t *t = &tk.v[i];
             if (wants_lexicon(text, t))
                 t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);

@@ -55,6 +55,16 @@ static void test_words(void)
     CHECK(text_is(t, 4, "12") && text_is(t, 6, "3456") && text_is(t, 7, "."));
     CHECK(toks.v[8].flags & NF_TOK_SENT); /* "Done" starts a sentence */
 
+    /* a '.' after a known abbreviation or an initial does not end the sentence */
+    t = "Acme Corp. said. Mr. Smith of Co. Ltd. went. J. Doe to St. Ives. Gov. Ok";
+    static const size_t sent_at[] = {0, 5, 15, 23};
+    CHECK_INT(tok(t), 26);
+    for (size_t i = 0, j = 0; i < toks.n; i++) {
+        bool want = j < 4 && sent_at[j] == i;
+        CHECK_INT(!!(toks.v[i].flags & NF_TOK_SENT), want);
+        j += want;
+    }
+
     /* hyphens and dashes are one-character tokens between the words' terms */
     t = "co-founder \xe2\x80\x94 CEO\xe2\x80\x93owner";
     CHECK_INT(tok(t), 7);
