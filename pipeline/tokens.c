@@ -650,6 +650,18 @@ static inline bool wants_lexicon(const char *text, const nf_tok_t *t)
 }
 
 #if defined(__SSE2__)
+/* KEEP[n]: the low n bytes of a word (a load's first n bytes, as load_le64 packs them). */
+static const uint64_t KEEP[8] = {
+    0,
+    0xffull,
+    0xffffull,
+    0xffffffull,
+    0xffffffffull,
+    0xffffffffffull,
+    0xffffffffffffull,
+    0xffffffffffffffull,
+};
+
 /*
  * The common token, a run of fewer than sixteen ASCII letters and digits at p (p[0] is
  * one and sixteen bytes can be read) that ends at an ASCII byte other than '.', ',' and
@@ -682,7 +694,7 @@ static inline size_t plain_word(const unsigned char *p, uint64_t *hash, uint16_t
         h ^= h >> 29;
         v = load_le64(p + 8) | 0x2020202020202020ull;
     }
-    v &= (1ull << ((n & 7) * 8)) - 1;
+    v &= KEEP[n & 7];
     h = (h ^ v ^ ((uint64_t)(n & 7) << 59)) * 0xff51afd7ed558ccdull;
     h ^= h >> 33;
     h *= 0xc4ceb9fe1a85ec53ull;
