@@ -305,6 +305,11 @@ size_t nf_extractor_names(const nf_extractor_t *x)
     return x ? nf_gazetteer_names(x->gz) : 0;
 }
 
+const nf_lexicon_t *nf_extractor_lexicon(const nf_extractor_t *x)
+{
+    return x->lex;
+}
+
 static void reset_results(nf_extraction_t *out)
 {
     out->amounts_n = 0;

@@ -200,6 +200,10 @@ void nf_extractor_destroy(nf_extractor_t *extractor);
 /* Number of gazetteer names (canonical names and aliases) loaded, for logs and tests. */
 size_t nf_extractor_names(const nf_extractor_t *extractor);
 
+/* The lexicon the extractor's tokens are cut with: tokens handed to nf_extract_tokens()
+ * must come from nf_tokenise() with this lexicon (the extractor owns it). */
+const nf_lexicon_t *nf_extractor_lexicon(const nf_extractor_t *extractor);
+
 /*
  * Extracts from article (borrowed, not modified, not retained) into out, replacing what
  * out held. category_mask (NF_EXTRACT_{DEAL,FUNDING,INFRA}) says which per-category details to

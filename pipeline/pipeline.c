@@ -2,8 +2,9 @@
  * pipeline: the per-message stage chain (see pipeline.h). It owns no I/O: callers hand
  * it bytes and a source position and get back an encoded event or a rejection.
  *
- * Each text field is tokenised once per article, here (pipeline/tokens.h, with a lexicon
- * of its own, built as the extractors' is), and the same tokens go to the classifier
+ * Each text field is tokenised once per article, here (pipeline/tokens.h, with the
+ * extractor's lexicon, so that extraction can take the tokens as its own), and the same
+ * tokens go to the classifier
  * (words() phrases, the model's n-grams) and then to extraction, which takes them over:
  * one definition of a word for the whole pipeline, and one pass over the text instead of
  * three.
@@ -51,7 +52,6 @@ struct nf_pipeline {
     int64_t window_ms;
     alert_seen_t *seen;
     nf_story_t *story;
-    nf_lexicon_t *lexicon;         /* the lexicon cues of the shared tokens */
     nf_toks_t toks[NF_FIELD__CNT]; /* the article's fields, tokenised once */
     nf_stage_t stages[STAGES_MAX];
     int stages_n;
@@ -216,11 +216,6 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *conf, char *errstr, size_t err
     }
     p->decode_opts.max_bytes = (size_t)conf->input_max_bytes;
     char err[512];
-    p->lexicon = nf_lexicon_new();
-    if (!p->lexicon) {
-        snprintf(errstr, errstr_size, "out of memory");
-        goto err;
-    }
     nf_ruleset_t *rs = nf_ruleset_load(conf, errstr, errstr_size);
     if (!rs)
         goto err;
@@ -259,7 +254,6 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_story_destroy(p->story);
     for (int f = 0; f < NF_FIELD__CNT; f++)
         nf_toks_free(&p->toks[f]);
-    nf_lexicon_destroy(p->lexicon);
     free(p->seen);
     free(p);
 }
@@ -407,9 +401,10 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
     }
     const char *fields[NF_FIELD__CNT] = {res->article.title, res->article.body,
                                          res->article.summary};
+    const nf_lexicon_t *lexicon = nf_extractor_lexicon(p->extractor);
     for (int f = 0; f < NF_FIELD__CNT; f++) {
         p->toks[f].n = 0;
-        if (fields[f] && nf_tokenise(fields[f], strlen(fields[f]), p->lexicon, &p->toks[f])) {
+        if (fields[f] && nf_tokenise(fields[f], strlen(fields[f]), lexicon, &p->toks[f])) {
             snprintf(res->error, sizeof(res->error), "tokenising failed (out of memory)");
             res->reject = NF_REJECT__CNT;
             res->reason = "stage_failed";
