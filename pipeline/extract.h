@@ -215,8 +215,8 @@ int nf_extract(const nf_extractor_t *extractor, const nf_article_t *article, uns
 
 /*
  * nf_extract() over fields already tokenised, as nf_pipeline_process() shares them with
- * the classifier: toks[f] is nf_tokenise() of field f with a lexicon from
- * nf_lexicon_new() (NF_TEXT_* order). The tokens of the fields read are taken, not
+ * the classifier: toks[f] is nf_tokenise() of field f with nf_extractor_lexicon()
+ * (NF_TEXT_* order). The tokens of the fields read are taken, not
  * copied: toks[f] is exchanged with out's own buffer, whose contents are stale (reset n
  * before reusing it). toks NULL: tokenised here.
  */

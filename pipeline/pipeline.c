@@ -401,6 +401,11 @@ int nf_pipeline_process(nf_pipeline_t *p, const char *buf, size_t len, const nf_
     }
     const char *fields[NF_FIELD__CNT] = {res->article.title, res->article.body,
                                          res->article.summary};
+    /* one token array serves both: classify indexes it by NF_FIELD_*, extract by NF_TEXT_* */
+    _Static_assert(NF_FIELD_TITLE == (int)NF_TEXT_TITLE && NF_FIELD_BODY == (int)NF_TEXT_BODY &&
+                       NF_FIELD_SUMMARY == (int)NF_TEXT_SUMMARY &&
+                       (int)NF_FIELD__CNT == (int)NF_TEXT__CNT,
+                   "field orders of classify.h and extract.h differ");
     const nf_lexicon_t *lexicon = nf_extractor_lexicon(p->extractor);
     for (int f = 0; f < NF_FIELD__CNT; f++) {
         p->toks[f].n = 0;
