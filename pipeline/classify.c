@@ -97,6 +97,8 @@ typedef struct rule {
     uint8_t target;    /* KIND_NEG/HEDGE: bit mask of categories */
     uint8_t scope;     /* bit mask of fields */
     int16_t subtype;   /* index into subtypes, -1 for "generic" */
+    uint16_t owner;    /* the rule whose hits these are: itself, or for a "+" line the
+                          first line of its rule */
     unsigned hs_flags; /* caseless unless "cs" */
     int line;
 } rule_t;
@@ -407,9 +409,28 @@ static int load_patterns(nf_classifier_t *cls, const char *path, char *errstr, s
         rule_t *r = &cls->rules[cls->nrules];
         memset(r, 0, sizeof(*r));
         r->line = lineno;
+        r->owner = (uint16_t)cls->nrules;
+        /*
+         * Weight "+": more patterns of the rule on the line above (same id and scope),
+         * whose hits count as that rule's, as if they were one more alternative of its
+         * expression. Lets a rule keep its multi-word phrases in the Hyperscan database
+         * while its frequent single words are looked up as words().
+         */
+        bool more = strcmp(weight, "+") == 0;
+        const rule_t *prev =
+            more && cls->nrules ? &cls->rules[cls->rules[cls->nrules - 1].owner] : NULL;
+        if (more && (!prev || strcmp(prev->id, id) != 0)) {
+            snprintf(errstr, errstr_size,
+                     "%s:%d: weight \"+\" continues the rule of the line above, and %s is not it",
+                     path, lineno, id);
+            rc = NF_ECONFIG;
+            break;
+        }
         char *end = NULL;
         errno = 0;
-        double w = strtod(weight, &end);
+        double w = more ? prev->weight : strtod(weight, &end);
+        if (more)
+            end = weight + 1;
         if (!valid_id(id)) {
             snprintf(errstr, errstr_size, "%s:%d: bad rule id \"%s\" (use a-z, 0-9, _ and .)", path,
                      lineno, id);
@@ -429,6 +450,14 @@ static int load_patterns(nf_classifier_t *cls, const char *path, char *errstr, s
             rc = NF_ECONFIG;
             break;
         }
+        if (prev && prev->scope != r->scope) {
+            snprintf(errstr, errstr_size, "%s:%d: a \"+\" line must have the scope of its rule",
+                     path, lineno);
+            rc = NF_ECONFIG;
+            break;
+        }
+        if (prev)
+            r->owner = (uint16_t)(prev - cls->rules);
         r->id = strdup(id);
         r->pattern = strdup(pattern);
         cls->nrules++; /* from here on destroy() frees id and pattern */
@@ -1132,6 +1161,7 @@ float nf_classifier_last_subtype_score(const nf_classifier_t *cls, int subtype)
 static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
                       uint32_t gap_start, uint32_t gap_end)
 {
+    id = cls->rules[id].owner;
     const rule_t *r = &cls->rules[id];
     if (!(r->scope & (1u << cls->field)))
         return;

@@ -292,6 +292,10 @@ static void test_loader_errors(void)
         {"term.x 0 any builtin(gold)\ndeal.acquisition.x 2 any buy\n", "unknown builtin(gold)"},
         {"deal.acquisition.x 2 any words(a||b)\n", "empty phrase"},
         {"deal.acquisition.x 2 any words(one two three four five six seven)\n", "more than"},
+        {"deal.acquisition.x 2 any buy\ndeal.acquisition.y + any words(buys)\n", "not it"},
+        {"deal.acquisition.x + any words(buys)\n", "not it"},
+        {"deal.acquisition.x 2 any buy\ndeal.acquisition.x + title words(buys)\n", "scope"},
+        {"term.a 0 any a\nterm.a + any words(b)\n", "defined once"},
     };
     char err[512];
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -416,6 +420,47 @@ static void test_custom_rules(void)
     CHECK(spans_valid(&a, &r));
     nf_article_clear(&a);
     free(big);
+    nf_classifier_destroy(c);
+}
+
+/*
+ * A "+" line adds patterns to the rule above it: their hits are that rule's, one rule
+ * with one hit count (2 hits: 1.5 x weight), not two rules of one hit each (2 x weight),
+ * and a hit of either that overlaps the rule's previous hit merges with it.
+ */
+static void test_continuation(void)
+{
+    char err[512];
+    CHECK(write_rules("plus", "deal acquisition buying\n",
+                      "deal.acquisition.buy 2 title \\bbuys\\b\n"
+                      "deal.acquisition.buy + title words(snaps up)\n"
+                      "deal.acquisition.buy + title \\bswallows\\b\n"
+                      "deal.acquisition.buy + title builtin(pct)\n"
+                      "deal.acquisition.two 2 title \\btakes\\b\n"
+                      "deal.acquisition.two 2 title \\bgrabs\\b\n"));
+    nf_classifier_t *c = load("plus", err, sizeof(err));
+    CHECK(c != NULL);
+    if (!c) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    nf_article_t a;
+    nf_classification_t r;
+    CHECK(classify_json(c, "{\"id\":\"p\",\"title\":\"Acme buys Foo, snaps up Bar\"}", &a, &r));
+    CHECK(r.rule_score[NF_CAT_DEAL] == 3.0f); /* one rule, 2 hits: 2 x 1.5 */
+    CHECK_INT(r.evidence_n[NF_CAT_DEAL], 2);
+    CHECK(span_is(&a, &r.evidence[NF_CAT_DEAL][1], "snaps up"));
+    CHECK_INT(strcmp(r.evidence[NF_CAT_DEAL][1].rule, "deal.acquisition.buy"), 0);
+    nf_article_clear(&a);
+    /* three sources, three hits: 2 x 2 */
+    CHECK(
+        classify_json(c, "{\"id\":\"q\",\"title\":\"Acme swallows 5 pct, snaps up Bar\"}", &a, &r));
+    CHECK(r.rule_score[NF_CAT_DEAL] == 4.0f);
+    nf_article_clear(&a);
+    /* two lines of one id without "+" stay two rules: 2 + 2 */
+    CHECK(classify_json(c, "{\"id\":\"t\",\"title\":\"Acme takes Foo, grabs Bar\"}", &a, &r));
+    CHECK(r.rule_score[NF_CAT_DEAL] == 4.0f);
+    nf_article_clear(&a);
     nf_classifier_destroy(c);
 }
 
@@ -875,6 +920,7 @@ int main(void)
     test_loader_errors();
     test_custom_rules();
     test_words_positions();
+    test_continuation();
     test_snap();
     test_encode(rules);
     test_model_and_thresholds();
