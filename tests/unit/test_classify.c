@@ -342,7 +342,8 @@ static void test_custom_rules(void)
                       "deal.acquisition.money 2 any near(term.raise, term.money, 10)\n"
                       "deal.acquisition.pct 1 any builtin(pct)\n"
                       "deal.acquisition.big 1 any builtin(big_amount)\n"
-                      "deal.acquisition.power 1 any builtin(power)\n"));
+                      "deal.acquisition.power 1 any builtin(power)\n"
+                      "deal.acquisition.tag 1 body builtin(hashtag)\n"));
     nf_classifier_t *c = load("custom", err, sizeof(err));
     CHECK(c != NULL);
     if (!c) {
@@ -396,6 +397,22 @@ static void test_custom_rules(void)
     CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.pct"), "5.2 pct"));
     CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.power"), "300 MW"));
     CHECK(spans_valid(&a, &r));
+    nf_article_clear(&a);
+
+    /*
+     * builtin(hashtag): '#' or '@' before an ASCII letter, found in the 16-byte blocks
+     * and in the last bytes alike; "#a#b" touches, so it is one hit
+     */
+    CHECK(classify_json(c,
+                        "{\"id\":\"t\",\"title\":\"x\",\"body\":\"0123456789 #a#ml, "
+                        "@Acme; # x @1 #9 a@b and more text to fill #z\"}",
+                        &a, &r));
+    int tags = 0;
+    for (int i = 0; i < r.evidence_n[NF_CAT_DEAL]; i++)
+        tags += strcmp(r.evidence[NF_CAT_DEAL][i].rule, "deal.acquisition.tag") == 0;
+    CHECK_INT(tags, 4);
+    CHECK(span_is(&a, find_evidence(&r, NF_CAT_DEAL, "deal.acquisition.tag"), "#a#m"));
+    CHECK(r.rule_score[NF_CAT_DEAL] == 1.0f); /* weight 1, 3+ hits (2), body (half) */
     nf_article_clear(&a);
 
     /* title-only scope: the quote rule does not fire in the body */
