@@ -150,10 +150,13 @@ struct nf_classifier {
     size_t nphrases;
     lex_slot_t *slots; /* key -> first phrase, open addressing */
     size_t nslots;
-    uint64_t lex_filter[(1u << LEX_FILTER_BITS) / 64]; /* keys present, by lex_filter_bit */
-    uint64_t lex_first[(1u << LEX_FILTER_BITS) / 64];  /* lex_key1 of the first token of
-                                                          phrases of two or more tokens */
-    uint32_t bi_rules[BI__CNT][BI_RULES_MAX];          /* builtin() rules by class */
+    /*
+     * Two bit filters by lex_filter_bit, interleaved a 64-bit word each so that a token's
+     * two tests read one cache line: word 2w, the keys present; word 2w + 1, the lex_key1
+     * of the first token of phrases of two or more tokens.
+     */
+    uint64_t lex_bits[2 * (1u << LEX_FILTER_BITS) / 64];
+    uint32_t bi_rules[BI__CNT][BI_RULES_MAX]; /* builtin() rules by class */
     int bi_n[BI__CNT];
     bool any_builtin;
     nf_toks_t own[NF_FIELD__CNT]; /* nf_classify()'s tokens of the article's fields */
@@ -748,10 +751,11 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
             uint64_t key = ph->ntok == 1 ? lex_key1(ph->tok[0]) : lex_key2(ph->tok[0], ph->tok[1]);
             int slot = lex_slot_of(cls, key);
             cls->slots[slot].key = key;
-            cls->lex_filter[lex_filter_bit(key) / 64] |= 1ULL << (lex_filter_bit(key) % 64);
+            uint32_t bit = lex_filter_bit(key);
+            cls->lex_bits[bit / 64 * 2] |= 1ULL << (bit % 64);
             if (ph->ntok > 1) {
-                uint32_t bit = lex_filter_bit(lex_key1(ph->tok[0]));
-                cls->lex_first[bit / 64] |= 1ULL << (bit % 64);
+                bit = lex_filter_bit(lex_key1(ph->tok[0]));
+                cls->lex_bits[bit / 64 * 2 + 1] |= 1ULL << (bit % 64);
             }
             ph->next = cls->slots[slot].key == key && cls->nphrases && cls->slots[slot].head
                            ? cls->slots[slot].head - 1
@@ -767,53 +771,58 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
 static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
                       uint32_t gap_start, uint32_t gap_end);
 
-/* Whether bit of the filter f is set. */
-static inline bool filter_has(const uint64_t *f, uint32_t bit)
-{
-    return (f[bit / 64] >> (bit % 64)) & 1;
-}
-
 /*
  * The phrases that start at the term t[i] of t[0..n). Most tokens start none: one bit
  * test on the token's own key says so for one-token phrases, and one more (on the same
- * key, in lex_first) for longer ones before their two-token key is even computed. A
- * phrase's words are consecutive terms: punctuation between them is passed over.
+ * key, in the same cache line) for longer ones before their two-token key is even
+ * computed. A phrase's words are consecutive terms: punctuation between them is passed
+ * over. A key's chain holds the phrases of that key, last defined first; the tokens are
+ * compared all the same (a key is a hash).
  */
 static void match_phrases_at(nf_classifier_t *cls, const nf_tok_t *t, size_t i, size_t n)
 {
-    uint64_t key1 = lex_key1(t[i].hash);
-    uint32_t bit1 = lex_filter_bit(key1);
-    for (int pass = 0; pass < 2; pass++) {
-        uint64_t key = key1;
-        if (pass == 0) {
-            if (!filter_has(cls->lex_filter, bit1))
-                continue;
-        } else {
-            if (!filter_has(cls->lex_first, bit1))
-                break;
-            size_t j = next_term(t, i + 1, n);
-            if (j >= n)
-                break;
-            key = lex_key2(t[i].hash, t[j].hash);
-            if (!filter_has(cls->lex_filter, lex_filter_bit(key)))
-                continue;
-        }
+    uint64_t h0 = t[i].hash, key = lex_key1(h0);
+    uint32_t bit = lex_filter_bit(key);
+    const uint64_t *f = &cls->lex_bits[bit / 64 * 2];
+    uint64_t mask = 1ULL << (bit % 64);
+    if (f[0] & mask) {
         const lex_slot_t *slot = &cls->slots[lex_slot_of(cls, key)];
-        if (slot->key != key)
-            continue;
-        for (int32_t k = slot->head - 1; k >= 0; k = cls->phrases[k].next) {
-            const lex_phrase_t *ph = &cls->phrases[k];
-            if ((pass == 0) != (ph->ntok == 1))
-                continue;
-            size_t at = i, last = i;
-            int j = 0;
-            for (; j < ph->ntok && at < n && t[at].hash == ph->tok[j]; j++) {
-                last = at;
-                at = next_term(t, at + 1, n);
+        if (slot->key == key) {
+            uint64_t end = (uint64_t)t[i].start + t[i].len;
+            for (int32_t k = slot->head - 1; k >= 0; k = cls->phrases[k].next) {
+                const lex_phrase_t *ph = &cls->phrases[k];
+                if (ph->ntok == 1 && ph->tok[0] == h0)
+                    add_match(cls, ph->rule, t[i].start, end, 0, 0);
             }
-            if (j == ph->ntok)
-                add_match(cls, ph->rule, t[i].start, (uint64_t)t[last].start + t[last].len, 0, 0);
         }
+    }
+    if (!(f[1] & mask))
+        return;
+    size_t j = next_term(t, i + 1, n);
+    if (j >= n)
+        return;
+    uint64_t h1 = t[j].hash;
+    key = lex_key2(h0, h1);
+    bit = lex_filter_bit(key);
+    if (!((cls->lex_bits[bit / 64 * 2] >> (bit % 64)) & 1))
+        return;
+    const lex_slot_t *slot = &cls->slots[lex_slot_of(cls, key)];
+    if (slot->key != key)
+        return;
+    for (int32_t k = slot->head - 1; k >= 0; k = cls->phrases[k].next) {
+        const lex_phrase_t *ph = &cls->phrases[k];
+        if (ph->ntok < 2 || ph->tok[0] != h0 || ph->tok[1] != h1)
+            continue;
+        size_t last = j;
+        int w = 2;
+        for (; w < ph->ntok; w++) {
+            size_t at = next_term(t, last + 1, n);
+            if (at >= n || t[at].hash != ph->tok[w])
+                break;
+            last = at;
+        }
+        if (w == ph->ntok)
+            add_match(cls, ph->rule, t[i].start, (uint64_t)t[last].start + t[last].len, 0, 0);
     }
 }
 
@@ -1543,7 +1552,8 @@ int nf_classify_tokens(nf_classifier_t *cls, const nf_article_t *article,
     for (size_t i = 0; i < cls->nmatches; i++) {
         const match_t *m = &cls->matches[i];
         const rule_t *r = &cls->rules[m->rule];
-        if (r->kind == KIND_POS && (m->cancelled >> r->category) & 1)
+        /* a term's hits are no feature and no score (most hits are terms' words) */
+        if (r->kind == KIND_TERM || (r->kind == KIND_POS && (m->cancelled >> r->category) & 1))
             continue;
         int g = m->field == NF_FIELD_TITLE ? 0 : 1;
         cls->touched[m->rule / 64] |= 1ull << (m->rule % 64);
