@@ -768,8 +768,8 @@ static int build_lexicon(nf_classifier_t *cls, const char *path, char *errstr, s
     return NF_OK;
 }
 
-static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
-                      uint32_t gap_start, uint32_t gap_end);
+static inline void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
+                             uint32_t gap_start, uint32_t gap_end);
 
 /*
  * The phrases that start at the term t[i] of t[0..n). Most tokens start none: one bit
@@ -1220,8 +1220,8 @@ float nf_classifier_last_subtype_score(const nf_classifier_t *cls, int subtype)
  * SOM_LEFTMOST a pattern such as "acquir\w*" reports each possible end, and one word is
  * one piece of evidence.
  */
-static void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
-                      uint32_t gap_start, uint32_t gap_end)
+static inline void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, uint64_t to,
+                             uint32_t gap_start, uint32_t gap_end)
 {
     id = cls->rules[id].owner;
     const rule_t *r = &cls->rules[id];
