@@ -141,8 +141,14 @@ struct nf_classifier {
     uint64_t *touched;  /* [nrules / 64 + 1]: rules whose count or overflow is not zero */
     int32_t *head;      /* [nrules]: first match of the rule in the current field, -1 */
     int32_t next[MATCH_MAX];
-    uint16_t pos_idx[MATCH_MAX]; /* positive matches, then negative ones, in match order */
+    /*
+     * The positive matches, the negative ones, and all but the terms' (most matches are
+     * terms' words, which only near() reads), each in match order.
+     */
+    uint16_t pos_idx[MATCH_MAX];
     uint16_t neg_idx[MATCH_MAX];
+    uint16_t hit_idx[MATCH_MAX];
+    size_t npos, nneg, nhits;
     size_t *near_rules; /* indices of the near() rules, in file order */
     size_t nnear;
     size_t nhs;            /* expressions in the Hyperscan database */
@@ -1402,11 +1408,11 @@ static float evidence_strength(const rule_t *r, const match_t *m)
 static void pick_evidence(const nf_classifier_t *cls, nf_classification_t *out)
 {
     int count[NF_CAT__CNT] = {0};
-    for (size_t i = 0; i < cls->nmatches; i++) {
-        const match_t *m = &cls->matches[i];
+    for (size_t i = 0; i < cls->npos; i++) {
+        const match_t *m = &cls->matches[cls->pos_idx[i]];
         const rule_t *r = &cls->rules[m->rule];
         int c = r->category;
-        if (r->kind != KIND_POS || (m->cancelled >> c) & 1)
+        if ((m->cancelled >> c) & 1)
             continue;
         nf_evidence_t *ev = out->evidence[c];
         int n = count[c];
@@ -1523,14 +1529,20 @@ int nf_classify_tokens(nf_classifier_t *cls, const nf_article_t *article,
      * Negative patterns cancel the positive hits they overlap, in the same field; for a
      * near() hit, overlapping only the text between its two terms does not count.
      */
-    size_t npos = 0, nneg = 0;
+    size_t npos = 0, nneg = 0, nhits = 0;
     for (size_t i = 0; i < cls->nmatches; i++) {
         uint8_t kind = cls->rules[cls->matches[i].rule].kind;
+        if (kind == KIND_TERM)
+            continue;
+        cls->hit_idx[nhits++] = (uint16_t)i;
         if (kind == KIND_POS)
             cls->pos_idx[npos++] = (uint16_t)i;
         else if (kind == KIND_NEG)
             cls->neg_idx[nneg++] = (uint16_t)i;
     }
+    cls->npos = npos;
+    cls->nneg = nneg;
+    cls->nhits = nhits;
     for (size_t i = 0; i < nneg; i++) {
         const match_t *n = &cls->matches[cls->neg_idx[i]];
         const rule_t *nr = &cls->rules[n->rule];
@@ -1549,11 +1561,10 @@ int nf_classify_tokens(nf_classifier_t *cls, const nf_article_t *article,
     /* hit counts per rule and field group, rule scores, subtype scores */
     for (int i = 0; i < cls->nsubtypes; i++)
         sub_score[i] = 0.0f;
-    for (size_t i = 0; i < cls->nmatches; i++) {
-        const match_t *m = &cls->matches[i];
+    for (size_t i = 0; i < nhits; i++) { /* a term's hits are no feature and no score */
+        const match_t *m = &cls->matches[cls->hit_idx[i]];
         const rule_t *r = &cls->rules[m->rule];
-        /* a term's hits are no feature and no score (most hits are terms' words) */
-        if (r->kind == KIND_TERM || (r->kind == KIND_POS && (m->cancelled >> r->category) & 1))
+        if (r->kind == KIND_POS && (m->cancelled >> r->category) & 1)
             continue;
         int g = m->field == NF_FIELD_TITLE ? 0 : 1;
         cls->touched[m->rule / 64] |= 1ull << (m->rule % 64);
