@@ -783,14 +783,14 @@ static inline void add_match(nf_classifier_t *cls, unsigned id, uint64_t from, u
  * key, in the same cache line) for longer ones before their two-token key is even
  * computed. A phrase's words are consecutive terms: punctuation between them is passed
  * over. A key's chain holds the phrases of that key, last defined first; the tokens are
- * compared all the same (a key is a hash).
+ * compared all the same (a key is a hash). f and mask: the token's pair of filter words
+ * and its bit in them.
  */
-static void match_phrases_at(nf_classifier_t *cls, const nf_tok_t *t, size_t i, size_t n)
+static inline void match_phrases_at(nf_classifier_t *cls, const nf_tok_t *t, size_t i, size_t n,
+                                    const uint64_t *f, uint64_t mask)
 {
     uint64_t h0 = t[i].hash, key = lex_key1(h0);
-    uint32_t bit = lex_filter_bit(key);
-    const uint64_t *f = &cls->lex_bits[bit / 64 * 2];
-    uint64_t mask = 1ULL << (bit % 64);
+    uint32_t bit;
     if (f[0] & mask) {
         const lex_slot_t *slot = &cls->slots[lex_slot_of(cls, key)];
         if (slot->key == key) {
@@ -832,15 +832,26 @@ static void match_phrases_at(nf_classifier_t *cls, const nf_tok_t *t, size_t i, 
     }
 }
 
-/* Matches every words() phrase in a field: one or two hash lookups per term. */
+/*
+ * Matches every words() phrase in a field: one or two hash lookups per term that passes
+ * the filters. A term's filter bit is lex_filter_bit(lex_key1(hash)), the hash's top
+ * bits (lex_key1 sets bit 0 only); most terms fail both filters, tested at once.
+ */
 static void scan_words(nf_classifier_t *cls, const nf_toks_t *toks)
 {
     const nf_tok_t *t = toks->v;
+    size_t n = toks->n;
     if (!cls->nphrases)
         return;
-    for (size_t i = 0; i < toks->n; i++)
-        if (nf_tok_is_term(&t[i]))
-            match_phrases_at(cls, t, i, toks->n);
+    for (size_t i = 0; i < n; i++) {
+        if (!nf_tok_is_term(&t[i]))
+            continue;
+        uint32_t bit = lex_filter_bit(t[i].hash);
+        const uint64_t *f = &cls->lex_bits[bit / 64 * 2];
+        uint64_t mask = 1ULL << (bit % 64);
+        if ((f[0] | f[1]) & mask)
+            match_phrases_at(cls, t, i, n, f, mask);
+    }
 }
 
 /* ---- builtin(): numbers, money, amounts, power and percentages ---- */
