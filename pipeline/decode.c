@@ -375,24 +375,76 @@ static const unsigned char *find_ci(const unsigned char *s, const char *needle)
 }
 
 /*
- * Is s (at '<') wire copy's company marker, "<Jannock Ltd>", rather than a tag? Its first
- * word is capitalised and mixed case, a second word starts with a capital or a digit, and
- * no '=', quote or '/' comes before the '>' within 80 bytes. A tag's name stands alone or
- * is followed by attributes, which have '=' or are lower case ("<Div>", "<Input disabled>",
- * "<Td class=x>" stay tags). Kept as text, the company's name reaches the classifier and
- * the extractor.
+ * HTML element names, lower case and sorted (for bsearch): current elements and the
+ * obsolete ones old pages still carry. A single word in angle brackets that is one of
+ * these ("<Div>", "<Table>") is a tag whatever its case.
+ */
+static const char *const HTML_ELEMENTS[] = {
+    "a",        "abbr",     "acronym",    "address",    "applet",   "area",     "article",
+    "aside",    "audio",    "b",          "base",       "basefont", "bdi",      "bdo",
+    "bgsound",  "big",      "blink",      "blockquote", "body",     "br",       "button",
+    "canvas",   "caption",  "center",     "cite",       "code",     "col",      "colgroup",
+    "content",  "data",     "datalist",   "dd",         "del",      "details",  "dfn",
+    "dialog",   "dir",      "div",        "dl",         "dt",       "element",  "em",
+    "embed",    "fieldset", "figcaption", "figure",     "font",     "footer",   "form",
+    "frame",    "frameset", "h1",         "h2",         "h3",       "h4",       "h5",
+    "h6",       "head",     "header",     "hgroup",     "hr",       "html",     "i",
+    "iframe",   "image",    "img",        "input",      "ins",      "isindex",  "kbd",
+    "keygen",   "label",    "legend",     "li",         "link",     "listing",  "main",
+    "map",      "mark",     "marquee",    "math",       "menu",     "menuitem", "meta",
+    "meter",    "multicol", "nav",        "nextid",     "nobr",     "noembed",  "noframes",
+    "noscript", "object",   "ol",         "optgroup",   "option",   "output",   "p",
+    "param",    "picture",  "plaintext",  "portal",     "pre",      "progress", "q",
+    "rb",       "rp",       "rt",         "rtc",        "ruby",     "s",        "samp",
+    "script",   "search",   "section",    "select",     "shadow",   "slot",     "small",
+    "source",   "spacer",   "span",       "strike",     "strong",   "style",    "sub",
+    "summary",  "sup",      "svg",        "table",      "tbody",    "td",       "template",
+    "textarea", "tfoot",    "th",         "thead",      "time",     "title",    "tr",
+    "track",    "tt",       "u",          "ul",         "var",      "video",    "wbr",
+    "xmp",
+};
+
+static int element_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
+/* Whether <s, len> is an HTML element name, in any case. */
+static bool html_element(const unsigned char *s, size_t len)
+{
+    char name[16];
+    if (len == 0 || len >= sizeof(name))
+        return false;
+    for (size_t i = 0; i < len; i++)
+        name[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]);
+    name[len] = '\0';
+    return bsearch(name, HTML_ELEMENTS, sizeof(HTML_ELEMENTS) / sizeof(HTML_ELEMENTS[0]),
+                   sizeof(HTML_ELEMENTS[0]), element_cmp) != NULL;
+}
+
+/*
+ * Is s (at '<') wire copy's company marker, "<Jannock Ltd>" or "<Genentech>", rather than
+ * a tag? Its first word is capitalised and mixed case and no '=', quote or '/' comes
+ * before the '>' within 80 bytes. A tag's name stands alone or is followed by attributes,
+ * which have '=' or are lower case ("<Input disabled>", "<Td class=x>" stay tags). So a
+ * marker of two or more words needs a second word that starts with a capital or a digit,
+ * and a single word (letters, digits, '.', '-', '&') must not be an HTML element's name:
+ * "<Div>", "<Span>", "<Table>" stay tags. Kept as text, the company's name reaches the
+ * classifier and the extractor.
  */
 static bool name_marker(const unsigned char *s)
 {
     if (!(s[1] >= 'A' && s[1] <= 'Z') || !(s[2] >= 'a' && s[2] <= 'z'))
         return false;
-    bool second = false;
+    bool second = false, one_word = true;
     for (size_t i = 3; i < 80 && s[i]; i++) {
         unsigned char c = s[i];
         if (c == '>')
-            return second;
+            return second || (one_word && !html_element(s + 1, i - 1));
         if (c == '=' || c == '"' || c == '\'' || c == '/' || c == '<' || c == '\n')
             return false;
+        if (!is_alnum(c) && c != '.' && c != '-' && c != '&')
+            one_word = false;
         if (c == ' ' &&
             ((s[i + 1] >= 'A' && s[i + 1] <= 'Z') || (s[i + 1] >= '0' && s[i + 1] <= '9')))
             second = true;

@@ -294,6 +294,18 @@ static int add_ticker(const nf_gazetteer_t *gz, const char *text, const nf_toks_
     return 0;
 }
 
+/*
+ * Whether a and b, either side of "and", are the initials of a wire copy name: "B and D",
+ * "AT and T" (capital words of one or two letters, at least one a single letter).
+ */
+static bool letters_and(const nf_tok_t *a, const nf_tok_t *b)
+{
+    return a->len <= 2 && b->len <= 2 && (a->len == 1 || b->len == 1) &&
+           (a->flags & (NF_TOK_CAP | NF_TOK_UPPER)) && (b->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+           (a->flags & NF_TOK_WORD) && (b->flags & NF_TOK_WORD) && !(a->flags & NF_TOK_NUM) &&
+           !(b->flags & NF_TOK_NUM);
+}
+
 /* Legal-form suffixes, which belong to any company's name ("Nvidia Corp"). */
 static bool legal_suffix(const nf_tok_t *t)
 {
@@ -365,14 +377,15 @@ static bool common_abbreviation(const char *text, const nf_tok_t *t)
 }
 
 /*
- * The '>' closing a wire company marker opened at i ("<Business Aviation Inc>"): two to
- * eight capitalised words (a legal suffix, "&", "." and "," allowed) with no space after
- * '<', that the gazetteer does not name whole. 0 when there is none.
+ * The '>' closing a wire company marker opened at i ("<Business Aviation Inc>",
+ * "<Genentech>"): one to eight capitalised words (a legal suffix, "&", "." and "," allowed)
+ * with no space after '<', that the gazetteer does not name whole. A single word must be
+ * mixed case: one in capitals is a ticker ("<DEC>"). 0 when there is none.
  */
 static size_t marker_end(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
                          size_t i)
 {
-    if (!is_punct(text, &toks->v[i], '<') || i + 3 >= toks->n ||
+    if (!is_punct(text, &toks->v[i], '<') || i + 2 >= toks->n ||
         (toks->v[i + 1].flags & NF_TOK_SPACE))
         return 0;
     size_t words = 0, k = i + 1;
@@ -387,7 +400,9 @@ static size_t marker_end(const nf_gazetteer_t *gz, const char *text, const nf_to
             return 0;
         }
     }
-    if (k >= toks->n || !is_punct(text, &toks->v[k], '>') || words < 2)
+    if (k >= toks->n || !is_punct(text, &toks->v[k], '>') || words == 0 ||
+        (words == 1 && (!(toks->v[i + 1].flags & NF_TOK_CAP) ||
+                        (toks->v[i + 1].flags & NF_TOK_UPPER) || k != i + 2)))
         return 0;
     int32_t entry = -1;
     bool weak = false;
@@ -395,8 +410,64 @@ static size_t marker_end(const nf_gazetteer_t *gz, const char *text, const nf_to
     return last >= 0 && (size_t)last + 1 >= k ? 0 : k;
 }
 
+/*
+ * Whether the word t is shaped like an inflected verb: at least five letters, lower case
+ * after its capital, ending in "es", "ed", "ing", or an "s" that no 's', 'u' or 'i' comes
+ * before ("Executes", "Obtained", "Enters"; not "Express", "Nexus", "Genesis").
+ */
+static bool verb_shaped(const char *text, const nf_tok_t *t)
+{
+    if (t->len < 5 || (t->flags & (NF_TOK_UPPER | NF_TOK_POSS)) || !(t->flags & NF_TOK_WORD))
+        return false;
+    const char *w = text + t->start;
+    for (uint32_t k = 1; k < t->len; k++)
+        if (!(w[k] >= 'a' && w[k] <= 'z'))
+            return false;
+    const char *end = w + t->len;
+    if (end[-1] == 'd')
+        return end[-2] == 'e';
+    if (end[-1] == 'g')
+        return end[-2] == 'n' && end[-3] == 'i';
+    return end[-1] == 's' && end[-2] != 's' && end[-2] != 'u' && end[-2] != 'i';
+}
+
+/* Lexicon classes of the nouns a deal verb takes as its object ("Sale", "Lease", "Stake"). */
+static const uint64_t OBJECT_NOUNS = C(COMMIT) | C(CONTRACT) | C(SELL) | C(ACQUIRE) | C(STAKE) |
+                                     C(MERGE) | C(PARTNER) | C(ROUND) | C(INVEST) | C(JV) |
+                                     C(OTHERMONEY);
+
+/*
+ * In a Title Case headline, whether the unknown capitalised word at k inside a name's run
+ * is the headline's verb: "CDB Aviation Executes Lease Agreement For ...". Capitals say
+ * nothing there, so the word's shape and what follows decide: a verb-shaped word the
+ * lexicon does not know, that is no company suffix, followed by what opens an object (an
+ * article or "its", a number or money, "Up", or, after a word not in -ing, a deal noun
+ * that is no verb itself: "Outdoor Living Supply" stays whole). A
+ * plural noun of a name is followed by the verb ("Express Scripts Completes ...") or by
+ * "to" ("Applied Materials to Buy ..."), which do not cut it.
+ */
+static bool headline_verb(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                          size_t k)
+{
+    const nf_tok_t *v = &toks->v[k];
+    if (k + 1 >= toks->n || v->cues || !(v->flags & NF_TOK_CAP) ||
+        nf_gazetteer_suffix(gz, v->hash) || !verb_shaped(text, v))
+        return false;
+    const nf_tok_t *o = &toks->v[k + 1];
+    if (is_punct(text, o, '$') || (o->flags & NF_TOK_NUM))
+        return true;
+    if (o->word == NF_W_A || o->word == NF_W_AN || o->word == NF_W_THE || o->word == NF_W_ITS ||
+        o->word == NF_W_UP)
+        return true;
+    /* "Outdoor Living Supply": a word in -ing before a noun is more often part of the name */
+    if (text[v->start + v->len - 1] == 'g')
+        return false;
+    return (o->flags & NF_TOK_WORD) && (o->cues & OBJECT_NOUNS) &&
+           !(o->cues & (C(VERB) | C(ANNOUNCE) | C(COMPLETE) | C(LEAD) | C(RAISE)));
+}
+
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
-                     const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
+                     nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans)
 {
     bool headline = nf_entities_title_case(text, toks);
     size_t n = toks->n;
@@ -588,12 +659,14 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             !named_after)
             continue;
         /* capitalised run */
-        size_t j = i;
+        size_t j = i, verb_at = 0;
         while (j + 1 < n) {
             const nf_tok_t *u = &toks->v[j + 1];
             size_t k = j + 1;
-            if ((is_punct(text, u, '&') ||
-                 (is_punct(text, u, '-') && !(u->flags & NF_TOK_SPACE))) &&
+            /* "Dye & Durham", "Hewlett-Packard", and wire copy's "B and D Instruments Inc", "AT and
+             * T" */
+            if ((is_punct(text, u, '&') || (is_punct(text, u, '-') && !(u->flags & NF_TOK_SPACE)) ||
+                 (u->word == NF_W_AND && k + 1 < n && letters_and(&toks->v[j], &toks->v[k + 1]))) &&
                 k + 1 < n && capital(&toks->v[k + 1])) {
                 k++;
                 u = &toks->v[k];
@@ -612,6 +685,11 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 continue;
             }
             bool suffix = nf_gazetteer_suffix(gz, u->hash);
+            if (headline && headline_verb(gz, text, toks, k)) {
+                verb_at = k;
+                toks->v[k].cues |= C(VERB); /* so the role patterns read it as one */
+                break;
+            }
             /* a lexicon word that a legal form follows is part of the name: "Tenby
              * Acquisition Corp", "Carver Merger Corp" */
             if (headline && (u->cues & HEADLINE_BREAK) && !suffix &&
@@ -642,12 +720,18 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 !(toks->v[k].cues & NOT_A_NAME))
                 named = true;
         if (!named) {
-            i = j;
+            i = verb_at ? verb_at : j;
             continue;
         }
         /* "C$20 billion", "A$5M": a currency prefix, not a name */
         if (i == j && toks->v[i].len <= 2 && i + 1 < n && is_punct(text, &toks->v[i + 1], '$') &&
             !(toks->v[i + 1].flags & NF_TOK_SPACE)) {
+            continue;
+        }
+        /* "4.2 mln B free shares", "A shares": a lone capital letter before a lower-case
+         * word is a share class, not a name */
+        if (i == j && toks->v[i].len == 1 && i + 1 < n && (toks->v[i + 1].flags & NF_TOK_WORD) &&
+            !(toks->v[i + 1].flags & (NF_TOK_CAP | NF_TOK_UPPER))) {
             continue;
         }
         /* "$7.6 Billion Acquisition": a scale word alone is not a name */
@@ -695,7 +779,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             type = NF_SPAN_PERSON;
         if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)j, type, field, -1) != 0)
             return NF_ENOMEM;
-        i = j;
+        i = verb_at ? verb_at : j; /* the headline's verb starts no name */
     }
     return 0;
 }

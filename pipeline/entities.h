@@ -64,10 +64,13 @@ bool nf_entities_title_case(const char *text, const nf_toks_t *toks);
 
 /*
  * Finds the spans of one field and appends them to spans (in token order), creating
- * entities for organisations, people and places. Returns 0 or NF_ENOMEM.
+ * entities for organisations, people and places. A Title Case headline's verb that the
+ * lexicon does not know and that ended a name ("Acme Aviation Executes Lease ...") gets
+ * the NF_CUE_VERB bit in toks, so the role patterns read it as a verb. Returns 0 or
+ * NF_ENOMEM.
  */
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
-                     const nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans);
+                     nf_toks_t *toks, nf_ents_t *ents, nf_spans_t *spans);
 
 /*
  * The entity of a span, creating it (as an organisation, for a candidate) if needed.

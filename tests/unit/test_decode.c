@@ -733,7 +733,20 @@ static void test_normalise(void)
     NORM("Acme Corp <Acme Holdings Inc.> said", "Acme Corp <Acme Holdings Inc.> said");
     NORM("<Div>x</Div>", "x");
     NORM("<Input disabled>x", "x");
-    NORM("<Genentech>", "");
+    /* a single capitalised, mixed-case word is a marker unless an HTML element has
+     * that name, in any case */
+    NORM("<Genentech>", "<Genentech>");
+    NORM("said <Jannock> agreed", "said <Jannock> agreed");
+    NORM("<Wal-Mart> and <Dun.Co>", "<Wal-Mart> and <Dun.Co>");
+    NORM("<Span>s</Span>", "s");
+    NORM("<Table>cell", "cell");
+    NORM("<Body>b", "b");
+    NORM("<Section>x<Title>y", "x y");
+    NORM("<Blockquote>q", "q");
+    NORM("<H1>h", "h");
+    NORM("<Genentech Inc.>", "<Genentech Inc.>");
+    NORM("<Genen tech>", "");
+    NORM("<Genentech's>", "");
     NORM("<Table border=1>cell", "cell");
     NORM("<Span class=\"a\">s", "s");
     NORM("<P>para<BR>", "para");
