@@ -306,6 +306,26 @@ static bool letters_and(const nf_tok_t *a, const nf_tok_t *b)
            !(b->flags & NF_TOK_NUM);
 }
 
+/*
+ * Whether the word at j ends in "s" and an apostrophe follows it unspaced: "Lands' End".
+ * Not a company suffix ("Acme Holdings' unit") nor a lexicon word ("Investors'",
+ * "Acquisitions'") unless a verb ("Lands"), since no verb takes the apostrophe.
+ */
+static bool plural_possessive(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                              size_t j)
+{
+    const nf_tok_t *w = &toks->v[j], *a = &toks->v[j + 1];
+    if (!(w->flags & NF_TOK_WORD) || (w->cues && !(w->cues & C(VERB))) ||
+        (w->cues & (C(FUNC) | C(DESC) | C(GOV) | C(NATION) | C(CUSTOMER))) ||
+        text[w->start + w->len - 1] != 's' || nf_gazetteer_suffix(gz, w->hash) ||
+        !(a->flags & NF_TOK_PUNCT) || (a->flags & NF_TOK_SPACE))
+        return false;
+    const char *p = text + a->start;
+    return (a->len == 1 && p[0] == '\'') ||
+           (a->len == 3 && (unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+            (unsigned char)p[2] == 0x99);
+}
+
 /* Legal-form suffixes, which belong to any company's name ("Nvidia Corp"). */
 static bool legal_suffix(const nf_tok_t *t)
 {
@@ -645,9 +665,12 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             i++;
             continue;
         }
+        /* "Lands' End": no verb takes a plural possessive's apostrophe */
+        bool possessive = i + 2 < n && plural_possessive(gz, text, toks, i) &&
+                          capital(&toks->v[i + 2]) && !toks->v[i + 2].cues;
         /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name */
         if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
-            !nf_gazetteer_suffix(gz, t->hash))
+            !nf_gazetteer_suffix(gz, t->hash) && !possessive)
             continue;
         /* "Led by Purchase Capital", "from Deal Partners": after "by" or "from", a
          * lexicon word that a company suffix follows starts a name */
@@ -656,15 +679,19 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                            nf_gazetteer_suffix(gz, toks->v[i + 1].hash) &&
                            !(toks->v[i + 1].cues & PLACE_NOUNS);
         if (headline && (t->cues & HEADLINE_BREAK) && !nf_gazetteer_suffix(gz, t->hash) &&
-            !named_after)
+            !named_after && !possessive)
             continue;
         /* capitalised run */
         size_t j = i, verb_at = 0;
         while (j + 1 < n) {
             const nf_tok_t *u = &toks->v[j + 1];
             size_t k = j + 1;
-            /* "Dye & Durham", "Hewlett-Packard", and wire copy's "B and D Instruments Inc", "AT and
-             * T" */
+            /* "Lands' End": a plural possessive opening a name */
+            if (j == i && possessive) {
+                j = k + 1;
+                continue;
+            }
+            /* "Dye & Durham", "Hewlett-Packard"; wire copy's "B and D Inc", "AT and T" */
             if ((is_punct(text, u, '&') || (is_punct(text, u, '-') && !(u->flags & NF_TOK_SPACE)) ||
                  (u->word == NF_W_AND && k + 1 < n && letters_and(&toks->v[j], &toks->v[k + 1]))) &&
                 k + 1 < n && capital(&toks->v[k + 1])) {

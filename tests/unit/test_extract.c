@@ -883,6 +883,84 @@ static void test_wire_headlines(void)
     CHECK(has_party("Apple Orchards Inc", NF_ROLE_TARGET));
 }
 
+/* True when the entity exists and no entity is named bad (NULL: no check). */
+static bool named_not(const char *name, const char *bad)
+{
+    return entity_named(name) >= 0 && (!bad || entity_named(bad) < 0);
+}
+
+/* Title Case headlines: an unknown verb ends the name before it; real names stay whole. */
+static void test_headline_verbs(void)
+{
+    run("Brill Aviation Executes Lease Agreement For Two Jets With Tenby Air", NULL,
+        NF_EXTRACT_DEAL);
+    CHECK(named_not("Brill Aviation", "Brill Aviation Executes"));
+    CHECK(entity_named("Executes") < 0);
+    run("Orrin Freight Wraps Up Sale Of Carver Mills", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Orrin Freight", NF_ROLE_SELLER));
+    CHECK(has_party("Carver Mills", NF_ROLE_TARGET));
+    run("Halden Direct Bolsters Its Reach With Purchase Of Quillo", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Halden Direct", NF_ROLE_ACQUIRER));
+    run("Orrin Brands Executes Deal With Tenby Farms", NULL, NF_EXTRACT_DEAL);
+    CHECK(named_not("Orrin Brands", "Orrin Brands Executes"));
+    run("Quillo Robotics Obtained A Stake In Tenby Foods", NULL, NF_EXTRACT_DEAL);
+    CHECK(named_not("Quillo Robotics", "Quillo Robotics Obtained"));
+    /* a plural noun of a name is followed by the verb, or by "to": it stays */
+    run("Tenby Scripts Completes Sale Of Unit To Orrin Health", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Tenby Scripts", NF_ROLE_SELLER));
+    run("Orrin Materials to Buy Quillo Labs For $2 Billion", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Orrin Materials", NF_ROLE_ACQUIRER));
+    run("Carver Living Supply Acquires Tenby Brick", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("Carver") < 0);
+    /* and real names */
+    run("Express Scripts Completes Sale Of Unit To Tenby Health", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Express Scripts", NF_ROLE_SELLER));
+    run("United Airlines Signs Lease Deal With Orrin Leasing", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("United Airlines", NF_ROLE_PARTNER));
+    run("Applied Materials to Buy Quillo Labs For $2 Billion", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Applied Materials", NF_ROLE_ACQUIRER));
+    run("Marvell Technology Agrees to Acquire Quillo Semis", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Marvell Technology", NF_ROLE_ACQUIRER));
+    run("Williams Sells Pipeline Stake To Orbit Partners", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("Williams", NF_ROLE_SELLER));
+    /* a plural possessive opens a name, even one the lexicon knows as a verb */
+    run("Lands' End Inks Supply Deal With Tenby Mills", NULL, NF_EXTRACT_DEAL);
+    CHECK(named_not("Lands' End", "End"));
+    run("Tenby Mills signed a supply deal with Lands' End on Monday.", NULL, NF_EXTRACT_DEAL);
+    CHECK(named_not("Lands' End", "End"));
+}
+
+/* Wire copy: single-word markers and names written with initials. */
+static void test_wire_names(void)
+{
+    run("QUILLO BUYS STAKE",
+        "<Quillotech> said it acquired a 20 pct stake in <Tenby Press Ltd> for 10 mln dlrs.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Quillotech", NF_ROLE_INVESTOR) || has_party("Quillotech", NF_ROLE_ACQUIRER));
+    CHECK(has_party("Tenby Press Ltd", NF_ROLE_TARGET));
+    /* the marker names a company even when its word is a lexicon word or a suffix */
+    run("STERLING BUYS STAKE",
+        "<Sterling> said it acquired a 20 pct stake in <Tenby Press Ltd> for 10 mln dlrs.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Sterling", NF_ROLE_INVESTOR) || has_party("Sterling", NF_ROLE_ACQUIRER));
+    run("TENBY SELLS UNIT", "Tenby Corp said it sold its Orrin unit to <Digital> for 10 mln dlrs.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Digital", NF_ROLE_ACQUIRER));
+    /* a single word in capitals is a ticker, not a marker */
+    run("Orrin Corp <ORRN> said it sold its unit.", NULL, 0);
+    CHECK(entity_named("ORRN") < 0);
+    run("CARVER <CRV> BUYS B AND D",
+        "Carver Corp said it completed the purchase of B and D Instruments Inc for two mln dlrs. "
+        "B and D had sales of 4,700,000 dlrs.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("B and D Instruments Inc", NF_ROLE_TARGET));
+    CHECK(entity_named("B") < 0 && entity_named("D") < 0);
+    run("ORRIN TO SELL SHARES",
+        "Orrin Bank said it would sell the 4.2 mln B free shares it holds in Tenby AB.",
+        NF_EXTRACT_DEAL);
+    CHECK(entity_named("B") < 0);
+}
+
 /* Where an asset is and who runs it (own sentences). */
 static void test_infra_slots(void)
 {
@@ -1452,6 +1530,8 @@ int main(void)
     test_general_frames();
     test_holders_and_takeovers();
     test_wire_headlines();
+    test_headline_verbs();
+    test_wire_names();
     test_infra_slots();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
