@@ -2939,18 +2939,12 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
 {
     int f = NF_TEXT_TITLE;
     long first = -1, other = -1;
+    size_t with = 0;
     if (!s->toks[f].n)
         return;
     s->f = f;
     s->ss = 0;
     s->se = s->toks[f].n;
-    /* a headline about buying or selling that no frame read names no partners */
-    uint64_t all = 0;
-    for (size_t i = 0; i < s->se; i++)
-        if (span_at(s, f, i) < 0)
-            all |= cues(s, f, i);
-    if ((all & (C(ACQUIRE) | C(SELL))) && !(all & (C(PARTNER) | C(JV) | C(CONTRACT) | C(MERGE))))
-        return;
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++)
         if (party_entity(x, s, (long)k) >= 0) {
             first = (long)k;
@@ -2959,22 +2953,51 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     if (first < 0)
         return;
     other = next_in_list(s, f, first);
+    /* "with Y", "alongside Y", "with new Middle Eastern customer Y" */
     for (size_t i = s->spans.v[first].last + 1; other < 0 && i < s->se; i++)
-        if (is_word(s, f, i, NF_W_WITH))
+        if (cues(s, f, i) & C(WITH)) {
             other = after_word(s, f, i, 3);
+            long far = other < 0 ? after_word(s, f, i, 4) : -1;
+            if (far >= 0 && (cues(s, f, s->spans.v[far].first - 1) & C(CUSTOMER)))
+                other = far;
+            with = i;
+        }
     int a = party_entity(x, s, first), b = party_entity(x, s, other);
+    /* "alongside State of Indiana and Purdue University": a place is no party, the next
+     * listed name is */
+    if (b < 0 && other >= 0 && s->spans.v[other].type == NF_SPAN_PLACE &&
+        (other = next_in_list(s, f, other)) >= 0)
+        b = party_entity(x, s, other);
     if (a >= 0 && b >= 0 && a != b) {
         size_t of = s->spans.v[other].first;
         if (of > 0 && (cues(s, f, of - 1) & C(CUSTOMER))) {
-            /* "... with new customer Y": the subject supplies Y */
+            /* "... with new customer Y": the subject supplies Y, also when it sells and
+             * leases back ("Executes Sale and Leaseback Transaction with Customer Y") */
             add_party(out, a, NF_ROLE_SUPPLIER);
             add_party(out, b, NF_ROLE_CUSTOMER);
             set_deal_kind(s, out, NF_DEAL_CONTRACT, 1);
             return;
         }
+    }
+    /* a headline about buying or selling that no frame read names no partners */
+    uint64_t all = 0;
+    for (size_t i = 0; i < s->se; i++)
+        if (span_at(s, f, i) < 0)
+            all |= cues(s, f, i);
+    if ((all & (C(ACQUIRE) | C(SELL))) && !(all & (C(PARTNER) | C(JV) | C(CONTRACT) | C(MERGE))))
+        return;
+    if (a >= 0 && b >= 0 && a != b) {
         add_party(out, a, NF_ROLE_PARTNER);
         add_party(out, b, NF_ROLE_PARTNER);
         add_rest(x, s, out, other, NF_ROLE_PARTNER); /* "A, B, C and D to build ..." */
+        set_deal_kind(s, out, NF_DEAL_PARTNERSHIP, 1);
+        return;
+    }
+    /* "A gas giant signed a $1B deal with Y": the one name, after "deal with", is a partner */
+    size_t at = s->spans.v[first].first;
+    if (other < 0 && b < 0 && with == 0 && at >= 2 && (cues(s, f, at - 1) & C(WITH)) &&
+        (cues(s, f, at - 2) & (C(CONTRACT) | C(PARTNER))) && next_in_list(s, f, first) < 0) {
+        add_party(out, a, NF_ROLE_PARTNER);
         set_deal_kind(s, out, NF_DEAL_PARTNERSHIP, 1);
     }
 }

@@ -1399,6 +1399,18 @@ static void test_general_frames(void)
         {"Carver Group and Orbit Industries are among suitors for retailer Tenby's wholesale "
          "operations, sources say",
          "Tenby", NF_ROLE_SELLER},
+        /* headlines no frame reads: a sale and leaseback with a customer supplies it, "a
+         * deal with Y" with no other name makes Y a partner, a place listed is skipped */
+        {"Orrin Leasing Executes Sale and Leaseback Transaction with New Asian Customer Tenby Air",
+         "Orrin Leasing", NF_ROLE_SUPPLIER},
+        {"Orrin Leasing Executes Sale and Leaseback Transaction with New Asian Customer Tenby Air",
+         "Tenby Air", NF_ROLE_CUSTOMER},
+        {"An oil major signed a $2B deal with Quillo Fusion Systems", "Quillo Fusion Systems",
+         NF_ROLE_PARTNER},
+        {"Tenby Semi alongside State of Ohio and Carver University will build $2B chip plant",
+         "Carver University", NF_ROLE_PARTNER},
+        {"Tenby Semi alongside State of Ohio and Carver University will build $2B chip plant",
+         "Tenby Semi", NF_ROLE_PARTNER},
         /* reported speech: the speaker's bid, though another name came between */
         {"Carver Inc said it sent a letter to the Tenby Corp board, saying it is prepared to "
          "increase its bid for Tenby to 33 dlrs a share",
