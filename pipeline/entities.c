@@ -668,8 +668,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         /* "Lands' End": no verb takes a plural possessive's apostrophe */
         bool possessive = i + 2 < n && plural_possessive(gz, text, toks, i) &&
                           capital(&toks->v[i + 2]) && !toks->v[i + 2].cues;
-        /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name */
-        if ((t->flags & NF_TOK_SENT) && (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
+        /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name,
+         * nor is one after a colon ("WATCH: The German government ...") */
+        if (((t->flags & NF_TOK_SENT) || (i > 0 && is_punct(text, &toks->v[i - 1], ':'))) &&
+            (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
             !nf_gazetteer_suffix(gz, t->hash) && !possessive)
             continue;
         /* "Led by Purchase Capital", "from Deal Partners": after "by" or "from", a

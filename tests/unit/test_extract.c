@@ -1411,6 +1411,9 @@ static void test_general_frames(void)
          "Carver University", NF_ROLE_PARTNER},
         {"Tenby Semi alongside State of Ohio and Carver University will build $2B chip plant",
          "Tenby Semi", NF_ROLE_PARTNER},
+        /* after a colon, "The" opens no name */
+        {"WATCH: The German government plans to take a 30% stake in Tenby Power",
+         "German government", NF_ROLE_INVESTOR},
         /* reported speech: the speaker's bid, though another name came between */
         {"Carver Inc said it sent a letter to the Tenby Corp board, saying it is prepared to "
          "increase its bid for Tenby to 33 dlrs a share",
