@@ -3002,6 +3002,43 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     }
 }
 
+/*
+ * "Y, which/who (now, currently) owns X": when X is the deal's target and no seller is
+ * named, its owner sells ("SoftBank, who currently owns Arm, is still optimistic that the
+ * sale will go through").
+ */
+static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    for (size_t i = 0; i < out->deal.parties_n; i++)
+        if (out->deal.parties[i].role == NF_ROLE_SELLER)
+            return;
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        size_t n = s->toks[f].n;
+        s->f = f;
+        for (size_t v = 3; v + 1 < n; v++) {
+            if (!is_xw(x, s, f, v, XW_OWNS))
+                continue;
+            size_t w = v - 1;
+            if (w > 1 &&
+                (is_xw(x, s, f, w, XW_NOW) || nf_tok_is(s->text[f], tok(s, f, w), "currently")))
+                w--;
+            if (!(is_xw(x, s, f, w, XW_WHICH) || is_xw(x, s, f, w, XW_WHO)) ||
+                !is_p(s, f, w - 1, ','))
+                continue;
+            long owner = span_at(s, f, w - 2), owned = span_at(s, f, v + 1);
+            if (owner < 0 || owned < 0 || s->spans.v[owned].first != v + 1)
+                continue;
+            int eo = party_entity(x, s, owner), et = party_entity(x, s, owned);
+            for (size_t i = 0; et >= 0 && eo >= 0 && eo != et && i < out->deal.parties_n; i++)
+                if (out->deal.parties[i].entity == et &&
+                    out->deal.parties[i].role == NF_ROLE_TARGET) {
+                    add_party(out, eo, NF_ROLE_SELLER);
+                    return;
+                }
+        }
+    }
+}
+
 /* A wire headline in capitals ("ACME CORP TO ACQUIRE WIDGET UNIT"): names cannot be told
  * from lexicon words in it. */
 static bool all_caps_title(const scratch_t *s)
@@ -3043,6 +3080,8 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
     s->toks[NF_TEXT_TITLE].n = title_n;
     if (!out->deal.parties_n)
         partner_fallback(x, s, out);
+    else
+        owner_sells(x, s, out);
     if (!out->deal.parties_n)
         s->deal_rank = 0;
     /* status from the headline, else the lead sentence */

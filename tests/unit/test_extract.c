@@ -768,6 +768,15 @@ static void test_noun_phrases(void)
  * headline case past a bracketed aside (own sentences). */
 static void test_holders_and_takeovers(void)
 {
+    /* "Y, which owns X": the owner of the target sells, when no seller is named */
+    run("Carver to buy Tenby",
+        "Quillo, which currently owns Tenby, is optimistic that the sale "
+        "will close.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Quillo", NF_ROLE_SELLER));
+    CHECK(has_party("Tenby", NF_ROLE_TARGET));
+    run("Carver to buy Tenby", "Quillo, which owns Orrin, is optimistic.", NF_EXTRACT_DEAL);
+    CHECK(!has_party("Quillo", NF_ROLE_SELLER));
     static const role_case_t roles[] = {
         /* the company whose holders approve is what is sold, unless the text names another */
         {"Tenby Foods stockholders approve the acquisition", "Tenby Foods", NF_ROLE_TARGET},
