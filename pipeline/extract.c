@@ -630,11 +630,22 @@ static long next_in_list(const scratch_t *s, int f, long sp)
     return next >= 0 && s->spans.v[next].first == i ? next : -1;
 }
 
-/* Previous span joined to sp by ",", "and" or "&" ("Google and Chevron invest"). */
+static bool poss_at(const scratch_t *s, int f, size_t i);
+
+/*
+ * Previous span joined to sp by ",", "and" or "&" ("Google and Chevron invest"), past a
+ * place that qualifies sp ("iGenius and the UAE's G42 have partnered").
+ */
 static long prev_in_list(const scratch_t *s, int f, long sp)
 {
     size_t i = s->spans.v[sp].first;
     bool joined = false;
+    long place = i > s->ss + 1 && poss_at(s, f, i - 1) ? span_at(s, f, i - 2) : -1;
+    if (place >= 0 && s->spans.v[place].type == NF_SPAN_PLACE) {
+        i = s->spans.v[place].first;
+        if (i > s->ss && is_word(s, f, i - 1, NF_W_THE))
+            i--;
+    }
     while (i > s->ss && (is_p(s, f, i - 1, ',') || (cues(s, f, i - 1) & C(AND)))) {
         joined = true;
         i--;

@@ -1420,6 +1420,10 @@ static void test_general_frames(void)
          "Carver University", NF_ROLE_PARTNER},
         {"Tenby Semi alongside State of Ohio and Carver University will build $2B chip plant",
          "Tenby Semi", NF_ROLE_PARTNER},
+        /* a place qualifying the second of two listed names */
+        {"Italy's AI startup Quillo and the UAE's Tenby have partnered to develop a "
+         "supercomputer",
+         "Quillo", NF_ROLE_PARTNER},
         /* after a colon, "The" opens no name */
         {"WATCH: The German government plans to take a 30% stake in Tenby Power",
          "German government", NF_ROLE_INVESTOR},
