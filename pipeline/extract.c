@@ -1732,6 +1732,11 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                      k--)
                     if ((cues(s, f, k - 1) & C(PENDING)) || is_xw(x, s, f, k - 1, XW_APPROVALS))
                         subj = subject_of(s, f, k - 1, 6);
+                /* "Y has called X's attempt to walk away from his acquisition of the
+                 * company": the company is the one the sentence opens with */
+                if (obj < 0 && subj >= 0 && is_word(s, f, w, NF_W_OF) &&
+                    is_word(s, f, w + 1, NF_W_THE) && is_word(s, f, w + 2, NF_W_COMPANY))
+                    obj = opening_name(s, f, v);
                 /* "X agrees takeover" says not who buys whom: a subject alone is no buyer */
                 if (subj < 0 && obj >= 0)
                     subj = subject_of(s, f, v, 10);

@@ -1424,6 +1424,10 @@ static void test_general_frames(void)
         {"Italy's AI startup Quillo and the UAE's Tenby have partnered to develop a "
          "supercomputer",
          "Quillo", NF_ROLE_PARTNER},
+        /* "his acquisition of the company": the company the sentence opens with */
+        {"Tenby has called Rowan Tate's attempt to walk away from his $4bn acquisition of the "
+         "company invalid",
+         "Tenby", NF_ROLE_TARGET},
         /* after a colon, "The" opens no name */
         {"WATCH: The German government plans to take a 30% stake in Tenby Power",
          "German government", NF_ROLE_INVESTOR},
