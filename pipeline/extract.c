@@ -675,6 +675,23 @@ static long compound_before(const scratch_t *s, int f, long sp)
     return prev >= 0 && s->spans.v[prev].last == i - 2 ? prev : -1;
 }
 
+/* The name after "Y for $385M and": a second thing bought ("buys Y for $385M and Z"); -1. */
+static long after_price(const scratch_t *s, int f, long sp)
+{
+    size_t k = s->spans.v[sp].last + 1, money = 0;
+    if (!is_word(s, f, k, NF_W_FOR))
+        return -1;
+    for (k++; k < s->se && money < 5; k++, money++) {
+        const nf_tok_t *t = tok(s, f, k);
+        if (!((t->flags & NF_TOK_NUM) || is_p(s, f, k, '$') || (t->cues & C(CURRENCY))))
+            break;
+    }
+    if (!money || !(cues(s, f, k) & C(AND)) || is_p(s, f, k, '&'))
+        return -1;
+    long next = span_at(s, f, k + 1);
+    return next >= 0 && s->spans.v[next].first == k + 1 ? next : -1;
+}
+
 /* Roles ------------------------------------------------------------------------------ */
 
 static void add_role(nf_extraction_t *out, int e, nf_role_t role)
@@ -1891,6 +1908,8 @@ static void deal_sentence(const nf_extractor_t *x, scratch_t *s, nf_extraction_t
                 } else {
                     add_party(out, es, NF_ROLE_ACQUIRER);
                     add_party(out, eo, NF_ROLE_TARGET);
+                    if (eo >= 0) /* "buys Y for $385M and Z" */
+                        add_party(out, party_entity(x, s, after_price(s, f, obj)), NF_ROLE_TARGET);
                     /* "buys a majority share in Y": the buyer acquires, the deal is a stake */
                     set_deal_kind(s, out, stake && majority ? NF_DEAL_STAKE : NF_DEAL_ACQUISITION,
                                   6);

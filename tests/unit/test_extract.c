@@ -1428,6 +1428,9 @@ static void test_general_frames(void)
         {"Tenby has called Rowan Tate's attempt to walk away from his $4bn acquisition of the "
          "company invalid",
          "Tenby", NF_ROLE_TARGET},
+        /* a second thing bought after the price */
+        {"Granite Soft buys Quillo Labs for $385M and Tenby to double down on 5G", "Tenby",
+         NF_ROLE_TARGET},
         /* after a colon, "The" opens no name */
         {"WATCH: The German government plans to take a 30% stake in Tenby Power",
          "German government", NF_ROLE_INVESTOR},
