@@ -176,7 +176,9 @@
     X(HE, "he")                                                                                    \
     X(SHE, "she")                                                                                  \
     X(THEY, "they")                                                                                \
-    X(NOW, "now")
+    X(NOW, "now")                                                                                  \
+    X(CURRENTLY, "currently")                                                                      \
+    X(AMONG, "among")
 
 enum {
 #define XW_ENUM(id, str) XW_##id,
@@ -634,7 +636,8 @@ static bool poss_at(const scratch_t *s, int f, size_t i);
 
 /*
  * Previous span joined to sp by ",", "and" or "&" ("Google and Chevron invest"), past a
- * place that qualifies sp ("iGenius and the UAE's G42 have partnered").
+ * place that qualifies sp ("iGenius and the UAE's G42 have partnered") or a descriptor
+ * ("Nvidia and real estate firm Related Companies").
  */
 static long prev_in_list(const scratch_t *s, int f, long sp)
 {
@@ -645,6 +648,16 @@ static long prev_in_list(const scratch_t *s, int f, long sp)
         i = s->spans.v[place].first;
         if (i > s->ss && is_word(s, f, i - 1, NF_W_THE))
             i--;
+    }
+    /* "Nvidia and real estate firm Related Companies": past a descriptor and its modifiers */
+    if (i > s->ss + 1 && (cues(s, f, i - 1) & C(DESC)) &&
+        !(tok(s, f, i - 1)->flags & (NF_TOK_CAP | NF_TOK_UPPER))) {
+        size_t k = i - 1;
+        while (k > s->ss + 1 && k + 3 > i && (tok(s, f, k - 1)->flags & NF_TOK_WORD) &&
+               !(tok(s, f, k - 1)->flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+               !(cues(s, f, k - 1) & (C(FUNC) | C(AND) | C(VERB))))
+            k--;
+        i = k;
     }
     while (i > s->ss && (is_p(s, f, i - 1, ',') || (cues(s, f, i - 1) & C(AND)))) {
         joined = true;
@@ -3054,8 +3067,7 @@ static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *
             if (!is_xw(x, s, f, v, XW_OWNS))
                 continue;
             size_t w = v - 1;
-            if (w > 1 &&
-                (is_xw(x, s, f, w, XW_NOW) || nf_tok_is(s->text[f], tok(s, f, w), "currently")))
+            if (w > 1 && (is_xw(x, s, f, w, XW_NOW) || is_xw(x, s, f, w, XW_CURRENTLY)))
                 w--;
             if (!(is_xw(x, s, f, w, XW_WHICH) || is_xw(x, s, f, w, XW_WHO)) ||
                 !is_p(s, f, w - 1, ','))
@@ -3072,6 +3084,60 @@ static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *
                 }
         }
     }
+}
+
+/*
+ * "X and Y are among the participating investors" under a headline "Z raised $160
+ * million": an investment in Z that no frame read, since the investors have a sentence of
+ * their own. Read only when no party was found.
+ */
+static void investors_among(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
+{
+    size_t found = 0;
+    for (int f = 0; f < NF_TEXT__CNT; f++) {
+        size_t n = s->toks[f].n, sentences = 0, start = 0;
+        s->f = f;
+        for (size_t v = 1; v + 1 < n && sentences < 4; v++) {
+            if (tok(s, f, v)->flags & NF_TOK_SENT) {
+                sentences++;
+                start = v;
+            }
+            if (!is_xw(x, s, f, v, XW_AMONG))
+                continue;
+            size_t k = v + 1;
+            while (k < n && k < v + 4 && !is_word(s, f, k, NF_W_INVESTORS) &&
+                   !is_word(s, f, k, NF_W_BACKERS) && span_at(s, f, k) < 0)
+                k++;
+            if (k >= n || !(is_word(s, f, k, NF_W_INVESTORS) || is_word(s, f, k, NF_W_BACKERS)))
+                continue;
+            s->ss = start;
+            s->se = n;
+            for (long sp = subject_of(s, f, v, 3); sp >= 0; sp = prev_in_list(s, f, sp)) {
+                /* "Pension funds are among ...": a capitalised first word is no name */
+                const nf_span_t *span = &s->spans.v[sp];
+                if (span->type == NF_SPAN_CANDIDATE &&
+                    (tok(s, f, span->first)->flags & NF_TOK_SENT))
+                    continue;
+                int e = party_entity(x, s, sp);
+                found += e >= 0 && !deal_has(out, e);
+                add_party(out, e, NF_ROLE_INVESTOR);
+            }
+        }
+    }
+    if (!found)
+        return;
+    set_deal_kind(s, out, NF_DEAL_INVESTMENT, 1);
+    int f = NF_TEXT_TITLE;
+    s->f = f;
+    s->ss = 0;
+    s->se = s->toks[f].n;
+    for (size_t v = 1; v < s->se; v++)
+        if ((cues(s, f, v) & C(RAISE)) && (cues(s, f, v) & C(VERB))) {
+            int e = party_entity(x, s, subject_of(s, f, v, 6));
+            if (e >= 0 && !deal_has(out, e))
+                add_party(out, e, NF_ROLE_TARGET);
+            return;
+        }
 }
 
 /* A wire headline in capitals ("ACME CORP TO ACQUIRE WIDGET UNIT"): names cannot be told
@@ -3117,6 +3183,8 @@ static void fill_deal(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *ou
         partner_fallback(x, s, out);
     else
         owner_sells(x, s, out);
+    if (!out->deal.parties_n)
+        investors_among(x, s, out);
     if (!out->deal.parties_n)
         s->deal_rank = 0;
     /* status from the headline, else the lead sentence */

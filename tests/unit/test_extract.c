@@ -939,6 +939,23 @@ static void test_headline_verbs(void)
     CHECK(named_not("Lands' End", "End"));
 }
 
+/* Investors named in a sentence of their own, and lists past descriptors. */
+static void test_investor_lists(void)
+{
+    run("Data center operator Tenby Digital (TNBD) raised $160 million in a funding round",
+        "The CEO said that Quillo and real estate firm Orrin Companies are among the "
+        "participating investors.",
+        NF_EXTRACT_DEAL);
+    CHECK(has_party("Quillo", NF_ROLE_INVESTOR));
+    CHECK(has_party("Orrin Companies", NF_ROLE_INVESTOR));
+    CHECK(has_party("Tenby Digital", NF_ROLE_TARGET));
+    CHECK_INT(ex.deal.kind, NF_DEAL_INVESTMENT);
+    /* investors among whom no name stands are none */
+    run("Tenby Digital raised $160 million", "Pension funds are among the investors.",
+        NF_EXTRACT_DEAL);
+    CHECK_INT(ex.deal.parties_n, 0);
+}
+
 /* Wire copy: single-word markers and names written with initials. */
 static void test_wire_names(void)
 {
@@ -1567,6 +1584,7 @@ int main(void)
     test_wire_headlines();
     test_headline_verbs();
     test_wire_names();
+    test_investor_lists();
     test_infra_slots();
     test_fixture_file("design-example.jsonl");
     test_fixture_file("articles.jsonl");
