@@ -2993,6 +2993,20 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     s->f = f;
     s->ss = 0;
     s->se = s->toks[f].n;
+    /* a headline about buying or selling that no frame read names no partners, only a
+     * customer "with new customer Y" */
+    uint64_t all = 0;
+    bool customer = false;
+    for (size_t i = 0; i < s->se; i++)
+        if (span_at(s, f, i) < 0) {
+            all |= cues(s, f, i);
+            long y = (cues(s, f, i) & C(CUSTOMER)) ? span_at(s, f, i + 1) : -1;
+            customer |= y >= 0 && s->spans.v[y].first == i + 1;
+        }
+    bool sale =
+        (all & (C(ACQUIRE) | C(SELL))) && !(all & (C(PARTNER) | C(JV) | C(CONTRACT) | C(MERGE)));
+    if (sale && !customer)
+        return;
     for (size_t k = s->span_lo[f]; k < s->span_hi[f]; k++)
         if (party_entity(x, s, (long)k) >= 0) {
             first = (long)k;
@@ -3027,12 +3041,7 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
             return;
         }
     }
-    /* a headline about buying or selling that no frame read names no partners */
-    uint64_t all = 0;
-    for (size_t i = 0; i < s->se; i++)
-        if (span_at(s, f, i) < 0)
-            all |= cues(s, f, i);
-    if ((all & (C(ACQUIRE) | C(SELL))) && !(all & (C(PARTNER) | C(JV) | C(CONTRACT) | C(MERGE))))
+    if (sale)
         return;
     if (a >= 0 && b >= 0 && a != b) {
         add_party(out, a, NF_ROLE_PARTNER);
@@ -3075,11 +3084,14 @@ static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *
             long owner = span_at(s, f, w - 2), owned = span_at(s, f, v + 1);
             if (owner < 0 || owned < 0 || s->spans.v[owned].first != v + 1)
                 continue;
-            int eo = party_entity(x, s, owner), et = party_entity(x, s, owned);
-            for (size_t i = 0; et >= 0 && eo >= 0 && eo != et && i < out->deal.parties_n; i++)
+            /* the owned name must already be the target: no entity is made to find out */
+            int et = s->spans.v[owned].entity;
+            for (size_t i = 0; et >= 0 && i < out->deal.parties_n; i++)
                 if (out->deal.parties[i].entity == et &&
                     out->deal.parties[i].role == NF_ROLE_TARGET) {
-                    add_party(out, eo, NF_ROLE_SELLER);
+                    int eo = party_entity(x, s, owner);
+                    if (eo >= 0 && eo != et)
+                        add_party(out, eo, NF_ROLE_SELLER);
                     return;
                 }
         }
