@@ -147,6 +147,19 @@ static bool has_lower(const char *str, size_t n)
     return false;
 }
 
+int nf_entities_find(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                     const nf_ents_t *ents, const nf_span_t *s)
+{
+    if (s->entity >= 0)
+        return s->entity;
+    uint64_t key =
+        s->gaz >= 0 ? (0x8000000000000000ull | (uint64_t)s->gaz) : span_key(gz, text, toks, s);
+    for (size_t e = 0; e < ents->out->entities_n; e++)
+        if (ents->norm[e] == key)
+            return (int)e;
+    return -1;
+}
+
 int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
                         nf_ents_t *ents, nf_span_t *s)
 {

@@ -79,6 +79,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
 int nf_entities_of_span(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
                         nf_ents_t *ents, nf_span_t *span);
 
+/* The entity a span names if there is one already (no entity is created), else -1. */
+int nf_entities_find(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
+                     const nf_ents_t *ents, const nf_span_t *span);
+
 /* The entity's gazetteer entry, or NULL. */
 const nf_gaz_entry_t *nf_entities_gaz(const nf_gazetteer_t *gz, const nf_ents_t *ents, int entity);
 

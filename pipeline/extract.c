@@ -3085,7 +3085,7 @@ static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *
             if (owner < 0 || owned < 0 || s->spans.v[owned].first != v + 1)
                 continue;
             /* the owned name must already be the target: no entity is made to find out */
-            int et = s->spans.v[owned].entity;
+            int et = nf_entities_find(x->gz, s->text[f], &s->toks[f], &s->ents, &s->spans.v[owned]);
             for (size_t i = 0; et >= 0 && i < out->deal.parties_n; i++)
                 if (out->deal.parties[i].entity == et &&
                     out->deal.parties[i].role == NF_ROLE_TARGET) {
