@@ -328,10 +328,10 @@ static bool plural_possessive(const nf_gazetteer_t *gz, const char *text, const 
                               size_t j)
 {
     const nf_tok_t *w = &toks->v[j], *a = &toks->v[j + 1];
-    if (!(w->flags & NF_TOK_WORD) || (w->cues && !(w->cues & C(VERB))) ||
+    if (!(a->flags & NF_TOK_PUNCT) || (a->flags & NF_TOK_SPACE) || !(w->flags & NF_TOK_WORD) ||
+        text[w->start + w->len - 1] != 's' || (w->cues && !(w->cues & C(VERB))) ||
         (w->cues & (C(FUNC) | C(DESC) | C(GOV) | C(NATION) | C(CUSTOMER))) ||
-        text[w->start + w->len - 1] != 's' || nf_gazetteer_suffix(gz, w->hash) ||
-        !(a->flags & NF_TOK_PUNCT) || (a->flags & NF_TOK_SPACE))
+        nf_gazetteer_suffix(gz, w->hash))
         return false;
     const char *p = text + a->start;
     return (a->len == 1 && p[0] == '\'') ||
@@ -452,16 +452,14 @@ static bool verb_shaped(const char *text, const nf_tok_t *t)
 {
     if (t->len < 5 || (t->flags & (NF_TOK_UPPER | NF_TOK_POSS)) || !(t->flags & NF_TOK_WORD))
         return false;
-    const char *w = text + t->start;
-    for (uint32_t k = 1; k < t->len; k++)
-        if (!(w[k] >= 'a' && w[k] <= 'z'))
-            return false;
-    const char *end = w + t->len;
-    if (end[-1] == 'd')
-        return end[-2] == 'e';
-    if (end[-1] == 'g')
-        return end[-2] == 'n' && end[-3] == 'i';
-    return end[-1] == 's' && end[-2] != 's' && end[-2] != 'u' && end[-2] != 'i';
+    const char *w = text + t->start, *end = w + t->len;
+    bool shape = end[-1] == 'd' ? end[-2] == 'e'
+                 : end[-1] == 'g'
+                     ? end[-2] == 'n' && end[-3] == 'i'
+                     : end[-1] == 's' && end[-2] != 's' && end[-2] != 'u' && end[-2] != 'i';
+    for (uint32_t k = 1; shape && k < t->len; k++)
+        shape = w[k] >= 'a' && w[k] <= 'z';
+    return shape;
 }
 
 /* Lexicon classes of the nouns a deal verb takes as its object ("Sale", "Lease", "Stake"). */
@@ -483,20 +481,17 @@ static bool headline_verb(const nf_gazetteer_t *gz, const char *text, const nf_t
                           size_t k)
 {
     const nf_tok_t *v = &toks->v[k];
-    if (k + 1 >= toks->n || v->cues || !(v->flags & NF_TOK_CAP) ||
-        nf_gazetteer_suffix(gz, v->hash) || !verb_shaped(text, v))
+    if (k + 1 >= toks->n || v->cues || !(v->flags & NF_TOK_CAP))
         return false;
     const nf_tok_t *o = &toks->v[k + 1];
-    if (is_punct(text, o, '$') || (o->flags & NF_TOK_NUM))
-        return true;
-    if (o->word == NF_W_A || o->word == NF_W_AN || o->word == NF_W_THE || o->word == NF_W_ITS ||
-        o->word == NF_W_UP)
-        return true;
+    bool object = is_punct(text, o, '$') || (o->flags & NF_TOK_NUM) || o->word == NF_W_A ||
+                  o->word == NF_W_AN || o->word == NF_W_THE || o->word == NF_W_ITS ||
+                  o->word == NF_W_UP;
     /* "Outdoor Living Supply": a word in -ing before a noun is more often part of the name */
-    if (text[v->start + v->len - 1] == 'g')
-        return false;
-    return (o->flags & NF_TOK_WORD) && (o->cues & OBJECT_NOUNS) &&
-           !(o->cues & (C(VERB) | C(ANNOUNCE) | C(COMPLETE) | C(LEAD) | C(RAISE)));
+    if (!object && (o->flags & NF_TOK_WORD) && (o->cues & OBJECT_NOUNS) &&
+        !(o->cues & (C(VERB) | C(ANNOUNCE) | C(COMPLETE) | C(LEAD) | C(RAISE))))
+        object = text[v->start + v->len - 1] != 'g';
+    return object && verb_shaped(text, v) && !nf_gazetteer_suffix(gz, v->hash);
 }
 
 int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char *text,
@@ -683,9 +678,9 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                           capital(&toks->v[i + 2]) && !toks->v[i + 2].cues;
         /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name,
          * nor is one after a colon ("WATCH: The German government ...") */
-        if (((t->flags & NF_TOK_SENT) || (i > 0 && is_punct(text, &toks->v[i - 1], ':'))) &&
-            (t->cues & (C(FUNC) | C(VERB) | C(DESC))) && !headline &&
-            !nf_gazetteer_suffix(gz, t->hash) && !possessive)
+        if ((t->cues & (C(FUNC) | C(VERB) | C(DESC))) &&
+            ((t->flags & NF_TOK_SENT) || (i > 0 && is_punct(text, &toks->v[i - 1], ':'))) &&
+            !headline && !nf_gazetteer_suffix(gz, t->hash) && !possessive)
             continue;
         /* "Led by Purchase Capital", "from Deal Partners": after "by" or "from", a
          * lexicon word that a company suffix follows starts a name */
@@ -697,7 +692,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             !named_after && !possessive)
             continue;
         /* capitalised run */
-        size_t j = i, verb_at = 0;
+        size_t j = i;
         while (j + 1 < n) {
             const nf_tok_t *u = &toks->v[j + 1];
             size_t k = j + 1;
@@ -728,8 +723,8 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             }
             bool suffix = nf_gazetteer_suffix(gz, u->hash);
             if (headline && headline_verb(gz, text, toks, k)) {
-                verb_at = k;
-                toks->v[k].cues |= C(VERB); /* so the role patterns read it as one */
+                /* as a verb it starts no name, and the role patterns read it as one */
+                toks->v[k].cues |= C(VERB);
                 break;
             }
             /* a lexicon word that a legal form follows is part of the name: "Tenby
@@ -762,7 +757,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
                 !(toks->v[k].cues & NOT_A_NAME))
                 named = true;
         if (!named) {
-            i = verb_at ? verb_at : j;
+            i = j;
             continue;
         }
         /* "C$20 billion", "A$5M": a currency prefix, not a name */
@@ -821,7 +816,7 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             type = NF_SPAN_PERSON;
         if (add_span(gz, text, toks, ents, spans, (uint32_t)i, (uint32_t)j, type, field, -1) != 0)
             return NF_ENOMEM;
-        i = verb_at ? verb_at : j; /* the headline's verb starts no name */
+        i = j;
     }
     return 0;
 }

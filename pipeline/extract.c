@@ -3059,6 +3059,19 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
     }
 }
 
+/* Sentences of a field the passes below read: as many as the deal frames read, and one. */
+#define LEAD_SENTENCES 4
+
+/* End (token index) of the first `sentences` sentences of field f. */
+static size_t lead_end(const scratch_t *s, int f, size_t sentences)
+{
+    size_t n = s->toks[f].n, i = 1;
+    for (; i < n; i++)
+        if ((tok(s, f, i)->flags & NF_TOK_SENT) && --sentences == 0)
+            break;
+    return i < n ? i : n;
+}
+
 /*
  * "Y, which/who (now, currently) owns X": when X is the deal's target and no seller is
  * named, its owner sells ("SoftBank, who currently owns Arm, is still optimistic that the
@@ -3066,11 +3079,16 @@ static void partner_fallback(const nf_extractor_t *x, scratch_t *s, nf_extractio
  */
 static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *out)
 {
-    for (size_t i = 0; i < out->deal.parties_n; i++)
+    bool target = false;
+    for (size_t i = 0; i < out->deal.parties_n; i++) {
         if (out->deal.parties[i].role == NF_ROLE_SELLER)
             return;
+        target |= out->deal.parties[i].role == NF_ROLE_TARGET;
+    }
+    if (!target)
+        return;
     for (int f = 0; f < NF_TEXT__CNT; f++) {
-        size_t n = s->toks[f].n;
+        size_t n = lead_end(s, f, LEAD_SENTENCES);
         s->f = f;
         for (size_t v = 3; v + 1 < n; v++) {
             if (!is_xw(x, s, f, v, XW_OWNS))
@@ -3107,13 +3125,11 @@ static void investors_among(const nf_extractor_t *x, scratch_t *s, nf_extraction
 {
     size_t found = 0;
     for (int f = 0; f < NF_TEXT__CNT; f++) {
-        size_t n = s->toks[f].n, sentences = 0, start = 0;
+        size_t n = lead_end(s, f, LEAD_SENTENCES), start = 0;
         s->f = f;
-        for (size_t v = 1; v + 1 < n && sentences < 4; v++) {
-            if (tok(s, f, v)->flags & NF_TOK_SENT) {
-                sentences++;
+        for (size_t v = 1; v + 1 < n; v++) {
+            if (tok(s, f, v)->flags & NF_TOK_SENT)
                 start = v;
-            }
             if (!is_xw(x, s, f, v, XW_AMONG))
                 continue;
             size_t k = v + 1;
