@@ -445,18 +445,18 @@ static size_t marker_end(const nf_gazetteer_t *gz, const char *text, const nf_to
 
 /*
  * Whether the word t is shaped like an inflected verb: at least five letters, lower case
- * after its capital, ending in "es", "ed", "ing", or an "s" that no 's', 'u' or 'i' comes
- * before ("Executes", "Obtained", "Enters"; not "Express", "Nexus", "Genesis").
+ * after its capital, ending in "es", "ed", "ing", or an "s" that no 's', 'u', 'i', 'a' or
+ * 'o' comes before ("Executes", "Obtained", "Enters"; not "Express", "Nexus", "Genesis",
+ * "Caritas", "Bros").
  */
 static bool verb_shaped(const char *text, const nf_tok_t *t)
 {
     if (t->len < 5 || (t->flags & (NF_TOK_UPPER | NF_TOK_POSS)) || !(t->flags & NF_TOK_WORD))
         return false;
     const char *w = text + t->start, *end = w + t->len;
-    bool shape = end[-1] == 'd' ? end[-2] == 'e'
-                 : end[-1] == 'g'
-                     ? end[-2] == 'n' && end[-3] == 'i'
-                     : end[-1] == 's' && end[-2] != 's' && end[-2] != 'u' && end[-2] != 'i';
+    bool shape = end[-1] == 'd'   ? end[-2] == 'e'
+                 : end[-1] == 'g' ? end[-2] == 'n' && end[-3] == 'i'
+                                  : end[-1] == 's' && !strchr("suiao", end[-2]);
     for (uint32_t k = 1; shape && k < t->len; k++)
         shape = w[k] >= 'a' && w[k] <= 'z';
     return shape;
@@ -464,8 +464,7 @@ static bool verb_shaped(const char *text, const nf_tok_t *t)
 
 /* Lexicon classes of the nouns a deal verb takes as its object ("Sale", "Lease", "Stake"). */
 static const uint64_t OBJECT_NOUNS = C(COMMIT) | C(CONTRACT) | C(SELL) | C(ACQUIRE) | C(STAKE) |
-                                     C(MERGE) | C(PARTNER) | C(ROUND) | C(INVEST) | C(JV) |
-                                     C(OTHERMONEY);
+                                     C(MERGE) | C(PARTNER) | C(ROUND) | C(INVEST) | C(OTHERMONEY);
 
 /*
  * In a Title Case headline, whether the unknown capitalised word at k inside a name's run
@@ -487,9 +486,11 @@ static bool headline_verb(const nf_gazetteer_t *gz, const char *text, const nf_t
     bool object = is_punct(text, o, '$') || (o->flags & NF_TOK_NUM) || o->word == NF_W_A ||
                   o->word == NF_W_AN || o->word == NF_W_THE || o->word == NF_W_ITS ||
                   o->word == NF_W_UP;
-    /* "Outdoor Living Supply": a word in -ing before a noun is more often part of the name */
+    /* "Outdoor Living Supply": a word in -ing before a noun is more often part of the name;
+     * and a participle is no object ("AmeriHealth Caritas Awarded Contract") */
     if (!object && (o->flags & NF_TOK_WORD) && (o->cues & OBJECT_NOUNS) &&
-        !(o->cues & (C(VERB) | C(ANNOUNCE) | C(COMPLETE) | C(LEAD) | C(RAISE))))
+        !(o->cues & (C(VERB) | C(ANNOUNCE) | C(COMPLETE) | C(LEAD) | C(RAISE))) && o->len > 2 &&
+        !(text[o->start + o->len - 2] == 'e' && text[o->start + o->len - 1] == 'd'))
         object = text[v->start + v->len - 1] != 'g';
     return object && verb_shaped(text, v) && !nf_gazetteer_suffix(gz, v->hash);
 }
@@ -677,9 +678,12 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
         bool possessive = i + 2 < n && plural_possessive(gz, text, toks, i) &&
                           capital(&toks->v[i + 2]) && !toks->v[i + 2].cues;
         /* a sentence-initial function word or descriptor ("Startup Nexaro") is not a name,
-         * nor is one after a colon ("WATCH: The German government ...") */
+         * nor is an article after a colon ("WATCH: The German government ...", but "$FR:
+         * First Industrial Realty") */
         if ((t->cues & (C(FUNC) | C(VERB) | C(DESC))) &&
-            ((t->flags & NF_TOK_SENT) || (i > 0 && is_punct(text, &toks->v[i - 1], ':'))) &&
+            ((t->flags & NF_TOK_SENT) ||
+             (i > 0 && (t->word == NF_W_THE || t->word == NF_W_A || t->word == NF_W_AN) &&
+              is_punct(text, &toks->v[i - 1], ':'))) &&
             !headline && !nf_gazetteer_suffix(gz, t->hash) && !possessive)
             continue;
         /* "Led by Purchase Capital", "from Deal Partners": after "by" or "from", a

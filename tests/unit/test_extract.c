@@ -921,6 +921,12 @@ static void test_headline_verbs(void)
     CHECK(has_party("Orrin Materials", NF_ROLE_ACQUIRER));
     run("Carver Living Supply Acquires Tenby Brick", NULL, NF_EXTRACT_DEAL);
     CHECK(entity_named("Carver") < 0);
+    /* a word in -as is no verb, and a participle after a name is no object */
+    run("Halden Caritas Awarded Contract To Serve Ohio Patients", NULL, NF_EXTRACT_DEAL);
+    CHECK(entity_named("Halden") < 0);
+    /* after a colon only an article is dropped: "$TNB: First Tenby Realty beats" */
+    run("$TNB: First Tenby Realty beats by $0.02, raises guidance", NULL, 0);
+    CHECK(entity_named("Tenby Realty") < 0);
     /* and real names */
     run("Express Scripts Completes Sale Of Unit To Tenby Health", NULL, NF_EXTRACT_DEAL);
     CHECK(has_party("Express Scripts", NF_ROLE_SELLER));
