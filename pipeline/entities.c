@@ -6,7 +6,9 @@
  * title ("CEO", "chief executive"), then collects the capitalised run that starts there.
  * In a headline written in Title Case or in capitals, capitalisation says nothing, so a
  * run also stops at any word the lexicon knows (verbs, descriptors like "startup",
- * function words); in running text only a sentence-initial function word is dropped.
+ * function words) and at an unknown word that its shape and the object after it show to be
+ * a verb ("CDB Aviation Executes Lease ..."); in running text only a sentence-initial
+ * function word (or an article after a colon) is dropped.
  * A run is cut where a gazetteer name starts inside it, so "Cannabis Company Cresco
  * Labs" yields "Cresco Labs" as its own span.
  */
@@ -472,9 +474,9 @@ static const uint64_t OBJECT_NOUNS = C(COMMIT) | C(CONTRACT) | C(SELL) | C(ACQUI
  * nothing there, so the word's shape and what follows decide: a verb-shaped word the
  * lexicon does not know, that is no company suffix, followed by what opens an object (an
  * article or "its", a number or money, "Up", or, after a word not in -ing, a deal noun
- * that is no verb itself: "Outdoor Living Supply" stays whole). A
- * plural noun of a name is followed by the verb ("Express Scripts Completes ...") or by
- * "to" ("Applied Materials to Buy ..."), which do not cut it.
+ * that is neither a verb nor a participle: "Outdoor Living Supply" stays whole). A plural
+ * noun of a name is followed by the verb ("Express Scripts Completes ...") or by "to"
+ * ("Applied Materials to Buy ..."), which do not cut it.
  */
 static bool headline_verb(const nf_gazetteer_t *gz, const char *text, const nf_toks_t *toks,
                           size_t k)

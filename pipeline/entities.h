@@ -3,8 +3,8 @@
  * and merges their mentions into one entity table for the article.
  *
  * Four sources: gazetteer names (longest match, one hash probe per token), tickers in
- * ticker positions ("(NASDAQ: MU)", "<DEC>", "$TMUS"), wire company markers of two or more
- * capitalised words ("<Business Aviation Inc>", named whole), and capitalised runs of unknown
+ * ticker positions ("(NASDAQ: MU)", "<DEC>", "$TMUS"), wire company markers of capitalised
+ * words ("<Business Aviation Inc>", "<Genentech>", named whole), and capitalised runs of unknown
  * words: a run that ends in a company suffix ("Illusive Networks", "Hulk Labs") is an
  * organisation, one introduced by a title ("CEO Andy Jassy") or followed by one ("Pat
  * Gelsinger, chief executive") is a person, "<Name> County" is a place, a place followed
