@@ -3094,7 +3094,7 @@ static void owner_sells(const nf_extractor_t *x, scratch_t *s, nf_extraction_t *
             if (!is_xw(x, s, f, v, XW_OWNS))
                 continue;
             size_t w = v - 1;
-            if (w > 1 && (is_xw(x, s, f, w, XW_NOW) || is_xw(x, s, f, w, XW_CURRENTLY)))
+            if (w > 2 && (is_xw(x, s, f, w, XW_NOW) || is_xw(x, s, f, w, XW_CURRENTLY)))
                 w--;
             if (!(is_xw(x, s, f, w, XW_WHICH) || is_xw(x, s, f, w, XW_WHO)) ||
                 !is_p(s, f, w - 1, ','))
