@@ -372,6 +372,11 @@ static bool legal_suffix(const nf_tok_t *t)
 static const uint64_t PLACE_NOUNS = C(DC) | C(POWER) | C(NETWORK) | C(BUILD) | C(COMPUTE) |
                                     C(DESC) | C(SUPPLY) | C(FAB) | C(REGION);
 
+/* Lexicon classes of the verbs a party is the subject of ("acquires", "sells", "backs"). */
+static const uint64_t DEAL_VERBS = C(ACQUIRE) | C(SELL) | C(MERGE) | C(PARTNER) | C(INVEST) |
+                                   C(RAISE) | C(ANNOUNCE) | C(CONTRACT) | C(COMPLETE) |
+                                   C(TERMINATE) | C(BLOCK) | C(LEAD);
+
 /* Words that are never a name by themselves: "Dutch", "March", "Startup", "Says". */
 static const uint64_t NOT_A_NAME = C(FUNC) | C(DESC) | C(VERB) | C(GOV) | C(NATION) | C(TO) |
                                    C(FROM) | C(WITH) | C(BY) | C(IN) | C(FOR) | C(AND) | C(AT) |
@@ -772,9 +777,10 @@ int nf_entities_scan(const nf_gazetteer_t *gz, nf_text_field_t field, const char
             continue;
         }
         /* "4.2 mln B free shares", "A shares": a lone capital letter before a lower-case
-         * word is a share class, not a name */
+         * word is a share class, not a name; but before a verb it is ("X acquires ...") */
         if (i == j && toks->v[i].len == 1 && i + 1 < n && (toks->v[i + 1].flags & NF_TOK_WORD) &&
-            !(toks->v[i + 1].flags & (NF_TOK_CAP | NF_TOK_UPPER))) {
+            !(toks->v[i + 1].flags & (NF_TOK_CAP | NF_TOK_UPPER)) &&
+            !(toks->v[i + 1].cues & (C(VERB) | DEAL_VERBS))) {
             continue;
         }
         /* "$7.6 Billion Acquisition": a scale word alone is not a name */

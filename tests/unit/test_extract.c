@@ -991,6 +991,9 @@ static void test_wire_names(void)
         "Orrin Bank said it would sell the 4.2 mln B free shares it holds in Tenby AB.",
         NF_EXTRACT_DEAL);
     CHECK(entity_named("B") < 0);
+    /* but a single letter before a verb is a name */
+    run("X acquires Quillo for $100M", NULL, NF_EXTRACT_DEAL);
+    CHECK(has_party("X", NF_ROLE_ACQUIRER));
 }
 
 /* Where an asset is and who runs it (own sentences). */
