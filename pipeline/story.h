@@ -17,7 +17,10 @@
  *   3. The signature is NF_STORY_HASHES (64) MinHash values, one per fixed permutation
  *      x -> (a_i * x + b_i) mod 2^64 with a_i odd, then xor-shifted; the seeds come from a
  *      fixed splitmix64 stream, so signatures are the same in every process and run.
- *      Each minimum is stored as a 16-bit hash of itself.
+ *      Each minimum is stored as a 16-bit hash of itself. On x86-64 CPUs with AVX2 the
+ *      minima are computed by an AVX2 kernel chosen at run time, which gives exactly the
+ *      portable code's values (NF_STORY_NO_AVX2=1 in the environment selects the portable
+ *      code, for tests).
  *   4. The estimated Jaccard similarity of two texts is the fraction of the 64 positions
  *      whose values agree (nf_story_similarity()). Two articles are near-copies when it
  *      reaches the threshold (default 0.5).

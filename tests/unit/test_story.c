@@ -516,6 +516,53 @@ static void random_text(char *buf, size_t size, int words)
     buf[n] = '\0';
 }
 
+/*
+ * The signatures are the same on every CPU and with every MinHash kernel: a digest of the
+ * similarities of 400 random texts to edited copies of themselves (a word changed, two
+ * swapped, a sentence appended), of their exact Jaccard similarities and of the story
+ * results of observing them all, against the digest the portable code gave when the
+ * AVX2 kernel came in. main() runs the test once more with NF_STORY_NO_AVX2=1, so that
+ * both kernels are checked where the CPU has AVX2.
+ */
+static void test_golden(void)
+{
+    nf_story_t *st = new_story(0, 1000);
+    rng_state = 7;
+    char title[128], lead[600], edit[700], id[32];
+    uint64_t digest = 1469598103934665603ULL;
+    int matched = 0;
+    for (int i = 0; i < 400; i++) {
+        random_text(title, sizeof(title), 1 + (int)(rng() % 12));
+        random_text(lead, sizeof(lead), (int)(rng() % 80));
+        snprintf(edit, sizeof(edit), "%s", lead);
+        size_t n = strlen(edit);
+        if (i % 3 == 0 && n > 4)
+            edit[1] = edit[1] == '1' ? '2' : '1';
+        else if (i % 3 == 1 && n > 12) {
+            memcpy(edit, lead + 6, 5); /* bytes swapped: the first two words if of 5 bytes */
+            memcpy(edit + 6, lead, 5);
+        } else
+            snprintf(edit + n, sizeof(edit) - n, "It said so on Tuesday.");
+        double sim = nf_story_similarity(title, lead, title, edit);
+        double jac = nf_story_jaccard(title, lead, title, edit);
+        nf_story_info_t a, b;
+        snprintf(id, sizeof(id), "g-%d", i);
+        nf_story_observe(st, id, title, lead, i, &a);
+        snprintf(id, sizeof(id), "h-%d", i);
+        nf_story_observe(st, id, title, edit, i, &b);
+        matched += !b.is_new;
+        char line[256];
+        snprintf(line, sizeof(line), "%.6f %.6f %s %s %u %s %.6f", sim, jac, a.key, b.key, b.copies,
+                 b.duplicate_of, b.similarity);
+        for (const char *p = line; *p; p++)
+            digest = (digest ^ (unsigned char)*p) * 1099511628211ULL;
+    }
+    fprintf(stderr, "  golden: digest %016" PRIx64 ", %d of 400 edited copies matched\n", digest,
+            matched);
+    CHECK(digest == 0xcfa6e4d4c583652eULL);
+    nf_story_destroy(st);
+}
+
 /* CPU time of this thread: steadier than the wall clock on a shared machine. */
 static int64_t cpu_us(void)
 {
@@ -577,8 +624,9 @@ static void test_bench(void)
     nf_story_destroy(st);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    (void)argc;
     test_normalize();
     test_normalize_offsets();
     test_pairs();
@@ -588,6 +636,13 @@ int main(void)
     test_eviction_by_time();
     test_id_ring();
     test_determinism_and_encode();
+    test_golden();
+    if (!getenv("NF_STORY_NO_AVX2")) {
+        /* once more with the portable MinHash kernel: the golden digest again */
+        char cmd[4096];
+        snprintf(cmd, sizeof(cmd), "NF_STORY_NO_AVX2=1 NF_STORY_BENCH_N=1000 '%s'", argv[0]);
+        CHECK(strlen(argv[0]) < 4000 && !strchr(argv[0], '\'') && system(cmd) == 0);
+    }
     test_bench();
     TEST_DONE();
 }
