@@ -93,10 +93,27 @@ static void perm_init(void)
 
 /* Normalisation ----------------------------------------------------------------------- */
 
-/* English stop words, by length: each followed by one space. */
-static const char *const STOP_WORDS[] = {"", "a s ", "an as at be by in is it of on or to ",
-                                         "and are for has its the was ",
-                                         "been from have said says that this were will with "};
+/*
+ * English stop words, as the integers that pack4() makes of them, each in its slot of a
+ * perfect hash (STOP_SLOT, the multiplier found by search). Two words in one slot would
+ * initialise it twice, which -Woverride-init (-Wextra) rejects.
+ */
+#define STOP_KEY(a, b, c, d)                                                                       \
+    ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+#define STOP_SLOT(key)   ((uint32_t)((key)*0x17b73cc1u) >> 26)
+#define STOP(a, b, c, d) [STOP_SLOT(STOP_KEY(a, b, c, d))] = STOP_KEY(a, b, c, d)
+static const uint32_t STOP_WORDS[64] = {
+    STOP('a', 0, 0, 0),       STOP('s', 0, 0, 0),       STOP('a', 'n', 0, 0),
+    STOP('a', 's', 0, 0),     STOP('a', 't', 0, 0),     STOP('b', 'e', 0, 0),
+    STOP('b', 'y', 0, 0),     STOP('i', 'n', 0, 0),     STOP('i', 's', 0, 0),
+    STOP('i', 't', 0, 0),     STOP('o', 'f', 0, 0),     STOP('o', 'n', 0, 0),
+    STOP('o', 'r', 0, 0),     STOP('t', 'o', 0, 0),     STOP('a', 'n', 'd', 0),
+    STOP('a', 'r', 'e', 0),   STOP('f', 'o', 'r', 0),   STOP('h', 'a', 's', 0),
+    STOP('i', 't', 's', 0),   STOP('t', 'h', 'e', 0),   STOP('w', 'a', 's', 0),
+    STOP('b', 'e', 'e', 'n'), STOP('f', 'r', 'o', 'm'), STOP('h', 'a', 'v', 'e'),
+    STOP('s', 'a', 'i', 'd'), STOP('s', 'a', 'y', 's'), STOP('t', 'h', 'a', 't'),
+    STOP('t', 'h', 'i', 's'), STOP('w', 'e', 'r', 'e'), STOP('w', 'i', 'l', 'l'),
+    STOP('w', 'i', 't', 'h')};
 
 /* Leading wire-service tags: "UPDATE 2-", "EXCLUSIVE-", "BREAKING:". */
 static const char *const TITLE_TAGS[] = {
@@ -131,10 +148,6 @@ static size_t sep_len(const unsigned char *p, size_t n)
     return 0;
 }
 
-/*
- * Whether <w, len> is one of STOP_WORDS. Runs once per word of every title and lead, so
- * the word is compared as one integer against those of its length.
- */
 /* A 32-bit load as pack4 orders the bytes: the first in the low byte. */
 static inline uint32_t le32(uint32_t v)
 {
@@ -153,10 +166,10 @@ static inline uint32_t pack4(const char *w, size_t len)
 }
 
 /*
- * room: bytes readable at w (at least len). An entry of STOP_WORDS of two or more letters
- * is followed by at least 4 - len readable bytes (its space, the next entry, the
- * literal's NUL), so with room for w too each side is one 4-byte load, masked to len
- * bytes.
+ * Whether <w, len> is one of STOP_WORDS. Runs once per word of every title and lead, so
+ * the word is one integer (a word's bytes are never 0, so the integer tells its length
+ * too) and one probe of the perfect hash. room: bytes readable at w (at least len); with
+ * 4, the word is one 4-byte load, masked to len bytes.
  */
 static bool is_stop_word(const char *w, size_t len, size_t room)
 {
@@ -169,16 +182,7 @@ static bool is_stop_word(const char *w, size_t len, size_t room)
     } else {
         key = pack4(w, len);
     }
-    for (const char *p = STOP_WORDS[len]; *p; p += len + 1) {
-        uint32_t v = (unsigned char)*p;
-        if (len > 1) {
-            memcpy(&v, p, 4);
-            v = le32(v) & mask;
-        }
-        if (v == key)
-            return true;
-    }
-    return false;
+    return STOP_WORDS[STOP_SLOT(key)] == key;
 }
 
 /* Number of space-separated words in <p, len>. */
