@@ -31,7 +31,7 @@
 #include <strings.h>
 
 #define NONE        UINT32_MAX
-#define MAX_WORDS   512 /* words of title + lead: (300 + 500) / 2 at most, rounded up */
+#define MAX_WORDS   512 /* shingles of title + lead: (300 + 500) / 2 at most, rounded up */
 #define NORM_MAX    (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
 #define CHAIN_CAP   32 /* members of one LSH bucket examined per band and lookup */
 #define MAX_ENTRIES (UINT32_MAX / NF_STORY_BANDS - 1)
@@ -276,7 +276,8 @@ static void strip_title_suffix(const char *p, size_t *len)
  * the new length. Words are lowercased; stop words are dropped. out holds cap + 1 bytes,
  * all of which may be written (the terminating NUL goes in after).
  */
-static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_t cap)
+static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_t cap,
+                           uint64_t *words, size_t *nw)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
@@ -321,16 +322,26 @@ static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_
                 out[pos++] = (char)c;
             i++;
         }
-        if (is_stop_word(out + start, pos - start, cap + 1 - start) || pos + 1 >= cap)
+        if (is_stop_word(out + start, pos - start, cap + 1 - start) || pos + 1 >= cap) {
             pos = start;
-        else
-            out[pos++] = ' ';
+            continue;
+        }
+        if (words) { /* nf_fnv1a(NF_FNV_SEED, ...) of the word, inline */
+            uint64_t h = NF_FNV_SEED;
+            for (size_t k = start; k < pos; k++)
+                h = (h ^ (unsigned char)out[k]) * 0x100000001b3ULL;
+            words[(*nw)++] = h;
+        }
+        out[pos++] = ' ';
     }
     return pos;
 }
 
-/* Normalised text of title + lead into out[NORM_MAX]: words each followed by a space. */
-static size_t normalize(const char *title, const char *lead, char *out)
+/*
+ * Normalised text of title + lead into out[NORM_MAX]: words each followed by a space.
+ * With words, also the FNV-1a hash of each word (at most NORM_MAX / 2) and their number.
+ */
+static size_t normalize(const char *title, const char *lead, char *out, uint64_t *words, size_t *nw)
 {
     size_t pos = 0;
     if (title) {
@@ -338,10 +349,10 @@ static size_t normalize(const char *title, const char *lead, char *out)
         size_t len = cut_len(title, NF_STORY_TITLE_MAX);
         strip_title_tags(&p, &len);
         strip_title_suffix(p, &len);
-        pos = append_words(p, len, out, pos, NORM_MAX);
+        pos = append_words(p, len, out, pos, NORM_MAX, words, nw);
     }
     if (lead)
-        pos = append_words(lead, cut_len(lead, NF_STORY_LEAD_MAX), out, pos, NORM_MAX);
+        pos = append_words(lead, cut_len(lead, NF_STORY_LEAD_MAX), out, pos, NORM_MAX, words, nw);
     out[pos] = '\0';
     return pos;
 }
@@ -349,7 +360,7 @@ static size_t normalize(const char *title, const char *lead, char *out)
 void nf_story_normalize(const char *title, const char *lead, char *buf, size_t size)
 {
     char norm[NORM_MAX + 1];
-    size_t len = normalize(title, lead, norm);
+    size_t len = normalize(title, lead, norm, NULL, NULL);
     if (len && norm[len - 1] == ' ')
         norm[--len] = '\0';
     if (size)
@@ -365,16 +376,9 @@ void nf_story_normalize(const char *title, const char *lead, char *buf, size_t s
 static size_t shingles(const char *title, const char *lead, uint64_t *sh)
 {
     char norm[NORM_MAX + 1];
-    size_t len = normalize(title, lead, norm);
-    uint64_t words[MAX_WORDS];
+    uint64_t words[NORM_MAX / 2];
     size_t nw = 0;
-    for (size_t i = 0; i < len && nw < MAX_WORDS;) {
-        size_t j = i;
-        while (norm[j] != ' ')
-            j++;
-        words[nw++] = nf_fnv1a(NF_FNV_SEED, norm + i, j - i);
-        i = j + 1;
-    }
+    normalize(title, lead, norm, words, &nw);
     if (nw == 1) {
         sh[0] = mix64(words[0]);
         return 1;
