@@ -225,7 +225,11 @@ static void strip_title_tags(const char **p, size_t *len)
         while (n && *s == ' ')
             s++, n--;
         size_t taglen = 0;
+        /* every tag starts with a lower-case letter: most titles differ at once */
+        char first = n ? (char)(*s | 0x20) : 0;
         for (int i = 0; TITLE_TAGS[i]; i++) {
+            if (TITLE_TAGS[i][0] != first)
+                continue;
             size_t tl = strlen(TITLE_TAGS[i]);
             if (tl <= n && !strncasecmp(s, TITLE_TAGS[i], tl) &&
                 (tl == n || !is_alpha((unsigned char)s[tl]))) {
@@ -328,6 +332,7 @@ static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_
         }
         if (words) { /* nf_fnv1a(NF_FNV_SEED, ...) of the word, inline */
             uint64_t h = NF_FNV_SEED;
+#pragma GCC unroll 4
             for (size_t k = start; k < pos; k++)
                 h = (h ^ (unsigned char)out[k]) * 0x100000001b3ULL;
             words[(*nw)++] = h;
