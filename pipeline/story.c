@@ -30,11 +30,15 @@
 #include <string.h>
 #include <strings.h>
 
-#define NONE        UINT32_MAX
-#define MAX_WORDS   512 /* shingles of title + lead: (300 + 500) / 2 at most, rounded up */
-#define NORM_MAX    (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
-#define CHAIN_CAP   32 /* members of one LSH bucket examined per band and lookup */
-#define MAX_ENTRIES (UINT32_MAX / NF_STORY_BANDS - 1)
+#define NONE      UINT32_MAX
+#define MAX_WORDS 512 /* shingles of title + lead: (300 + 500) / 2 at most, rounded up */
+#define NORM_MAX  (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
+#define CHAIN_CAP 32 /* members of one LSH bucket examined per band and lookup */
+/* An LSH bucket node is slot << NODE_SHIFT | band, so that slot and band are a shift and a
+ * mask away (not a division by the 21 bands: lookups decode every node they pass). */
+#define NODE_SHIFT  5
+#define MAX_ENTRIES ((UINT32_MAX >> NODE_SHIFT) - 1)
+_Static_assert(NF_STORY_BANDS <= 1 << NODE_SHIFT, "a node's band fits in NODE_SHIFT bits");
 
 /* The AVX2 MinHash kernel, chosen at run time where the CPU has AVX2 (GCC and clang). */
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -543,7 +547,7 @@ double nf_story_jaccard(const char *title_a, const char *lead_a, const char *tit
 typedef struct entry {
     uint16_t sig[NF_STORY_HASHES];
     /*
-     * Next member of each band's LSH bucket, as a node + 1 (node: slot * BANDS + band).
+     * Next member of each band's LSH bucket, as a node + 1 (node: slot << NODE_SHIFT | band).
      * A bucket is a circular list reached through its tail (the newest member), whose
      * next is the head (the oldest): all zero when the article has no signature.
      */
@@ -679,7 +683,7 @@ static uint32_t age_of(const nf_story_t *st, uint32_t slot)
 static uint32_t *next_of(nf_story_t *st, uint32_t node1)
 {
     uint32_t node = node1 - 1;
-    return &st->entries[node / NF_STORY_BANDS].band_next[node % NF_STORY_BANDS];
+    return &st->entries[node >> NODE_SHIFT].band_next[node & ((1u << NODE_SHIFT) - 1)];
 }
 
 static uint32_t band_bucket(const nf_story_t *st, const uint16_t *sig, int band)
@@ -768,7 +772,7 @@ static void remove_oldest(nf_story_t *st)
         band_buckets(st, e->sig, bk);
         for (int b = 0; b < NF_STORY_BANDS; b++) {
             uint32_t *tail = &st->band_tails[bk[b]];
-            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b + 1;
+            uint32_t node = (slot << NODE_SHIFT | (uint32_t)b) + 1;
             if (!*tail)
                 continue;
             /* The oldest entry heads its chains (see the top of the file); walk if not. */
@@ -837,8 +841,8 @@ static uint32_t find_earliest(nf_story_t *st, const uint16_t *sig, const uint32_
     for (int b = 0; b < NF_STORY_BANDS; b++) {
         heads[b] = tails[b] ? *next_of(st, tails[b]) : 0;
         if (heads[b]) {
-            const entry_t *e = &st->entries[(heads[b] - 1) / NF_STORY_BANDS];
-            __builtin_prefetch(&e->band_next[(heads[b] - 1) % NF_STORY_BANDS]);
+            const entry_t *e = &st->entries[(heads[b] - 1) >> NODE_SHIFT];
+            __builtin_prefetch(&e->band_next[(heads[b] - 1) & ((1u << NODE_SHIFT) - 1)]);
             __builtin_prefetch(&e->sig[b * NF_STORY_ROWS]);
         }
     }
@@ -846,8 +850,8 @@ static uint32_t find_earliest(nf_story_t *st, const uint16_t *sig, const uint32_
     for (int b = 0; b < NF_STORY_BANDS; b++) {
         uint32_t node = heads[b];
         for (int n = 0; node && n < CHAIN_CAP; n++) {
-            uint32_t slot = (node - 1) / NF_STORY_BANDS;
-            uint32_t nb = (node - 1) % NF_STORY_BANDS;
+            uint32_t slot = (node - 1) >> NODE_SHIFT;
+            uint32_t nb = (node - 1) & ((1u << NODE_SHIFT) - 1);
             const entry_t *e = &st->entries[slot];
             /*
              * A chain holds its members in observation order, so once one is no earlier
@@ -952,7 +956,7 @@ int nf_story_observe(nf_story_t *st, const char *article_id, const char *title, 
         memcpy(e->sig, sig, sizeof(sig));
         for (int b = 0; b < NF_STORY_BANDS; b++) {
             uint32_t *tail = &st->band_tails[bk[b]];
-            uint32_t node = slot * NF_STORY_BANDS + (uint32_t)b + 1;
+            uint32_t node = (slot << NODE_SHIFT | (uint32_t)b) + 1;
             if (!*tail) {
                 e->band_next[b] = node;
             } else {
