@@ -8,7 +8,16 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Plain text 32 bytes at a time where the CPU has AVX2 (GCC and clang, x86-64). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NF_ENCODE_AVX2 1
+#include <immintrin.h>
+#else
+#define NF_ENCODE_AVX2 0
+#endif
 
 /*
  * Whether any of the 8 bytes in v needs escaping in a JSON string: a control byte
@@ -23,6 +32,82 @@ static inline bool chunk_needs_escape(uint64_t v)
     return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
 }
 
+#if NF_ENCODE_AVX2
+/*
+ * The bytes among the 32 at p that a JSON string cannot hold as they are (bit i for byte
+ * i), as nf_json_special16() finds them 16 at a time.
+ */
+__attribute__((target("avx2"))) static inline unsigned special32(const unsigned char *p)
+{
+    __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(x, _mm256_set1_epi8(0x1f)), x);
+    __m256i q = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('"'));
+    __m256i b = _mm256_cmpeq_epi8(x, _mm256_set1_epi8('\\'));
+    return (unsigned)_mm256_movemask_epi8(_mm256_or_si256(ctl, _mm256_or_si256(q, b)));
+}
+
+/*
+ * Copies the plain bytes that start <s, len> to w, 32 at a time while at least 32 are
+ * left, and returns how many it took (the bytes stored past them are overwritten later:
+ * the caller's reservation leaves room).
+ */
+__attribute__((target("avx2"))) static size_t plain_run_avx2(const unsigned char *s, size_t len,
+                                                             char *w)
+{
+    size_t i = 0;
+    while (len - i >= 32) {
+        unsigned m = special32(s + i);
+        _mm256_storeu_si256((__m256i *)(void *)(w + i),
+                            _mm256_loadu_si256((const __m256i *)(const void *)(s + i)));
+        if (m)
+            return i + (size_t)__builtin_ctz(m);
+        i += 32;
+    }
+    return i;
+}
+
+/* Whether this CPU runs plain_run_avx2(): decided once, at start-up. */
+static bool use_avx2;
+
+__attribute__((constructor)) static void encode_init(void)
+{
+    const char *no = getenv("NF_NO_AVX2"); /* for tests: the portable path */
+    __builtin_cpu_init();
+    use_avx2 = __builtin_cpu_supports("avx2") && !(no && *no);
+}
+#endif
+
+/*
+ * The plain bytes left at the end of a string, fewer than 16, when none needs escaping:
+ * two overlapping 8-byte (or 4-byte) loads cover them, so they are copied without a
+ * loop. Returns false, having copied nothing, when one of them needs escaping (or when
+ * fewer than 4 are left).
+ */
+static inline bool copy_plain_tail(const unsigned char *s, size_t n, char *w)
+{
+    uint64_t a, b;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        if (chunk_needs_escape(a) || chunk_needs_escape(b))
+            return false;
+        memcpy(w, &a, 8);
+        memcpy(w + n - 8, &b, 8);
+        return true;
+    }
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        if (chunk_needs_escape((uint64_t)x | (uint64_t)y << 32))
+            return false;
+        memcpy(w, &x, 4);
+        memcpy(w + n - 4, &y, 4);
+        return true;
+    }
+    return false;
+}
+
 void nf_json_string_n(nf_buf_t *out, const char *str, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
@@ -34,6 +119,13 @@ void nf_json_string_n(nf_buf_t *out, const char *str, size_t len)
     size_t i = 0;
     *w++ = '"';
     while (i < len) {
+#if NF_ENCODE_AVX2
+        if (use_avx2 && len - i >= 32) {
+            size_t run = plain_run_avx2(s + i, len - i, w);
+            w += run;
+            i += run;
+        }
+#endif
 #if defined(__SSE2__)
         /* sixteen bytes at a time: copied whole, kept up to the first that needs escaping
          * (the reservation above leaves room for the overhang) */
@@ -47,6 +139,10 @@ void nf_json_string_n(nf_buf_t *out, const char *str, size_t len)
                 break;
         }
 #endif
+        if (len - i < 16 && copy_plain_tail(s + i, len - i, w)) {
+            w += len - i;
+            break;
+        }
         while (len - i >= 8) {
             uint64_t v;
             memcpy(&v, s + i, 8);
@@ -120,20 +216,29 @@ void nf_event_id(const nf_article_t *a, const nf_source_t *src, char *buf, size_
     h = nf_fnv1a(h, src->topic, strlen(src->topic));
     h = nf_fnv1a(h, &src->partition, sizeof(src->partition));
     h = nf_fnv1a(h, &src->offset, sizeof(src->offset));
-    snprintf(buf, size, "evt-%016" PRIx64, h);
+    /* snprintf(buf, size, "evt-%016" PRIx64, h), without the format interpreter */
+    static const char hex[] = "0123456789abcdef";
+    char id[21] = "evt-";
+    for (int i = 0; i < 16; i++)
+        id[4 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    if (size) {
+        size_t n = size - 1 < 20 ? size - 1 : 20;
+        memcpy(buf, id, n);
+        buf[n] = '\0';
+    }
 }
 
 void nf_encode_enriched(const nf_article_t *a, const nf_encode_info_t *info, nf_buf_t *out)
 {
     const nf_source_t *src = info->source;
     char evid[32], ts[40];
-    if (info->event_id)
-        snprintf(evid, sizeof(evid), "%s", info->event_id);
-    else
+    /* a given event id is written as a 32-byte buffer would hold it: 31 bytes at most */
+    if (!info->event_id)
         nf_event_id(a, src, evid, sizeof(evid));
+    const char *ev = info->event_id ? info->event_id : evid;
 
     PUTS(out, "{\"schema\":\"newsflow.enriched.v1\",\"event_id\":");
-    nf_json_string(out, evid);
+    nf_json_string_n(out, ev, strnlen(ev, sizeof(evid) - 1));
     PUTS(out, ",\"article_id\":");
     nf_json_string(out, a->id);
 

@@ -4,7 +4,9 @@
  *
  * The writer is hand-rolled over nf_buf_t rather than built as a cJSON tree: it runs
  * once per message on the hot path, and the input strings are already validated UTF-8,
- * so only JSON escaping is needed.
+ * so only JSON escaping is needed. Plain text is copied 32 bytes at a time on x86-64 CPUs
+ * with AVX2 (chosen at start-up; NF_NO_AVX2=1 in the environment turns it off, for
+ * tests), else 16 (SSE2) or 8 bytes at a time; the output is the same.
  */
 #ifndef NF_ENCODE_H
 #define NF_ENCODE_H

@@ -88,7 +88,7 @@ static void perm_init(void)
     }
     minhash = minhash_c;
 #if NF_STORY_AVX2
-    const char *no_avx2 = getenv("NF_STORY_NO_AVX2"); /* for tests: both kernels */
+    const char *no_avx2 = getenv("NF_NO_AVX2"); /* for tests: both kernels */
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && !(no_avx2 && *no_avx2))
         minhash = minhash_avx2;

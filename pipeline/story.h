@@ -19,7 +19,7 @@
  *      fixed splitmix64 stream, so signatures are the same in every process and run.
  *      Each minimum is stored as a 16-bit hash of itself. On x86-64 CPUs with AVX2 the
  *      minima are computed by an AVX2 kernel chosen at run time, which gives exactly the
- *      portable code's values (NF_STORY_NO_AVX2=1 in the environment selects the portable
+ *      portable code's values (NF_NO_AVX2=1 in the environment selects the portable
  *      code, for tests).
  *   4. The estimated Jaccard similarity of two texts is the fraction of the 64 positions
  *      whose values agree (nf_story_similarity()). Two articles are near-copies when it
