@@ -977,11 +977,42 @@ int nf_story_observe(nf_story_t *st, const char *article_id, const char *title, 
 
 /* Encoding ----------------------------------------------------------------------------- */
 
+/*
+ * snprintf(buf, size, "%.3f", n) for n in [0, 1), exactly as glibc prints it (the exact
+ * binary value rounded to 3 decimals, a tie to even), without the format interpreter:
+ * n * 1000 is the 53-bit mantissa times 1000 (it fits in 64 bits) shifted right by the
+ * exponent. Writes 5 bytes ("0.xyz" or "1.000"), no NUL.
+ */
+static void put_fraction3(double n, char *buf)
+{
+    uint64_t bits;
+    memcpy(&bits, &n, sizeof(bits));
+    int e = (int)(bits >> 52 & 0x7ff);
+    uint64_t m = bits & ((1ULL << 52) - 1);
+    int shift = 1074; /* subnormal */
+    if (e) {
+        m |= 1ULL << 52;
+        shift = 1075 - e; /* at least 53 below 1.0 */
+    }
+    uint64_t q = 0;
+    if (shift < 64) {
+        uint64_t p = m * 1000, rem = p & ((1ULL << shift) - 1), half = 1ULL << (shift - 1);
+        q = p >> shift;
+        q += rem > half || (rem == half && (q & 1));
+    } /* else below 2^-11 / 1000: rounds to 0 */
+    buf[0] = q == 1000 ? '1' : '0';
+    buf[1] = '.';
+    q %= 1000;
+    buf[2] = (char)('0' + q / 100);
+    buf[3] = (char)('0' + q / 10 % 10);
+    buf[4] = (char)('0' + q % 10);
+}
+
 int nf_story_encode(const nf_story_info_t *info, nf_buf_t *out)
 {
     if (!info || !out)
         return NF_EINVAL;
-    char ts[40], nov[32];
+    char ts[40], nov[8];
     double n = info->novelty;
     if (!(n >= 0.0))
         n = 0.0;
@@ -992,8 +1023,8 @@ int nf_story_encode(const nf_story_info_t *info, nf_buf_t *out)
         nov[0] = '1';
         len = 1;
     } else {
-        snprintf(nov, sizeof(nov), "%.3f", n);
-        len = strlen(nov);
+        put_fraction3(n, nov);
+        len = 5;
         while (len > 1 && nov[len - 1] == '0')
             len--;
         if (nov[len - 1] == '.')

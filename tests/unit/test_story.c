@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <math.h>
 #include <time.h>
 
 typedef struct text {
@@ -563,6 +564,63 @@ static void test_golden(void)
     nf_story_destroy(st);
 }
 
+/*
+ * The novelty is written as "%.3f" prints it, trailing zeros cut: 1/k for every k up to
+ * 100,000, exact ties (1/16 is 0.0625: "0.062"), values around every rounding boundary
+ * k / 2000, the smallest normal and subnormal numbers and random bit patterns in [0, 1].
+ */
+static void novelty_case(double n, nf_buf_t *out, int *bad)
+{
+    nf_story_info_t e = {.key = "sty-0123456789abcdef", .copies = 1, .novelty = n};
+    char want[32];
+    snprintf(want, sizeof(want), "%.3f", n);
+    size_t len = strlen(want);
+    while (len > 1 && want[len - 1] == '0')
+        len--;
+    if (want[len - 1] == '.')
+        len--;
+    want[len] = '\0';
+    nf_buf_reset(out);
+    nf_story_encode(&e, out);
+    const char *p = strstr(out->data, "\"novelty\":");
+    const char *end = p ? strchr(p, ',') : NULL;
+    if (!p || !end || (size_t)(end - p - 10) != len || memcmp(p + 10, want, len)) {
+        if ((*bad)++ < 5)
+            fprintf(stderr, "  novelty %.17g: %s, want %s\n", n, out->data, want);
+    }
+}
+
+static void test_novelty_text(void)
+{
+    nf_buf_t out = {0};
+    int bad = 0;
+    for (int k = 1; k <= 100000; k++)
+        novelty_case(1.0 / k, &out, &bad);
+    for (int k = 0; k <= 2000; k++) {
+        double x = k / 2000.0;
+        novelty_case(x, &out, &bad);
+        novelty_case(nextafter(x, 0.0), &out, &bad);
+        novelty_case(nextafter(x, 1.0), &out, &bad);
+    }
+    for (int k = 0; k <= 16; k++)
+        novelty_case(k / 16.0, &out, &bad);
+    novelty_case(2.2250738585072014e-308, &out, &bad);
+    novelty_case(4.9406564584124654e-324, &out, &bad);
+    novelty_case(0.0, &out, &bad);
+    rng_state = 3;
+    for (int k = 0; k < 200000; k++) {
+        uint64_t bits = rng() << 31 ^ rng();
+        bits &= 0x3fffffffffffffffULL; /* below 2.0 */
+        double x;
+        memcpy(&x, &bits, sizeof(x));
+        if (x <= 1.0)
+            novelty_case(x, &out, &bad);
+        novelty_case(x * 0x1p-900, &out, &bad);
+    }
+    CHECK_INT(bad, 0);
+    nf_buf_free(&out);
+}
+
 /* CPU time of this thread: steadier than the wall clock on a shared machine. */
 static int64_t cpu_us(void)
 {
@@ -637,6 +695,7 @@ int main(int argc, char **argv)
     test_id_ring();
     test_determinism_and_encode();
     test_golden();
+    test_novelty_text();
     if (!getenv("NF_NO_AVX2")) {
         /* once more with the portable MinHash kernel: the golden digest again */
         char cmd[4096];
