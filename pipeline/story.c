@@ -33,7 +33,8 @@
 #define NONE      UINT32_MAX
 #define MAX_WORDS 512 /* shingles of title + lead: (300 + 500) / 2 at most, rounded up */
 #define NORM_MAX  (NF_STORY_TITLE_MAX + NF_STORY_LEAD_MAX + 4)
-#define CHAIN_CAP 32 /* members of one LSH bucket examined per band and lookup */
+#define NORM_BUF  (NORM_MAX + 1 + 16) /* 16 bytes of slack for append_fast()'s stores */
+#define CHAIN_CAP 32                  /* members of one LSH bucket examined per band and lookup */
 /* An LSH bucket node is slot << NODE_SHIFT | band, so that slot and band are a shift and a
  * mask away (not a division by the 21 bands: lookups decode every node they pass). */
 #define NODE_SHIFT  5
@@ -279,15 +280,110 @@ static void strip_title_suffix(const char *p, size_t *len)
     }
 }
 
+/* nf_fnv1a(NF_FNV_SEED, w, len), inline: it runs once per word. */
+static inline uint64_t word_hash(const unsigned char *w, size_t len)
+{
+    uint64_t h = NF_FNV_SEED;
+#pragma GCC unroll 4
+    for (size_t k = 0; k < len; k++)
+        h = (h ^ w[k]) * 0x100000001b3ULL;
+    return h;
+}
+
+#if defined(__SSE2__)
+#define FAST_MAX 512 /* the longest text append_fast() takes: the lead, at most 500 */
+
+/* Set only by tests (which include this file): append_words() without append_fast(). */
+static bool fast_off;
+
+/*
+ * append_words() in two passes over <u, n>, for a text of at most FAST_MAX bytes. The
+ * first, 16 bytes at a time, lower-cases the ASCII letters into a copy and marks the
+ * word bytes in a bitmap: the ASCII letters and digits, and the bytes above 0x7f except
+ * those of the separators sep_len() finds, taken in order as append_words() meets them
+ * (a separator swallows the bytes it covers, whatever they are). The words are then the
+ * runs of marked bits, found a 64-bit word at a time, each copied 16 bytes at a time
+ * (out has 16 bytes of slack past cap). The caller checks that nothing is cut at cap
+ * (pos + n + 1 < cap), so the words, stop words and hashes are append_words()'s.
+ */
+static size_t append_fast(const unsigned char *u, size_t n, char *out, size_t pos, uint64_t *words,
+                          size_t *nw)
+{
+    unsigned char low[FAST_MAX + 16];
+    /* one word more than the text: a run's end is found */
+    uint64_t word[FAST_MAX / 64 + 1] = {0}, high[FAST_MAX / 64 + 1] = {0};
+    size_t i = 0, nwords = (n + 63) >> 6;
+    for (; n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i hi = _mm_cmplt_epi8(x, _mm_setzero_si128());
+        _mm_storeu_si128((__m128i *)(void *)(low + i),
+                         _mm_or_si128(x, _mm_andnot_si128(hi, _mm_set1_epi8(0x20))));
+        high[i >> 6] |= (uint64_t)(unsigned)_mm_movemask_epi8(hi) << (i & 63);
+        word[i >> 6] |= (uint64_t)nf_alnum_mask16(u + i) << (i & 63);
+    }
+    for (; i < n; i++) {
+        low[i] = u[i] >= 0x80 ? u[i] : u[i] | 0x20;
+        if (u[i] >= 0x80)
+            high[i >> 6] |= 1ULL << (i & 63);
+        else if (is_alnum(u[i]))
+            word[i >> 6] |= 1ULL << (i & 63);
+    }
+    memset(low + n, 0, 16);
+    size_t next = 0; /* the first byte not swallowed by a separator */
+    for (size_t k = 0; k < nwords; k++) {
+        for (uint64_t h = high[k]; h; h &= h - 1) {
+            size_t p = k * 64 + (size_t)__builtin_ctzll(h), sl;
+            if (p < next)
+                continue;
+            word[k] |= 1ULL << (p & 63);
+            if ((sl = sep_len(u + p, n - p)) != 0) {
+                for (size_t q = p; q < p + sl; q++)
+                    word[q >> 6] &= ~(1ULL << (q & 63));
+                next = p + sl;
+            }
+        }
+    }
+    size_t wi = 0;
+    uint64_t bits = word[0];
+    for (;;) {
+        while (!bits) {
+            if (++wi >= nwords)
+                return pos;
+            bits = word[wi];
+        }
+        size_t start = wi * 64 + (size_t)__builtin_ctzll(bits);
+        uint64_t gaps = ~word[wi] & (~0ULL << (start & 63));
+        while (!gaps)
+            gaps = ~word[++wi];
+        size_t end = wi * 64 + (size_t)__builtin_ctzll(gaps), len = end - start;
+        bits = word[wi] & (~0ULL << (end & 63));
+        const unsigned char *w = low + start;
+        if (is_stop_word((const char *)w, len, 16))
+            continue;
+        for (size_t k = 0; k < len; k += 16)
+            _mm_storeu_si128((__m128i *)(void *)(out + pos + k),
+                             _mm_loadu_si128((const __m128i *)(const void *)(w + k)));
+        if (words)
+            words[(*nw)++] = word_hash(w, len);
+        out[pos + len] = ' ';
+        pos += len + 1;
+    }
+}
+#endif
+
 /*
  * Appends the normalised words of <s, n> to out (each followed by one space), returning
- * the new length. Words are lowercased; stop words are dropped. out holds cap + 1 bytes,
- * all of which may be written (the terminating NUL goes in after).
+ * the new length. Words are lowercased; stop words are dropped. out holds cap + 17 bytes
+ * (NORM_BUF), all of which may be written (the terminating NUL goes in after).
  */
 static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_t cap,
                            uint64_t *words, size_t *nw)
 {
     const unsigned char *u = (const unsigned char *)s;
+#if defined(__SSE2__)
+    if (n <= FAST_MAX && pos + n + 1 < cap && !fast_off)
+        return append_fast(u, n, out, pos, words, nw);
+#endif
     size_t i = 0;
     while (i < n) {
         unsigned char c = u[i];
@@ -334,13 +430,8 @@ static size_t append_words(const char *s, size_t n, char *out, size_t pos, size_
             pos = start;
             continue;
         }
-        if (words) { /* nf_fnv1a(NF_FNV_SEED, ...) of the word, inline */
-            uint64_t h = NF_FNV_SEED;
-#pragma GCC unroll 4
-            for (size_t k = start; k < pos; k++)
-                h = (h ^ (unsigned char)out[k]) * 0x100000001b3ULL;
-            words[(*nw)++] = h;
-        }
+        if (words)
+            words[(*nw)++] = word_hash((const unsigned char *)out + start, pos - start);
         out[pos++] = ' ';
     }
     return pos;
@@ -368,7 +459,7 @@ static size_t normalize(const char *title, const char *lead, char *out, uint64_t
 
 void nf_story_normalize(const char *title, const char *lead, char *buf, size_t size)
 {
-    char norm[NORM_MAX + 1];
+    char norm[NORM_BUF];
     size_t len = normalize(title, lead, norm, NULL, NULL);
     if (len && norm[len - 1] == ' ')
         norm[--len] = '\0';
@@ -384,7 +475,7 @@ void nf_story_normalize(const char *title, const char *lead, char *buf, size_t s
  */
 static size_t shingles(const char *title, const char *lead, uint64_t *sh)
 {
-    char norm[NORM_MAX + 1];
+    char norm[NORM_BUF];
     uint64_t words[NORM_MAX / 2];
     size_t nw = 0;
     normalize(title, lead, norm, words, &nw);

@@ -1,5 +1,6 @@
 /*
- * Unit test for pipeline/story: normalisation, similarity on pairs of near-duplicate
+ * Unit test for pipeline/story (it includes story.c, to compare its two normalisers):
+ * normalisation, similarity on pairs of near-duplicate
  * and of different articles written for this test, story clusters (key, copies,
  * novelty, duplicate_of), repeated ids, ids of every length through a small state,
  * eviction by count and by time, determinism, the
@@ -8,7 +9,7 @@
  * printed, and checked only loosely since sanitizers and valgrind slow it down).
  */
 #include "err.h"
-#include "story.h"
+#include "story.c" /* the module itself, for its two normalisers (test_fast_path) */
 #include "test.h"
 
 #include <cjson/cJSON.h>
@@ -621,6 +622,77 @@ static void test_novelty_text(void)
     nf_buf_free(&out);
 }
 
+/*
+ * append_words() takes a text of at most FAST_MAX bytes in two passes (append_fast(),
+ * SSE2) and anything else a byte at a time: both must give the same words and hashes.
+ * Random texts of ASCII words, separators, the Unicode separators (also cut short and
+ * overlapping), other UTF-8 and random bytes, of every length up to 520, at offsets in
+ * the output.
+ */
+static void test_fast_path(void)
+{
+#if defined(__SSE2__)
+    static const char *const pieces[] = {"Acme",
+                                         "the",
+                                         "a",
+                                         "With",
+                                         "x",
+                                         "0",
+                                         "1.5",
+                                         "$40m",
+                                         " ",
+                                         " ",
+                                         ", ",
+                                         ".",
+                                         "-",
+                                         "\t",
+                                         "\xc2\xa0",
+                                         "\xc2\xa3",
+                                         "\xe2\x80\x94",
+                                         "\xe2\x82\xac",
+                                         "\xe2\x80",
+                                         "\xe2",
+                                         "\xc2",
+                                         "\xc3\xa9",
+                                         "caf\xc3\xa9",
+                                         "\xe2\x81\x81z",
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123"};
+    rng_state = 11;
+    unsigned char text[600];
+    int bad = 0;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0, want = rng() % 521;
+        while (n < want) {
+            if (rng() % 8 == 0) {
+                text[n++] = (unsigned char)(1 + rng() % 255);
+                continue;
+            }
+            const char *p = pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+            size_t len = strlen(p);
+            if (n + len > want)
+                len = want - n;
+            memcpy(text + n, p, len);
+            n += len;
+        }
+        size_t pos = rng() % 300;
+        char a[NORM_BUF], b[NORM_BUF];
+        uint64_t wa[NORM_MAX / 2], wb[NORM_MAX / 2];
+        size_t na = 0, nb = 0;
+        memset(a, 'p', pos);
+        memset(b, 'p', pos);
+        size_t ea = append_words((const char *)text, n, a, pos, NORM_MAX, wa, &na);
+        fast_off = true;
+        size_t eb = append_words((const char *)text, n, b, pos, NORM_MAX, wb, &nb);
+        fast_off = false;
+        if (ea != eb || na != nb || memcmp(a, b, ea) || memcmp(wa, wb, na * sizeof(wa[0]))) {
+            if (bad++ < 3)
+                fprintf(stderr, "  fast path differs: round %d, %zu bytes at %zu\n", round, n, pos);
+        }
+    }
+    CHECK_INT(bad, 0);
+#endif
+}
+
 /* CPU time of this thread: steadier than the wall clock on a shared machine. */
 static int64_t cpu_us(void)
 {
@@ -687,6 +759,7 @@ int main(int argc, char **argv)
     (void)argc;
     test_normalize();
     test_normalize_offsets();
+    test_fast_path();
     test_pairs();
     test_clusters();
     test_novelty_decay();
