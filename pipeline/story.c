@@ -70,11 +70,11 @@ static uint64_t mix64(uint64_t x)
  */
 static uint64_t perm_a[NF_STORY_HASHES], perm_ah[NF_STORY_HASHES], perm_b[NF_STORY_HASHES];
 static pthread_once_t perm_once = PTHREAD_ONCE_INIT;
-static void (*minhash)(const uint64_t *sh, size_t ns, uint64_t *mins);
+static void (*sign)(const uint64_t *sh, size_t ns, uint16_t *sig);
 
-static void minhash_c(const uint64_t *sh, size_t ns, uint64_t *mins);
+static void sign_c(const uint64_t *sh, size_t ns, uint16_t *sig);
 #if NF_STORY_AVX2
-static void minhash_avx2(const uint64_t *sh, size_t ns, uint64_t *mins);
+static void sign_avx2(const uint64_t *sh, size_t ns, uint16_t *sig);
 #endif
 
 static void perm_init(void)
@@ -87,12 +87,12 @@ static void perm_init(void)
         s += 0x9e3779b97f4a7c15ULL;
         perm_b[i] = mix64(s);
     }
-    minhash = minhash_c;
+    sign = sign_c;
 #if NF_STORY_AVX2
     const char *no_avx2 = getenv("NF_NO_AVX2"); /* for tests: both kernels */
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && !(no_avx2 && *no_avx2))
-        minhash = minhash_avx2;
+        sign = sign_avx2;
 #endif
 }
 
@@ -490,14 +490,15 @@ static size_t shingles(const char *title, const char *lead, uint64_t *sh)
 }
 
 /*
- * The MinHash minima of the shingles: mins[i] = min over x of h_i(x), where
- * h_i(x) = v ^ (v >> 29) with v = perm_a[i] * x + perm_b[i] (mod 2^64). The lanes are
- * independent, so the compiler vectorises this loop as far as the target allows (SSE2
- * has no 64-bit multiply or compare: it is the fallback); minhash_avx2() computes the
- * same values.
+ * The signature of the shingles: sig[i] is the top 16 bits of mix64(min over x of
+ * h_i(x)), where h_i(x) = v ^ (v >> 29) with v = perm_a[i] * x + perm_b[i] (mod 2^64).
+ * The lanes are independent, so the compiler vectorises the loop as far as the target
+ * allows (SSE2 has no 64-bit multiply or compare: it is the fallback); sign_avx2()
+ * computes the same values.
  */
-static void minhash_c(const uint64_t *sh, size_t ns, uint64_t *mins)
+static void sign_c(const uint64_t *sh, size_t ns, uint16_t *sig)
 {
+    uint64_t mins[NF_STORY_HASHES];
     for (int i = 0; i < NF_STORY_HASHES; i++)
         mins[i] = UINT64_MAX;
     for (size_t k = 0; k < ns; k++) {
@@ -508,23 +509,53 @@ static void minhash_c(const uint64_t *sh, size_t ns, uint64_t *mins)
             mins[i] = v < mins[i] ? v : mins[i];
         }
     }
+    for (int i = 0; i < NF_STORY_HASHES; i++)
+        sig[i] = (uint16_t)(mix64(mins[i]) >> 48);
 }
 
 #if NF_STORY_AVX2
+/* x * c (mod 2^64) in each lane, c a constant: three 32 x 32 -> 64-bit multiplies. */
+__attribute__((target("avx2"))) static inline __m256i mul64c(__m256i x, uint64_t c)
+{
+    __m256i lo = _mm256_set1_epi64x((long long)(c & 0xffffffffu));
+    __m256i hi = _mm256_set1_epi64x((long long)(c >> 32));
+    __m256i mid =
+        _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(x, 32), lo), _mm256_mul_epu32(x, hi));
+    return _mm256_add_epi64(_mm256_mul_epu32(x, lo), _mm256_slli_epi64(mid, 32));
+}
+
+/* (uint16_t)(mix64(x) >> 48) of four lanes into sig[0..3]. */
+__attribute__((target("avx2"))) static inline void store_sig4(__m256i x, uint16_t *sig)
+{
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 30));
+    x = mul64c(x, 0xbf58476d1ce4e5b9ULL);
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 27));
+    x = mul64c(x, 0x94d049bb133111ebULL);
+    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 31));
+    /* bytes 6 and 7 of each lane (the top 16 bits) to the front of its 128-bit half */
+    x = _mm256_shuffle_epi8(x, _mm256_setr_epi8(6, 7, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                                -1, -1, -1, 6, 7, 14, 15, -1, -1, -1, -1, -1, -1,
+                                                -1, -1, -1, -1, -1, -1));
+    uint32_t a = (uint32_t)_mm_cvtsi128_si32(_mm256_castsi256_si128(x));
+    uint32_t b = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(x, 1));
+    memcpy(sig, &a, 4);
+    memcpy(sig + 2, &b, 4);
+}
+
 /*
- * minhash_c() four lanes per instruction, 16 lanes at a time in registers across all the
+ * sign_c() four lanes per instruction, 16 lanes at a time in registers across all the
  * shingles (12 instructions per four lanes and shingle, against 17 for the compiler's
  * AVX2 code of the loop above, which reloads and stores the minima for every shingle).
  * AVX2 has no 64-bit multiply: a * x mod 2^64 is
  * a_lo * x_lo + ((a_lo * x_hi + a_hi * x_lo) << 32), three 32 x 32 -> 64-bit multiplies.
  * Nor an unsigned 64-bit compare: the minima are kept with their top bit flipped, where
- * the signed compare orders them as unsigned.
+ * the signed compare orders them as unsigned. The minima's final mixing (mix64) is done
+ * four lanes at a time too.
  */
-_Static_assert(NF_STORY_HASHES % 16 == 0, "minhash_avx2 takes the lanes 16 at a time");
-__attribute__((target("avx2"))) static void minhash_avx2(const uint64_t *sh, size_t ns,
-                                                         uint64_t *mins)
+_Static_assert(NF_STORY_HASHES % 16 == 0, "sign_avx2 takes the lanes 16 at a time");
+__attribute__((target("avx2"))) static void sign_avx2(const uint64_t *sh, size_t ns, uint16_t *sig)
 {
-    const __m256i sign = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
+    const __m256i top = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
     for (int g = 0; g < NF_STORY_HASHES; g += 16) {
         __m256i a[4], ah[4], b[4], m[4];
         for (int j = 0; j < 4; j++) {
@@ -543,13 +574,12 @@ __attribute__((target("avx2"))) static void minhash_avx2(const uint64_t *sh, siz
                 __m256i v =
                     _mm256_add_epi64(_mm256_add_epi64(lo, _mm256_slli_epi64(mid, 32)), b[j]);
                 v = _mm256_xor_si256(v, _mm256_srli_epi64(v, 29));
-                __m256i vs = _mm256_xor_si256(v, sign);
+                __m256i vs = _mm256_xor_si256(v, top);
                 m[j] = _mm256_blendv_epi8(vs, m[j], _mm256_cmpgt_epi64(vs, m[j]));
             }
         }
         for (int j = 0; j < 4; j++)
-            _mm256_storeu_si256((__m256i *)(void *)(mins + g + 4 * j),
-                                _mm256_xor_si256(m[j], sign));
+            store_sig4(_mm256_xor_si256(m[j], top), sig + g + 4 * j);
     }
 }
 #endif
@@ -558,11 +588,8 @@ static bool signature(const uint64_t *sh, size_t ns, uint16_t *sig)
 {
     if (!ns)
         return false;
-    uint64_t mins[NF_STORY_HASHES];
     pthread_once(&perm_once, perm_init);
-    minhash(sh, ns, mins);
-    for (int i = 0; i < NF_STORY_HASHES; i++)
-        sig[i] = (uint16_t)(mix64(mins[i]) >> 48);
+    sign(sh, ns, sig);
     return true;
 }
 
