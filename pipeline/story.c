@@ -564,6 +564,7 @@ __attribute__((target("avx2"))) static void sign_avx2(const uint64_t *sh, size_t
             b[j] = _mm256_loadu_si256((const __m256i *)(const void *)(perm_b + g + 4 * j));
             m[j] = _mm256_set1_epi64x(INT64_MAX); /* UINT64_MAX, top bit flipped */
         }
+#pragma GCC unroll 4
         for (size_t k = 0; k < ns; k++) {
             __m256i x = _mm256_set1_epi64x((long long)sh[k]);
             __m256i xh = _mm256_srli_epi64(x, 32);
