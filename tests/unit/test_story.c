@@ -1,15 +1,17 @@
 /*
- * Unit test for pipeline/story (it includes story.c, to compare its two normalisers):
- * normalisation, similarity on pairs of near-duplicate
- * and of different articles written for this test, story clusters (key, copies,
- * novelty, duplicate_of), repeated ids, ids of every length through a small state,
- * eviction by count and by time, determinism, the
- * encoded story object, and the cost of an observation with 100,000 articles held
- * (NF_STORY_BENCH_N overrides the count; the thread's CPU time per observation is
- * printed, and checked only loosely since sanitizers and valgrind slow it down).
+ * Unit test for pipeline/story (it includes story.c, to reach its internals):
+ * normalisation, the fast normaliser against the byte loop, similarity on pairs of
+ * near-duplicate and of different articles written for this test, story clusters (key,
+ * copies, novelty, duplicate_of), repeated ids, ids of every length through a small
+ * state, eviction by count and by time, determinism, golden signatures from both MinHash
+ * kernels (the test runs itself again with NF_NO_AVX2=1), the encoded story object and
+ * its novelty text against snprintf, and the cost of an observation with 100,000
+ * articles held (NF_STORY_BENCH_N overrides the count; the thread's CPU time per
+ * observation is printed, and checked only loosely since sanitizers and valgrind slow
+ * it down).
  */
 #include "err.h"
-#include "story.c" /* the module itself, for its two normalisers (test_fast_path) */
+#include "story.c" /* the module itself: its normalisers, signatures and kernels */
 #include "test.h"
 
 #include <cjson/cJSON.h>
