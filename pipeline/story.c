@@ -71,10 +71,13 @@ static uint64_t mix64(uint64_t x)
 static uint64_t perm_a[NF_STORY_HASHES], perm_ah[NF_STORY_HASHES], perm_b[NF_STORY_HASHES];
 static pthread_once_t perm_once = PTHREAD_ONCE_INIT;
 static void (*sign)(const uint64_t *sh, size_t ns, uint16_t *sig);
+static void (*pairs)(const uint64_t *words, size_t ns, uint64_t *sh);
 
 static void sign_c(const uint64_t *sh, size_t ns, uint16_t *sig);
+static void pairs_c(const uint64_t *words, size_t ns, uint64_t *sh);
 #if NF_STORY_AVX2
 static void sign_avx2(const uint64_t *sh, size_t ns, uint16_t *sig);
+static void pairs_avx2(const uint64_t *words, size_t ns, uint64_t *sh);
 #endif
 
 static void perm_init(void)
@@ -88,11 +91,14 @@ static void perm_init(void)
         perm_b[i] = mix64(s);
     }
     sign = sign_c;
+    pairs = pairs_c;
 #if NF_STORY_AVX2
     const char *no_avx2 = getenv("NF_NO_AVX2"); /* for tests: both kernels */
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && !(no_avx2 && *no_avx2))
+    if (__builtin_cpu_supports("avx2") && !(no_avx2 && *no_avx2)) {
         sign = sign_avx2;
+        pairs = pairs_avx2;
+    }
 #endif
 }
 
@@ -479,14 +485,21 @@ static size_t shingles(const char *title, const char *lead, uint64_t *sh)
     uint64_t words[NORM_MAX / 2];
     size_t nw = 0;
     normalize(title, lead, norm, words, &nw);
-    if (nw == 1) {
-        sh[0] = mix64(words[0]);
-        return 1;
+    if (nw < 2) {
+        if (nw)
+            sh[0] = mix64(words[0]);
+        return nw;
     }
-    size_t ns = 0;
-    for (size_t i = 0; i + 1 < nw; i++)
-        sh[ns++] = mix64(words[i] * 0x9e3779b97f4a7c15ULL + words[i + 1]);
-    return ns;
+    pthread_once(&perm_once, perm_init);
+    pairs(words, nw - 1, sh);
+    return nw - 1;
+}
+
+/* The shingles of ns + 1 words: sh[i] = mix64(words[i] * phi + words[i + 1]). */
+static void pairs_c(const uint64_t *words, size_t ns, uint64_t *sh)
+{
+    for (size_t i = 0; i < ns; i++)
+        sh[i] = mix64(words[i] * 0x9e3779b97f4a7c15ULL + words[i + 1]);
 }
 
 /*
@@ -524,14 +537,34 @@ __attribute__((target("avx2"))) static inline __m256i mul64c(__m256i x, uint64_t
     return _mm256_add_epi64(_mm256_mul_epu32(x, lo), _mm256_slli_epi64(mid, 32));
 }
 
-/* (uint16_t)(mix64(x) >> 48) of four lanes into sig[0..3]. */
-__attribute__((target("avx2"))) static inline void store_sig4(__m256i x, uint16_t *sig)
+/* mix64() of four lanes. */
+__attribute__((target("avx2"))) static inline __m256i mix64x4(__m256i x)
 {
     x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 30));
     x = mul64c(x, 0xbf58476d1ce4e5b9ULL);
     x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 27));
     x = mul64c(x, 0x94d049bb133111ebULL);
-    x = _mm256_xor_si256(x, _mm256_srli_epi64(x, 31));
+    return _mm256_xor_si256(x, _mm256_srli_epi64(x, 31));
+}
+
+/* pairs_c(), four shingles at a time. */
+__attribute__((target("avx2"))) static void pairs_avx2(const uint64_t *words, size_t ns,
+                                                       uint64_t *sh)
+{
+    size_t i = 0;
+    for (; ns - i >= 4; i += 4) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)(const void *)(words + i));
+        __m256i next = _mm256_loadu_si256((const __m256i *)(const void *)(words + i + 1));
+        __m256i x = _mm256_add_epi64(mul64c(w, 0x9e3779b97f4a7c15ULL), next);
+        _mm256_storeu_si256((__m256i *)(void *)(sh + i), mix64x4(x));
+    }
+    pairs_c(words + i, ns - i, sh + i);
+}
+
+/* (uint16_t)(mix64(x) >> 48) of four lanes into sig[0..3]. */
+__attribute__((target("avx2"))) static inline void store_sig4(__m256i x, uint16_t *sig)
+{
+    x = mix64x4(x);
     /* bytes 6 and 7 of each lane (the top 16 bits) to the front of its 128-bit half */
     x = _mm256_shuffle_epi8(x, _mm256_setr_epi8(6, 7, 14, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1,
                                                 -1, -1, -1, 6, 7, 14, 15, -1, -1, -1, -1, -1, -1,
