@@ -46,8 +46,8 @@
  * ring of article ids (doubling it) when the ids held average more than 16 bytes. An
  * article id already held is not counted again (a re-delivered message): its first
  * result is repeated. An observation costs about 7 us of CPU time with 100,000 articles
- * held (test_story), and 27.6k instructions per article in bench/stages: normalising
- * 9.6k, the shingle hashes 1.2k, the signature 13k, the lookup and the insert 3.9k.
+ * held (test_story), and 27.0k instructions per article in bench/stages: normalising
+ * 9.6k, the shingle hashes and the signature 13.5k, the lookup and the insert 3.9k.
  *
  * A story state is for one thread at a time. Time is the caller's (now_ms), so replaying
  * observations with their original times rebuilds the same state.
