@@ -912,6 +912,7 @@ static void emit_builtin(nf_classifier_t *cls, int b, size_t from, size_t to)
         add_match(cls, cls->bi_rules[b][k], from, to, 0, 0);
 }
 
+#if !defined(__SSE2__)
 /*
  * Whether any of the 8 bytes at p is an ASCII digit: xor with '0' maps the digits, and
  * only them, to bytes 0..9, whose high nibble is 0 and whose low nibble plus 6 does not
@@ -926,6 +927,7 @@ static inline bool chunk_has_digit(const unsigned char *p)
     uint64_t c = (v & (ones * 0xF0)) | (((v & (ones * 0x0F)) + ones * 6) & (ones * 0x10));
     return ((c - ones) & ~c & (ones * 0x80)) != 0;
 }
+#endif
 
 #if defined(__SSE2__)
 /*
