@@ -78,7 +78,7 @@ typedef struct nf_featvec {
 
 typedef struct nf_model {
     uint32_t hash_bits;
-    float *w; /* [1 << hash_bits][NF_MODEL_CATS], owned */
+    float *w; /* [1 << hash_bits][NF_MODEL_CATS] and one float of padding, owned */
     float bias[NF_MODEL_CATS];
     float dense[NF_MODEL_CATS][NF_MODEL_DENSE];
     float threshold[NF_MODEL_CATS]; /* decision thresholds chosen at training time */

@@ -1,7 +1,7 @@
 /*
  * test_model: unit tests for the classifier's learned layer: hashed features, the
- * model file (save/load round trip, corrupt and truncated files), quantisation, and the
- * determinism of fitting.
+ * model file (save/load round trip, corrupt and truncated files), quantisation, scoring
+ * (bit for bit the reference sum) and the determinism of fitting.
  */
 #include <math.h>
 #include <stdio.h>
@@ -243,6 +243,58 @@ static void test_file_round_trip(const char *dir)
  * A toy problem: category 0 when feature A is present, category 1 when B is, both when
  * both are; fitting must learn it and be bit-for-bit repeatable.
  */
+/*
+ * The reference of nf_model_score: the margins summed one category at a time, feature
+ * after feature, as the model file's meaning defines them. nf_model_score may add them
+ * any way it likes as long as every probability comes out bit for bit the same.
+ */
+static void score_reference(const nf_model_t *m, const nf_featvec_t *fv, float prob[NF_MODEL_CATS])
+{
+    static const uint8_t dense_cats[NF_MODEL_DENSE] = NF_DENSE_CATS;
+    for (int c = 0; c < NF_MODEL_CATS; c++) {
+        float z = m->bias[c];
+        for (int d = 0; d < NF_MODEL_DENSE; d++)
+            if ((dense_cats[d] >> c) & 1)
+                z += m->dense[c][d] * fv->dense[d];
+        for (size_t k = 0; k < fv->n; k++) {
+            uint32_t idx = fv->v[k].idx, cats = NF_FEAT_CATS(idx);
+            if (!cats || ((cats >> c) & 1))
+                z += m->w[(size_t)NF_FEAT_BUCKET(idx) * NF_MODEL_CATS + c] * fv->v[k].val;
+        }
+        z = z > 30.0f ? 30.0f : z < -30.0f ? -30.0f : z;
+        prob[c] = 1.0f / (1.0f + expf(-z));
+    }
+}
+
+static void test_score(void)
+{
+    nf_model_t *m = nf_model_new(10);
+    nf_featvec_t fv;
+    uint64_t st = 7;
+    fill_random(m, 3);
+    fv_init(&fv, storage_a, CAP);
+    for (int round = 0; round < 200; round++) {
+        nf_featvec_reset(&fv);
+        /* 0 to 800 features: short and long vectors, the last bucket, category masks */
+        size_t n = (size_t)(nf_splitmix64(&st) % 801);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t r = nf_splitmix64(&st);
+            uint32_t bucket = r % 50 == 0 ? 1023u : (uint32_t)(r & 1023u);
+            uint32_t cats = (r >> 10) % 4 == 0 ? (uint32_t)((r >> 12) % 8) : 0;
+            fv.v[k].idx = bucket | cats << 24;
+            fv.v[k].val = ((float)(r >> 40) / (float)(1u << 24) - 0.3f) * 0.5f;
+        }
+        fv.n = n;
+        for (int d = 0; d < NF_MODEL_DENSE; d++)
+            fv.dense[d] = (float)((nf_splitmix64(&st) % 13)) / 4.0f - 1.5f;
+        float got[NF_MODEL_CATS], want[NF_MODEL_CATS];
+        nf_model_score(m, &fv, got);
+        score_reference(m, &fv, want);
+        CHECK(!memcmp(got, want, sizeof(got)));
+    }
+    nf_model_destroy(m);
+}
+
 static void test_fit(void)
 {
     enum { N = 200 };
@@ -321,6 +373,7 @@ int main(void)
         TEST_SKIP("cannot create a temporary directory");
     test_features();
     test_file_round_trip(dir);
+    test_score();
     test_fit();
     rmdir(dir);
     TEST_DONE();
