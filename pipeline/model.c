@@ -112,13 +112,88 @@ static inline uint32_t ngram_bucket(uint64_t h, uint64_t salt, uint32_t bits)
     return (uint32_t)(((h ^ salt) * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
+/* The value of every body n-gram feature of a body of ntok > 0 terms. */
+static inline float body_value(size_t ntok)
+{
+    float scale = NF_BODY_SCALE / NF_TEXT_SCALE / sqrtf((float)ntok);
+    return NF_TEXT_SCALE * scale;
+}
+
+/*
+ * The features of one term of hash h after the term of hash prev (have_prev), written
+ * at *o up to oend (what does not fit is dropped and *full set): its unigram in each of
+ * the nsalts namespaces, then its bigram in each. bsalts[k] is salts[k] ^ BIGRAM_SALT,
+ * so the bigram's bucket is one xor, multiply and shift away from the chained key.
+ * Inlined with a constant nsalts, so that the loops over the namespaces unroll.
+ */
+static inline nf_feat_t *term_features(nf_feat_t *o, const nf_feat_t *oend, bool *full, uint64_t h,
+                                       uint64_t prev, bool have_prev, const uint64_t *salts,
+                                       const uint64_t *bsalts, int nsalts, uint32_t bits, float val)
+{
+    for (int k = 0; k < nsalts; k++) {
+        if (o == oend) {
+            *full = true;
+            return o;
+        }
+        *o++ = (nf_feat_t){ngram_bucket(h, salts[k], bits), val};
+    }
+    if (have_prev) {
+        uint64_t bg = nf_tok_chain(prev, h);
+        for (int k = 0; k < nsalts; k++) {
+            if (o == oend) {
+                *full = true;
+                return o;
+            }
+            *o++ = (nf_feat_t){ngram_bucket(bg, bsalts[k], bits), val};
+        }
+    }
+    return o;
+}
+
+/*
+ * nf_features_tokens' loop over the tokens, with nsalts a constant where it is inlined.
+ * Writes from fv->v[fv->n] on and returns the terms read; fv->n is the caller's to set.
+ */
+static inline size_t text_features(nf_featvec_t *fv, uint32_t bits, const char *text,
+                                   const nf_tok_t *tok, size_t ntok_in, size_t max_tokens,
+                                   const uint64_t *salts, int nsalts, float val, nf_feat_t **end)
+{
+    uint64_t bsalts[4], prev = 0;
+    nf_feat_t *o = fv->v + fv->n;
+    const nf_feat_t *oend = fv->v + fv->cap;
+    size_t ntok = 0;
+    bool have_prev = false, full = fv->full;
+    for (int k = 0; k < nsalts; k++)
+        bsalts[k] = salts[k] ^ BIGRAM_SALT;
+    for (size_t i = 0; i < ntok_in && ntok < max_tokens; i++) {
+        const nf_tok_t *t = &tok[i];
+        uint64_t h = t->hash;
+        if (t->flags & (NF_TOK_PUNCT | NF_TOK_NUM)) {
+            if (t->flags & NF_TOK_NUM)
+                h = number_shape(text, t);
+            else if (is_currency(text, t))
+                h = CURRENCY_HASH;
+            else
+                continue;
+        }
+        ntok++;
+        o = term_features(o, oend, &full, h, prev, have_prev, salts, bsalts, nsalts, bits, val);
+        prev = h;
+        have_prev = true;
+    }
+    fv->full = full;
+    *end = o;
+    return ntok;
+}
+
 size_t nf_features_tokens(nf_featvec_t *fv, uint32_t hash_bits, const char *text,
                           const nf_tok_t *tok, size_t ntok_in, unsigned flags, size_t max_tokens)
 {
-    size_t ntok = 0, first = fv->n;
-    uint64_t prev = 0, salts[4];
-    bool have_prev = false, title = flags & NF_FEAT_TITLE;
+    size_t ntok, first = fv->n;
+    uint64_t salts[4];
+    bool title = flags & NF_FEAT_TITLE;
     int nsalts = 0;
+    nf_feat_t *end;
 
     salts[nsalts++] = ns_salt[NF_FEATURE_NS_ANY];
     if (title)
@@ -128,33 +203,24 @@ size_t nf_features_tokens(nf_featvec_t *fv, uint32_t hash_bits, const char *text
         if (title)
             salts[nsalts++] = ns_salt[NF_FEATURE_NS_TITLE] ^ WIRE_SALT;
     }
-
-    for (size_t i = 0; i < ntok_in && ntok < max_tokens; i++) {
-        const nf_tok_t *t = &tok[i];
-        uint64_t h;
-        if (t->flags & NF_TOK_PUNCT) {
-            if (!is_currency(text, t))
-                continue;
-            h = CURRENCY_HASH;
-        } else {
-            h = t->flags & NF_TOK_NUM ? number_shape(text, t) : t->hash;
-        }
-        ntok++;
-        for (int k = 0; k < nsalts; k++)
-            push(fv, ngram_bucket(h, salts[k], hash_bits), NF_TEXT_SCALE);
-        if (have_prev) {
-            uint64_t bg = nf_tok_chain(prev, h) ^ BIGRAM_SALT;
-            for (int k = 0; k < nsalts; k++)
-                push(fv, ngram_bucket(bg, salts[k], hash_bits), NF_TEXT_SCALE);
-        }
-        prev = h;
-        have_prev = true;
-    }
-    if (!title && ntok > 0) {
-        /* body features were pushed at NF_TEXT_SCALE: rescale to NF_BODY_SCALE/sqrt(n) */
-        float scale = NF_BODY_SCALE / NF_TEXT_SCALE / sqrtf((float)ntok);
+    /*
+     * Body features weigh NF_BODY_SCALE / sqrt(terms read). A body of at least
+     * max_tokens terms (the usual 3 KB article) gets that weight as it is written; a
+     * shorter one is written at NF_TEXT_SCALE and set to its own weight after. Either
+     * way a value is the one product NF_TEXT_SCALE * scale, as before.
+     */
+    float val = title ? NF_TEXT_SCALE : body_value(max_tokens);
+    if (nsalts == 1)
+        ntok = text_features(fv, hash_bits, text, tok, ntok_in, max_tokens, salts, 1, val, &end);
+    else if (nsalts == 2)
+        ntok = text_features(fv, hash_bits, text, tok, ntok_in, max_tokens, salts, 2, val, &end);
+    else
+        ntok = text_features(fv, hash_bits, text, tok, ntok_in, max_tokens, salts, 4, val, &end);
+    fv->n = (size_t)(end - fv->v);
+    if (!title && ntok > 0 && ntok != max_tokens) {
+        val = body_value(ntok);
         for (size_t k = first; k < fv->n; k++)
-            fv->v[k].val *= scale;
+            fv->v[k].val = val;
     }
     return ntok;
 }

@@ -92,6 +92,29 @@ static void test_features(void)
     CHECK_INT(small.n, 3);
     CHECK(small.full);
 
+    /*
+     * A body cut at max_tokens has its values written as it goes, a shorter one gets
+     * them after: the same 4 terms give the same bits either way, and a vector that
+     * fills up keeps the first features (the title's two namespaces too) in order.
+     */
+    const char *longer = "one two three four five six, seven $8 nine";
+    fv_init(&a, storage_a, CAP);
+    fv_init(&b, storage_b, CAP);
+    CHECK_INT(feats(&a, longer, strlen(longer), 0, 4), 4);
+    CHECK_INT(feats(&b, body, strlen(body), 0, 320), 4);
+    CHECK(same_features(&a, &b));
+    CHECK(a.v[0].val == NF_TEXT_SCALE * (NF_BODY_SCALE / NF_TEXT_SCALE / sqrtf(4.0f)));
+    for (unsigned fl = 0; fl < 4; fl++) {
+        nf_featvec_reset(&b);
+        size_t nb = feats(&b, longer, strlen(longer), fl, 320);
+        for (size_t cap = 0; cap <= b.n; cap++) {
+            fv_init(&small, storage_a, cap);
+            CHECK_INT(feats(&small, longer, strlen(longer), fl, 320), nb);
+            CHECK(small.n == cap && small.full == (cap < b.n));
+            CHECK(!memcmp(small.v, b.v, cap * sizeof(*b.v)));
+        }
+    }
+
     /* rule features carry their category mask in the top byte */
     nf_featvec_reset(&a);
     nf_features_rule(&a, 18, 12345, NF_FEATURE_NS_RULE_T, 0, 1u << 2, 1.5f);
