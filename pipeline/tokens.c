@@ -43,6 +43,23 @@ static uint32_t lex_tag(uint64_t h)
     return (uint32_t)(h >> 32) | 1u;
 }
 
+/* Cue bits and (in *word) the NF_W_* id of a token hash: nf_lexicon_lookup, inlined. */
+static inline uint64_t lex_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t *word)
+{
+    uint32_t tag = lex_tag(hash);
+    const struct lex_slot *slots = lexicon->slots;
+    size_t i = lex_slot(lexicon, hash);
+    while (slots[i].tag) {
+        if (slots[i].tag == tag) {
+            *word = slots[i].word;
+            return slots[i].cues;
+        }
+        i = (i + 1) & lexicon->mask;
+    }
+    *word = NF_W_NONE;
+    return 0;
+}
+
 typedef struct lex_list {
     int cue;
     const char *const *words;
@@ -500,17 +517,23 @@ bool nf_tok_is(const char *text, const nf_tok_t *tok, const char *str)
     return str[tok->len] == '\0';
 }
 
-/* Appends a token, written whole once (the lexicon pass fills cues and word). */
+/* Doubles the token array's capacity (256 at first). Returns 0 or NF_ENOMEM. */
+static int grow(nf_toks_t *toks)
+{
+    size_t cap = toks->cap ? toks->cap * 2 : 256;
+    nf_tok_t *v = realloc(toks->v, cap * sizeof(*v));
+    if (!v)
+        return NF_ENOMEM;
+    toks->v = v;
+    toks->cap = cap;
+    return 0;
+}
+
+/* Appends a token, written whole once (cues and word are the caller's to fill). */
 static inline int push(nf_toks_t *toks, uint32_t start, uint32_t len, uint16_t flags, uint64_t hash)
 {
-    if (toks->n == toks->cap) {
-        size_t cap = toks->cap ? toks->cap * 2 : 256;
-        nf_tok_t *v = realloc(toks->v, cap * sizeof(*v));
-        if (!v)
-            return NF_ENOMEM;
-        toks->v = v;
-        toks->cap = cap;
-    }
+    if (toks->n == toks->cap && grow(toks) != 0)
+        return NF_ENOMEM;
     nf_tok_t *t = &toks->v[toks->n++];
     t->start = start;
     t->len = len;
@@ -713,6 +736,50 @@ static inline size_t plain_word(const unsigned char *p, uint64_t *hash, uint16_t
     }
     return n;
 }
+
+/*
+ * Tokenises the run of plain words (see plain_word) that starts at p, each followed by
+ * at most one space, into out[0..room) and looks each up in the lexicon (when there is
+ * one): the loop that most of a text's bytes go through, kept apart so that its few
+ * values stay in registers. *ctx is the NF_TOK_SPACE and NF_TOK_SENT bits of the next
+ * token, in and out. Stops before the first token of another kind, at the end of the
+ * room, or where fewer than sixteen bytes are left; returns where, and the tokens
+ * written in *written.
+ */
+static const unsigned char *plain_words(const unsigned char *s, const unsigned char *p,
+                                        const unsigned char *end, const nf_lexicon_t *lexicon,
+                                        nf_tok_t *out, size_t room, size_t *written, unsigned *ctx)
+{
+    nf_tok_t *o = out;
+    const nf_tok_t *oend = out + room;
+    unsigned cx = *ctx;
+    /* the table in locals: a token's uint64_t stores might otherwise alias its mask */
+    nf_lexicon_t lex = lexicon ? *lexicon : (nf_lexicon_t){0};
+    while (o < oend && end - p >= 16 && is_word_byte(*p)) {
+        uint64_t hash, cues = 0;
+        uint16_t f, word = NF_W_NONE;
+        size_t k = plain_word(p, &hash, &f);
+        if (!k)
+            break;
+        /* wants_lexicon of a plain word: any word (it is under 16 bytes), short numbers */
+        if (lex.slots && (f != NF_TOK_NUM || k <= 4))
+            cues = lex_lookup(&lex, hash, &word);
+        o->start = (uint32_t)(p - s);
+        o->len = (uint32_t)k;
+        o->hash = hash;
+        o->cues = cues;
+        o->flags = (uint16_t)(f | cx);
+        o->word = word;
+        o++;
+        p += k;
+        /* the space that ends most words, skipped here */
+        cx = *p == ' ' ? NF_TOK_SPACE : 0;
+        p += cx != 0;
+    }
+    *ctx = cx;
+    *written = (size_t)(o - out);
+    return p;
+}
 #endif
 
 int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_toks_t *toks)
@@ -726,7 +793,6 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
     unsigned ctx = NF_TOK_SPACE | NF_TOK_SENT;
     bool wide = false;
     nf_toks_t tk = *toks;
-    size_t first = tk.n;
     while (p < end) {
         unsigned char c = *p;
         uint64_t hash;
@@ -734,14 +800,13 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         size_t k;
 #if defined(__SSE2__)
         /* the common token first: none of the tests below applies to a plain word */
-        if (is_word_byte(c) && end - p >= 16 && (k = plain_word(p, &hash, &f)) > 0) {
-            if (push(&tk, (uint32_t)(p - s), (uint32_t)k, (uint16_t)(f | ctx), hash) != 0)
+        if (is_word_byte(c) && end - p >= 16) {
+            if (tk.n == tk.cap && grow(&tk) != 0)
                 goto nomem;
-            p += k;
-            /* the space that ends most words, skipped here */
-            ctx = *p == ' ' ? NF_TOK_SPACE : 0;
-            p += ctx != 0;
-            continue;
+            p = plain_words(s, p, end, lexicon, tk.v + tk.n, tk.cap - tk.n, &k, &ctx);
+            tk.n += k;
+            if (k)
+                continue;
         }
 #endif
         if (c <= ' ' || c == 0x7f) {
@@ -790,6 +855,8 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
         if (push(&tk, (uint32_t)(w - s), (uint32_t)(p - w), f, hash) != 0)
             goto nomem;
         nf_tok_t *t = &tk.v[tk.n - 1];
+        if (lexicon && wants_lexicon(text, t))
+            t->cues = lex_lookup(lexicon, t->hash, &t->word);
         ctx = 0;
         if (f & NF_TOK_PUNCT) {
             char ch = text[t->start];
@@ -802,24 +869,6 @@ int nf_tokenise(const char *text, size_t len, const nf_lexicon_t *lexicon, nf_to
     toks->n = tk.n;
     toks->cap = tk.cap;
     toks->wide = wide;
-    /*
-     * The lexicon is asked once the text is split: its table does not stay in the
-     * nearest cache between articles, so each probe is fetched a few tokens ahead.
-     */
-    if (lexicon) {
-        size_t i = first;
-        for (; i + 8 < tk.n; i++) {
-            __builtin_prefetch(&lexicon->slots[lex_slot(lexicon, tk.v[i + 8].hash)]);
-            nf_tok_t *t = &tk.v[i];
-            if (wants_lexicon(text, t))
-                t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
-        }
-        for (; i < tk.n; i++) { /* the last 8: nothing further to fetch */
-            nf_tok_t *t = &tk.v[i];
-            if (wants_lexicon(text, t))
-                t->cues = nf_lexicon_lookup(lexicon, t->hash, &t->word);
-        }
-    }
     return 0;
 nomem:
     toks->v = tk.v; /* what was written so far, as before the local copy */
@@ -903,15 +952,5 @@ uint64_t nf_lexicon_cues(const nf_lexicon_t *lexicon, uint64_t hash)
 
 uint64_t nf_lexicon_lookup(const nf_lexicon_t *lexicon, uint64_t hash, uint16_t *word)
 {
-    uint32_t tag = lex_tag(hash);
-    size_t i = lex_slot(lexicon, hash);
-    while (lexicon->slots[i].tag) {
-        if (lexicon->slots[i].tag == tag) {
-            *word = lexicon->slots[i].word;
-            return lexicon->slots[i].cues;
-        }
-        i = (i + 1) & lexicon->mask;
-    }
-    *word = NF_W_NONE;
-    return 0;
+    return lex_lookup(lexicon, hash, word);
 }

@@ -219,6 +219,52 @@ static void test_block_edges(void)
     }
 }
 
+/*
+ * The lexicon is asked about every word but a possessive (up to 16 bytes), every
+ * number of up to 4 bytes and '&', whichever path tokenised it: a plain word is looked
+ * up as it is read, other tokens as they are pushed. Checked at every offset around the
+ * block edges, in a text long enough that the token array grows in the middle of a run
+ * of plain words.
+ */
+static void test_lexicon_edges(void)
+{
+    nf_lexicon_t *lex = nf_lexicon_new();
+    const char *unit = "Deal 5G & 12345 plans for Acme's deal, the 2026 U.S. 4G datacenter-campus "
+                       "FROM abcdefghijklmnopq in reportedly Stargate\xc2\xa0"
+                       "from ";
+    size_t ulen = strlen(unit), reps = 40;
+    char *buf = malloc(32 + ulen * reps + 1);
+    nf_toks_t lt = {0};
+    CHECK(lex != NULL && buf != NULL);
+    for (size_t pre = 0; lex && buf && pre < 32; pre++) {
+        memset(buf, 'y', pre);
+        for (size_t r = 0; r < reps; r++)
+            memcpy(buf + pre + r * ulen, unit, ulen);
+        size_t len = pre + ulen * reps - (pre % 3); /* ends inside the text's last words */
+        buf[len] = '\0';
+        lt.n = 0;
+        CHECK_INT(nf_tokenise(buf, len, lex, &lt), 0);
+        CHECK_INT(tok(buf), lt.n); /* the same tokens without the lexicon */
+        size_t asked = 0;
+        for (size_t i = 0; i < lt.n && i < toks.n; i++) {
+            const nf_tok_t *t = &lt.v[i];
+            bool wants = (t->flags & NF_TOK_WORD)  ? !(t->flags & NF_TOK_POSS) && t->len <= 16
+                         : (t->flags & NF_TOK_NUM) ? t->len <= 4
+                                                   : buf[t->start] == '&';
+            uint16_t word = NF_W_NONE;
+            uint64_t cues = wants ? nf_lexicon_lookup(lex, t->hash, &word) : 0;
+            CHECK(t->cues == cues && t->word == word);
+            CHECK(t->start == toks.v[i].start && t->len == toks.v[i].len &&
+                  t->hash == toks.v[i].hash && t->flags == toks.v[i].flags);
+            asked += cues != 0;
+        }
+        CHECK(asked >= reps * 8);
+    }
+    nf_toks_free(&lt);
+    free(buf);
+    nf_lexicon_destroy(lex);
+}
+
 int main(void)
 {
     test_words();
@@ -226,6 +272,7 @@ int main(void)
     test_lexicon();
     test_long();
     test_block_edges();
+    test_lexicon_edges();
     nf_toks_free(&toks);
     TEST_DONE();
 }
