@@ -29,13 +29,15 @@ struct lex_slot {
 struct nf_lexicon {
     struct lex_slot *slots; /* one 16-byte slot per entry: one cache line per probe */
     size_t mask;
-    unsigned shift;
 };
 
-/* Table slot of a hash: the high bits of a multiplicative hash, well spread. */
+/*
+ * Table slot of a hash: its low bits. Token hashes end in a full finaliser, so every
+ * bit is well spread already, and the tag takes the high half.
+ */
 static size_t lex_slot(const nf_lexicon_t *lexicon, uint64_t h)
 {
-    return (size_t)((h * 0x9e3779b97f4a7c15ull) >> lexicon->shift);
+    return (size_t)h & lexicon->mask;
 }
 
 static uint32_t lex_tag(uint64_t h)
@@ -925,9 +927,6 @@ nf_lexicon_t *nf_lexicon_new(void)
         return NULL;
     }
     lexicon->mask = size - 1;
-    lexicon->shift = 64;
-    for (size_t v = size; v > 1; v >>= 1)
-        lexicon->shift--;
     for (size_t l = 0; l < sizeof(LEX) / sizeof(LEX[0]); l++)
         for (size_t i = 0; LEX[l].words[i]; i++)
             lex_add(lexicon, LEX[l].words[i], LEX[l].cue, 0);
