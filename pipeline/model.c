@@ -151,35 +151,64 @@ static inline nf_feat_t *term_features(nf_feat_t *o, const nf_feat_t *oend, bool
 }
 
 /*
+ * The hash a token stands for in the n-grams, in *h: a word's token hash, a number's
+ * shape, CURRENCY_HASH for a currency sign. False for other punctuation, which is no term.
+ */
+static inline bool term_hash(const char *text, const nf_tok_t *t, uint64_t *h)
+{
+    if (!(t->flags & (NF_TOK_PUNCT | NF_TOK_NUM))) {
+        *h = t->hash;
+        return true;
+    }
+    if (t->flags & NF_TOK_NUM) {
+        *h = number_shape(text, t);
+        return true;
+    }
+    *h = CURRENCY_HASH;
+    return is_currency(text, t);
+}
+
+/*
  * nf_features_tokens' loop over the tokens, with nsalts a constant where it is inlined.
  * Writes from fv->v[fv->n] on and returns the terms read; fv->n is the caller's to set.
+ * The first term has no bigram; after it, a term whose features all fit is written
+ * without a test per feature.
  */
 static inline size_t text_features(nf_featvec_t *fv, uint32_t bits, const char *text,
                                    const nf_tok_t *tok, size_t ntok_in, size_t max_tokens,
                                    const uint64_t *salts, int nsalts, float val, nf_feat_t **end)
 {
-    uint64_t bsalts[4], prev = 0;
+    uint64_t bsalts[4], prev = 0, h;
     nf_feat_t *o = fv->v + fv->n;
     const nf_feat_t *oend = fv->v + fv->cap;
-    size_t ntok = 0;
-    bool have_prev = false, full = fv->full;
+    size_t ntok = 0, i = 0;
+    bool full = fv->full;
     for (int k = 0; k < nsalts; k++)
         bsalts[k] = salts[k] ^ BIGRAM_SALT;
-    for (size_t i = 0; i < ntok_in && ntok < max_tokens; i++) {
-        const nf_tok_t *t = &tok[i];
-        uint64_t h = t->hash;
-        if (t->flags & (NF_TOK_PUNCT | NF_TOK_NUM)) {
-            if (t->flags & NF_TOK_NUM)
-                h = number_shape(text, t);
-            else if (is_currency(text, t))
-                h = CURRENCY_HASH;
-            else
-                continue;
+    for (; i < ntok_in && max_tokens > 0; i++) {
+        if (term_hash(text, &tok[i], &h)) {
+            o = term_features(o, oend, &full, h, 0, false, salts, bsalts, nsalts, bits, val);
+            ntok = 1;
+            prev = h;
+            i++;
+            break;
         }
+    }
+    for (; i < ntok_in && ntok < max_tokens; i++) {
+        if (!term_hash(text, &tok[i], &h))
+            continue;
         ntok++;
-        o = term_features(o, oend, &full, h, prev, have_prev, salts, bsalts, nsalts, bits, val);
+        if (oend - o >= 2 * nsalts) {
+            uint64_t bg = nf_tok_chain(prev, h);
+            for (int k = 0; k < nsalts; k++)
+                o[k] = (nf_feat_t){ngram_bucket(h, salts[k], bits), val};
+            for (int k = 0; k < nsalts; k++)
+                o[nsalts + k] = (nf_feat_t){ngram_bucket(bg, bsalts[k], bits), val};
+            o += 2 * nsalts;
+        } else {
+            o = term_features(o, oend, &full, h, prev, true, salts, bsalts, nsalts, bits, val);
+        }
         prev = h;
-        have_prev = true;
     }
     fv->full = full;
     *end = o;

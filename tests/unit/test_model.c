@@ -84,6 +84,10 @@ static void test_features(void)
     nf_featvec_reset(&a);
     CHECK_INT(feats(&a, body, strlen(body), NF_FEAT_WIRE, 2), 2);
     CHECK_INT(a.n, 2 * 2 + 1 * 2);
+    CHECK_INT(feats(&a, body, strlen(body), NF_FEAT_TITLE, 1), 1);
+    CHECK_INT(a.n, 6 + 2);
+    CHECK_INT(feats(&a, body, strlen(body), 0, 0), 0);
+    CHECK_INT(a.n, 6 + 2);
 
     /* a full vector drops features and says so */
     nf_featvec_t small;
