@@ -312,15 +312,15 @@ _Static_assert(NF_MODEL_CATS == 3, "margins() adds a bucket's weights as four fl
 static inline __m128 add_feature(__m128 acc, const float *w, const nf_feat_t *f)
 {
     uint32_t idx = f->idx;
+    if (idx == NF_FEAT_BUCKET(idx)) /* all categories: idx is the bucket */
+        return _mm_add_ps(
+            acc, _mm_mul_ps(_mm_loadu_ps(w + (size_t)idx * NF_MODEL_CATS), _mm_set1_ps(f->val)));
+    unsigned cats = NF_FEAT_CATS(idx);
     __m128 wb = _mm_loadu_ps(w + (size_t)NF_FEAT_BUCKET(idx) * NF_MODEL_CATS);
     __m128 sum = _mm_add_ps(acc, _mm_mul_ps(wb, _mm_set1_ps(f->val)));
-    if (NF_FEAT_CATS(idx)) {
-        unsigned cats = NF_FEAT_CATS(idx);
-        __m128 on = _mm_castsi128_ps(
-            _mm_setr_epi32(-(int)(cats & 1), -(int)((cats >> 1) & 1), -(int)((cats >> 2) & 1), 0));
-        sum = _mm_or_ps(_mm_and_ps(on, sum), _mm_andnot_ps(on, acc));
-    }
-    return sum;
+    __m128 on = _mm_castsi128_ps(
+        _mm_setr_epi32(-(int)(cats & 1), -(int)((cats >> 1) & 1), -(int)((cats >> 2) & 1), 0));
+    return _mm_or_ps(_mm_and_ps(on, sum), _mm_andnot_ps(on, acc));
 }
 #endif
 
@@ -345,9 +345,11 @@ static void margins(const nf_model_t *model, const nf_feat_t *feat, size_t n, co
     __m128 acc = _mm_setr_ps(z[0], z[1], z[2], 0.0f);
     size_t k = 0;
     /* the weights are megabytes and the buckets random: ask for them ahead */
-    for (; k + 8 < n; k++) {
+    for (; k + 9 < n; k += 2) { /* two at a time: half the loop's own instructions */
         __builtin_prefetch(w + (size_t)NF_FEAT_BUCKET(feat[k + 8].idx) * NF_MODEL_CATS);
+        __builtin_prefetch(w + (size_t)NF_FEAT_BUCKET(feat[k + 9].idx) * NF_MODEL_CATS);
         acc = add_feature(acc, w, &feat[k]);
+        acc = add_feature(acc, w, &feat[k + 1]);
     }
     for (; k < n; k++)
         acc = add_feature(acc, w, &feat[k]);
