@@ -171,8 +171,8 @@ static inline bool term_hash(const char *text, const nf_tok_t *t, uint64_t *h)
 /*
  * nf_features_tokens' loop over the tokens, with nsalts a constant where it is inlined.
  * Writes from fv->v[fv->n] on and returns the terms read; fv->n is the caller's to set.
- * The first term has no bigram; after it, a term whose features all fit is written
- * without a test per feature.
+ * The first term has no bigram; after it, as long as the vector surely has room for a
+ * term's features, they are written without a test each.
  */
 static inline size_t text_features(nf_featvec_t *fv, uint32_t bits, const char *text,
                                    const nf_tok_t *tok, size_t ntok_in, size_t max_tokens,
@@ -194,20 +194,27 @@ static inline size_t text_features(nf_featvec_t *fv, uint32_t bits, const char *
             break;
         }
     }
+    /* the terms whose features surely fit, up to max_tokens: no test per feature */
+    size_t fit = (size_t)(oend - o) / (size_t)(2 * nsalts);
+    size_t lim = max_tokens - ntok < fit ? max_tokens : ntok + fit;
+    for (; i < ntok_in && ntok < lim; i++) {
+        if (!term_hash(text, &tok[i], &h))
+            continue;
+        ntok++;
+        uint64_t bg = nf_tok_chain(prev, h);
+        for (int k = 0; k < nsalts; k++)
+            o[k] = (nf_feat_t){ngram_bucket(h, salts[k], bits), val};
+        for (int k = 0; k < nsalts; k++)
+            o[nsalts + k] = (nf_feat_t){ngram_bucket(bg, bsalts[k], bits), val};
+        o += 2 * nsalts;
+        prev = h;
+    }
+    /* a vector nearly full: the rest feature by feature, dropping what does not fit */
     for (; i < ntok_in && ntok < max_tokens; i++) {
         if (!term_hash(text, &tok[i], &h))
             continue;
         ntok++;
-        if (oend - o >= 2 * nsalts) {
-            uint64_t bg = nf_tok_chain(prev, h);
-            for (int k = 0; k < nsalts; k++)
-                o[k] = (nf_feat_t){ngram_bucket(h, salts[k], bits), val};
-            for (int k = 0; k < nsalts; k++)
-                o[nsalts + k] = (nf_feat_t){ngram_bucket(bg, bsalts[k], bits), val};
-            o += 2 * nsalts;
-        } else {
-            o = term_features(o, oend, &full, h, prev, true, salts, bsalts, nsalts, bits, val);
-        }
+        o = term_features(o, oend, &full, h, prev, true, salts, bsalts, nsalts, bits, val);
         prev = h;
     }
     fv->full = full;
