@@ -494,8 +494,10 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *conf, struct event_base *base,
     rd_kafka_conf_set_stats_cb(rkconf, stats_cb);
     rd_kafka_conf_set_opaque(rkconf, c);
     c->brokers_up = -1;
-    /* librdkafka prefetches up to 64 MB per consumer by default; the loop keeps up with
-     * far less, and memory must stay bounded (bench/: peak RSS). */
+    /* librdkafka prefetches up to 64 MB per consumer by default; 16 MB keeps the peak
+     * RSS through a backlog under 100 MB (bench/), at a cost: librdkafka 2.0.2 is slow to
+     * fetch again once the queue was full, and a backlog goes at 6.5-7.5k articles/s
+     * against 11k/s with 32-64 MB (docs/operations.md, Memory). */
     if (!nf_config_is_set(conf, "kafka.queued.max.messages.kbytes") &&
         !nf_config_is_set(conf, "kafka.consumer.queued.max.messages.kbytes") &&
         nf_kafka_conf_set(rkconf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) {
