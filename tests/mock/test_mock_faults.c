@@ -100,7 +100,11 @@ static int run_loop(scenario_t *sc, const char *group, const char *input, const 
     nf_config_t *conf = nf_config_new();
     const char *sets[][2] = {
         {"kafka.bootstrap.servers", bootstrap},
-        {"kafka.consumer.session.timeout.ms", "6000"},
+        /* Longer than the broker-down outage (3 s) plus librdkafka's reconnect backoff
+         * after it: with 6 s, a CI run under ASan reconnected only 4 s after the broker
+         * was back, the group session expired, the partitions were lost with their
+         * offsets uncommitted, and the lag check failed. Production's default is 45 s. */
+        {"kafka.consumer.session.timeout.ms", "15000"},
         {"kafka.consumer.heartbeat.interval.ms", "500"},
         {"kafka.consumer.auto.offset.reset", "earliest"},
         {"kafka.producer.retry.backoff.ms", "50"},
